@@ -1,0 +1,118 @@
+#pragma once
+
+// config.yml, parsed once into plain structs. Key names follow the original service where they
+// exist (database.<db>.dsn, nats_jetstream.url, exchanges.<name>.api_key, api_keys[], port.*), so an
+// existing config.yml mostly carries over. Every key, its default and its meaning is documented in
+// config.yml.example. Modules receive their struct, never a YAML node.
+
+#include "hft/app/secret.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace hft::app {
+
+using duration = std::chrono::milliseconds;
+
+/// A problem with the configuration, worded for the user: which file, key and line, and the fix.
+class config_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+enum class log_format { text, json };
+
+struct log_config {
+    std::string log_level = "info";  ///< trace|debug|info|warn|error|critical|off
+    log_format format = log_format::text;
+    bool show_caller = false;
+};
+
+struct database_config {
+    std::string dsn;  ///< libpq URI or key=value string; may carry a password, so never logged raw
+    duration ping_interval{std::chrono::seconds(5)};
+    double reconnect_factor = 2.0;
+    duration min_jitter{std::chrono::milliseconds(100)};
+    duration max_jitter{std::chrono::seconds(1)};
+    int max_retry = 5;
+    int max_idle_conns = 10;
+    int max_active_conns = 100;
+    duration max_conn_lifetime{std::chrono::hours(1)};
+};
+
+struct databases_config {
+    std::optional<database_config> market_data;
+    std::optional<database_config> order_engine;
+
+    /// The named database's settings; throws config_error naming `database.<name>.dsn` when absent.
+    const database_config& get(std::string_view name) const;
+};
+
+struct nats_jetstream_config {
+    std::string url;  ///< required by every service that uses the bus
+    int max_retries = 5;
+    double reconnect_factor = 2.0;
+    duration min_jitter{std::chrono::milliseconds(100)};
+    duration max_jitter{std::chrono::seconds(1)};
+    int replicas = 1;
+    duration kline_max_age{std::chrono::hours(24)};
+    duration duplicate_window{std::chrono::minutes(2)};
+};
+
+struct exchange_account {
+    secret api_key;
+    secret api_secret;
+};
+
+struct exchange_config {
+    secret api_key;     ///< default account
+    secret api_secret;  ///< default account
+    std::string base_url;    ///< REST base; empty means the venue's default
+    std::string stream_url;  ///< websocket base; empty means the venue's default
+    int recv_window_ms = 5000;
+    std::map<std::string, exchange_account> accounts;  ///< per user_id credentials
+};
+
+struct api_key_config {
+    std::string name;
+    secret key;
+    bool active = true;
+    std::optional<std::chrono::sys_seconds> expired_at;  ///< RFC 3339 or YYYY-MM-DD (end of that day UTC)
+};
+
+struct port_config {
+    std::uint16_t order_engine_gateway_http = 9801;
+};
+
+struct config {
+    std::filesystem::path source;  ///< the file this came from, for messages
+    std::string env = "development";
+    log_config log;
+    duration graceful_shutdown_timeout{std::chrono::seconds(30)};
+    std::vector<api_key_config> api_keys;
+    port_config port;
+    std::map<std::string, exchange_config> exchanges;
+    std::optional<nats_jetstream_config> nats_jetstream;
+    databases_config database;
+    std::vector<std::string> warnings;  ///< non-fatal findings (loose file permissions, obsolete keys)
+};
+
+/// Parses YAML text. `${NAME}` is replaced from the environment (a missing variable is an error),
+/// and HFT_<PATH> environment variables override secrets (e.g. HFT_EXCHANGES_TOKOCRYPTO_API_SECRET).
+/// Unknown keys, wrong types, bad durations and missing required values throw config_error with the
+/// key and line.
+config parse_config(std::string_view yaml_text, const std::filesystem::path& source = "config.yml");
+
+/// Reads and parses a file; a missing file is a config_error that says how to create one.
+config load_config(const std::filesystem::path& path);
+
+/// Parses "500ms", "5s", "2m", "1h", "1h30m", "250us"; throws config_error naming `key`.
+duration parse_duration(std::string_view text, std::string_view key);
+
+}  // namespace hft::app

@@ -1,0 +1,31 @@
+#pragma once
+
+// The `hft` command line: global options, one subcommand per service. main() only calls run().
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+namespace hft::cmd {
+
+/// Options every subcommand shares; parsed before the subcommand runs.
+struct global_options {
+    std::string config_path = "config.yml";
+    std::string log_level;   ///< overrides config log.log_level when set
+    std::string log_format;  ///< overrides config log.format when set (text|json)
+};
+
+/// A registered subcommand: its CLI11 node and the function that runs it once it was chosen.
+struct command {
+    CLI::App* app = nullptr;
+    std::function<int()> run;
+};
+
+/// Each subcommand lives in src/cmd/<name>.cpp and registers itself on the root app.
+command add_migrate(CLI::App& root, const global_options& globals);
+
+/// Parses argv, runs the chosen subcommand and returns the process exit code.
+int run(int argc, char** argv);
+
+}  // namespace hft::cmd

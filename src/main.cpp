@@ -1,0 +1,3 @@
+#include "hft/cmd/cli.hpp"
+
+int main(int argc, char** argv) { return hft::cmd::run(argc, argv); }
