@@ -4,6 +4,7 @@
 // outcomes (parse failures, rejects) as values, never as exceptions. The API is the subset of
 // std::expected we use, so moving to <expected> later is a rename.
 
+#include <optional>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -57,6 +58,25 @@ public:
 
 private:
     std::variant<T, E> state_;
+};
+
+/// expected<void, E>: success carries no value (e.g. a validation that passed).
+template <class E>
+class expected<void, E> {
+public:
+    expected() = default;
+    expected(unexpected<E> error) : error_(std::in_place, std::move(error).error()) {}
+
+    bool has_value() const noexcept { return !error_.has_value(); }
+    explicit operator bool() const noexcept { return has_value(); }
+
+    void value() const {
+        if (!has_value()) throw bad_expected_access{};
+    }
+    const E& error() const& { return *error_; }
+
+private:
+    std::optional<E> error_;
 };
 
 }  // namespace hft
