@@ -1,0 +1,484 @@
+#include "hft/domain/decimal.hpp"
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <ostream>
+
+namespace hft::domain {
+
+namespace {
+
+constexpr std::array<uint128, 39> make_powers_of_ten() {
+    std::array<uint128, 39> powers{};
+    powers[0] = 1;
+    for (std::size_t i = 1; i < powers.size(); ++i) powers[i] = powers[i - 1] * 10;
+    return powers;
+}
+
+constexpr auto pow10 = make_powers_of_ten();
+
+constexpr uint128 max_magnitude = static_cast<uint128>(decimal::max_mantissa);
+
+constexpr uint128 magnitude_of(int128 value) noexcept {
+    return value < 0 ? static_cast<uint128>(0) - static_cast<uint128>(value) : static_cast<uint128>(value);
+}
+
+constexpr bool valid_scale(int scale) noexcept { return scale >= 0 && scale <= decimal::max_scale; }
+
+// Unsigned 256-bit integer: wide enough for any intermediate here (a 38-digit mantissa times 10^36 is < 2^256),
+// so mul, div and step quantization are exact instead of failing on a transient overflow.
+struct u256 {
+    uint128 hi = 0;
+    uint128 lo = 0;
+
+    friend bool operator==(const u256&, const u256&) = default;
+    friend auto operator<=>(const u256& a, const u256& b) {
+        return a.hi != b.hi ? a.hi <=> b.hi : a.lo <=> b.lo;
+    }
+};
+
+constexpr u256 widen(uint128 value) noexcept { return u256{0, value}; }
+
+u256 multiply(uint128 a, uint128 b) noexcept {
+    const uint128 a0 = static_cast<std::uint64_t>(a);
+    const uint128 a1 = a >> 64;
+    const uint128 b0 = static_cast<std::uint64_t>(b);
+    const uint128 b1 = b >> 64;
+    const uint128 p00 = a0 * b0;
+    const uint128 p01 = a0 * b1;
+    const uint128 p10 = a1 * b0;
+    const uint128 p11 = a1 * b1;
+    const uint128 middle = (p00 >> 64) + static_cast<std::uint64_t>(p01) + static_cast<std::uint64_t>(p10);
+    return u256{p11 + (p01 >> 64) + (p10 >> 64) + (middle >> 64),
+                (middle << 64) | static_cast<std::uint64_t>(p00)};
+}
+
+// Callers guarantee the product stays below 2^256.
+u256 multiply(const u256& a, uint128 b) noexcept {
+    u256 product = multiply(a.lo, b);
+    product.hi += a.hi * b;
+    return product;
+}
+
+u256 add(const u256& a, const u256& b) noexcept {
+    const uint128 lo = a.lo + b.lo;
+    return u256{a.hi + b.hi + (lo < a.lo ? 1 : 0), lo};
+}
+
+// Requires a >= b.
+u256 subtract(const u256& a, const u256& b) noexcept {
+    return u256{a.hi - b.hi - (a.lo < b.lo ? 1 : 0), a.lo - b.lo};
+}
+
+int bit_width(uint128 value) noexcept {
+    const auto high = static_cast<std::uint64_t>(value >> 64);
+    if (high != 0) return 128 - __builtin_clzll(high);
+    const auto low = static_cast<std::uint64_t>(value);
+    return low == 0 ? 0 : 64 - __builtin_clzll(low);
+}
+
+int bit_width(const u256& value) noexcept { return value.hi != 0 ? 128 + bit_width(value.hi) : bit_width(value.lo); }
+
+bool test_bit(const u256& value, int bit) noexcept {
+    return bit >= 128 ? ((value.hi >> (bit - 128)) & 1) != 0 : ((value.lo >> bit) & 1) != 0;
+}
+
+struct division {
+    u256 quotient;
+    u256 remainder;
+};
+
+// Requires divisor != 0.
+division divide(const u256& dividend, const u256& divisor) noexcept {
+    if (dividend.hi == 0 && divisor.hi == 0) {
+        return {widen(dividend.lo / divisor.lo), widen(dividend.lo % divisor.lo)};
+    }
+    // Shift-subtract long division: only reached when an operand exceeds 128 bits, which is rare.
+    division result;
+    for (int bit = bit_width(dividend) - 1; bit >= 0; --bit) {
+        result.remainder.hi = (result.remainder.hi << 1) | (result.remainder.lo >> 127);
+        result.remainder.lo = (result.remainder.lo << 1) | (test_bit(dividend, bit) ? 1 : 0);
+        if (result.remainder >= divisor) {
+            result.remainder = subtract(result.remainder, divisor);
+            if (bit >= 128) {
+                result.quotient.hi |= static_cast<uint128>(1) << (bit - 128);
+            } else {
+                result.quotient.lo |= static_cast<uint128>(1) << bit;
+            }
+        }
+    }
+    return result;
+}
+
+// Quotient of a magnitude division, adjusted by the rounding mode; `negative` is the sign of the exact result.
+u256 round_quotient(const division& parts, const u256& divisor, bool negative, rounding mode) noexcept {
+    if (parts.remainder == u256{}) return parts.quotient;
+    bool increment = false;
+    switch (mode) {
+        case rounding::down: increment = false; break;
+        case rounding::up: increment = true; break;
+        case rounding::floor: increment = negative; break;
+        case rounding::ceiling: increment = !negative; break;
+        case rounding::half_up: increment = add(parts.remainder, parts.remainder) >= divisor; break;
+        case rounding::half_even: {
+            const auto twice = add(parts.remainder, parts.remainder);
+            increment = twice > divisor || (twice == divisor && (parts.quotient.lo & 1) != 0);
+            break;
+        }
+    }
+    return increment ? add(parts.quotient, widen(1)) : parts.quotient;
+}
+
+}  // namespace
+
+std::string_view to_string(decimal_error error) noexcept {
+    switch (error) {
+        case decimal_error::empty: return "empty string is not a decimal";
+        case decimal_error::invalid_character: return "invalid character (allowed: digits, one '.', a leading '-')";
+        case decimal_error::missing_digits: return "a digit is required before and after the decimal point";
+        case decimal_error::not_finite: return "NaN and infinity are not decimals";
+        case decimal_error::exponent: return "exponent notation is not allowed";
+        case decimal_error::too_many_fraction_digits: return "more than 18 fractional digits";
+        case decimal_error::too_many_digits: return "more than 38 significant digits";
+        case decimal_error::overflow: return "result does not fit 38 significant digits";
+        case decimal_error::inexact: return "result is not exact at the requested scale";
+        case decimal_error::division_by_zero: return "division by zero";
+        case decimal_error::invalid_scale: return "scale must be between 0 and 18";
+        case decimal_error::invalid_step: return "step must be greater than zero";
+    }
+    return "unknown decimal error";
+}
+
+namespace {
+
+// Significant digits go into a uint64 while they fit (19 digits) and only then into 128 bits: exchange numbers
+// are almost always short, and 64-bit multiply-add is much cheaper than the 128-bit one.
+struct digit_accumulator {
+    std::uint64_t narrow = 0;
+    uint128 wide = 0;
+    int significant = 0;
+
+    // False once a 39th significant digit arrives.
+    bool push(unsigned digit) noexcept {
+        if (significant == 0 && digit == 0) return true;
+        ++significant;
+        if (significant <= 19) {
+            narrow = narrow * 10 + digit;
+            return true;
+        }
+        if (significant > decimal::max_digits) return false;
+        if (significant == 20) wide = narrow;
+        wide = wide * 10 + digit;
+        return true;
+    }
+
+    uint128 value() const noexcept { return significant <= 19 ? narrow : wide; }
+};
+
+constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+bool equals_ignoring_case(std::string_view text, std::string_view lower) noexcept {
+    if (text.size() != lower.size()) return false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i] >= 'A' && text[i] <= 'Z' ? static_cast<char>(text[i] - 'A' + 'a') : text[i];
+        if (c != lower[i]) return false;
+    }
+    return true;
+}
+
+// Only runs on a rejected input, so the diagnosis costs nothing on the happy path.
+decimal_error classify_rejection(std::string_view text, char offending, bool saw_digit) noexcept {
+    if (saw_digit && (offending == 'e' || offending == 'E')) return decimal_error::exponent;
+    auto word = text;
+    if (!word.empty() && (word.front() == '-' || word.front() == '+')) word.remove_prefix(1);
+    if (equals_ignoring_case(word, "nan") || equals_ignoring_case(word, "inf") ||
+        equals_ignoring_case(word, "infinity")) {
+        return decimal_error::not_finite;
+    }
+    return decimal_error::invalid_character;
+}
+
+// Builds a decimal from a sign and a magnitude at `scale`. With `may_trim`, trailing zeros are dropped when that is
+// what makes the magnitude fit (the value stays exact, only the scale shrinks).
+expected<decimal, decimal_error> make(bool negative, u256 magnitude, int scale, bool may_trim) noexcept {
+    while (may_trim && scale > 0 && (magnitude.hi != 0 || magnitude.lo > max_magnitude)) {
+        const auto parts = divide(magnitude, widen(10));
+        if (parts.remainder != u256{}) break;
+        magnitude = parts.quotient;
+        --scale;
+    }
+    if (magnitude.hi != 0 || magnitude.lo > max_magnitude) return unexpected(decimal_error::overflow);
+    const auto mantissa = static_cast<int128>(magnitude.lo);
+    return decimal::from_raw(negative ? -mantissa : mantissa, scale);
+}
+
+// Writes sign, digits and the point for magnitude * 10^-scale, keeping every fractional digit.
+char* format(bool negative, uint128 magnitude, int scale, char* first, char* last) noexcept {
+    std::array<char, decimal::max_digits + 1> digits;
+    char* const digits_end = digits.data() + digits.size();
+    char* cursor = digits_end;
+    auto emit = [&cursor](std::uint64_t chunk, int min_width) {
+        int width = 0;
+        do {
+            *--cursor = static_cast<char>('0' + chunk % 10);
+            chunk /= 10;
+            ++width;
+        } while (chunk != 0 || width < min_width);
+    };
+    // One 128-bit division splits the magnitude into two 64-bit halves; the digit loop then stays 64-bit.
+    constexpr auto ten_pow_19 = static_cast<std::uint64_t>(10'000'000'000'000'000'000ULL);
+    if (magnitude >> 64 == 0) {
+        emit(static_cast<std::uint64_t>(magnitude), 1);
+    } else {
+        emit(static_cast<std::uint64_t>(magnitude % ten_pow_19), 19);
+        emit(static_cast<std::uint64_t>(magnitude / ten_pow_19), 1);
+    }
+    const auto count = static_cast<int>(digits_end - cursor);
+    const int integer_digits = count > scale ? count - scale : 0;
+    const int leading_zeros = count > scale ? 0 : scale - count;
+    const auto needed = static_cast<std::size_t>((negative ? 1 : 0) + (integer_digits == 0 ? 1 : integer_digits) +
+                                                 (scale > 0 ? 1 + scale : 0));
+    if (static_cast<std::size_t>(last - first) < needed) return nullptr;
+
+    char* out = first;
+    if (negative) *out++ = '-';
+    if (integer_digits == 0) {
+        *out++ = '0';
+    } else {
+        out = std::copy(cursor, cursor + integer_digits, out);
+        cursor += integer_digits;
+    }
+    if (scale > 0) {
+        *out++ = '.';
+        out = std::fill_n(out, leading_zeros, '0');
+        out = std::copy(cursor, digits_end, out);
+    }
+    return out;
+}
+
+}  // namespace
+
+expected<decimal, decimal_error> decimal::parse(std::string_view text) noexcept {
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    if (p == end) return unexpected(decimal_error::empty);
+
+    const bool negative = *p == '-';
+    if (negative) ++p;
+
+    digit_accumulator digits;
+    const char* const integer_begin = p;
+    for (; p != end && is_digit(*p); ++p) {
+        if (!digits.push(static_cast<unsigned>(*p - '0'))) return unexpected(decimal_error::too_many_digits);
+    }
+    const bool has_integer_digits = p != integer_begin;
+
+    int scale = 0;
+    bool has_point = false;
+    if (p != end && *p == '.') {
+        has_point = true;
+        for (++p; p != end && is_digit(*p); ++p) {
+            if (++scale > max_scale) return unexpected(decimal_error::too_many_fraction_digits);
+            if (!digits.push(static_cast<unsigned>(*p - '0'))) return unexpected(decimal_error::too_many_digits);
+        }
+    }
+    if (p != end) return unexpected(classify_rejection(text, *p, has_integer_digits || scale > 0));
+    if (!has_integer_digits || (has_point && scale == 0)) return unexpected(decimal_error::missing_digits);
+
+    const auto magnitude = static_cast<int128>(digits.value());
+    return decimal{negative ? -magnitude : magnitude, scale};
+}
+
+expected<decimal, decimal_error> decimal::from_raw(int128 mantissa, int scale) noexcept {
+    if (!valid_scale(scale)) return unexpected(decimal_error::invalid_scale);
+    if (mantissa > max_mantissa || mantissa < -max_mantissa) return unexpected(decimal_error::overflow);
+    return decimal{mantissa, scale};
+}
+
+decimal decimal::normalized() const noexcept {
+    if (mantissa_ == 0) return decimal{};
+    int scale = scale_;
+    // 64-bit division is several times cheaper than the 128-bit library call, and nearly every value fits.
+    using narrow_limits = std::numeric_limits<std::int64_t>;
+    if (mantissa_ >= narrow_limits::min() && mantissa_ <= narrow_limits::max()) {
+        auto narrow = static_cast<std::int64_t>(mantissa_);
+        while (scale > 0 && narrow % 10 == 0) {
+            narrow /= 10;
+            --scale;
+        }
+        return decimal{narrow, scale};
+    }
+    auto mantissa = mantissa_;
+    while (scale > 0 && mantissa % 10 == 0) {
+        mantissa /= 10;
+        --scale;
+    }
+    return decimal{mantissa, scale};
+}
+
+int decimal::compare(const decimal& a, const decimal& b) noexcept {
+    if (a.scale_ == b.scale_) return (a.mantissa_ > b.mantissa_) - (a.mantissa_ < b.mantissa_);
+    const int sign_a = a.signum();
+    const int sign_b = b.signum();
+    if (sign_a != sign_b) return sign_a < sign_b ? -1 : 1;
+    if (sign_a == 0) return 0;
+    // Align the smaller scale up. If that overflows, its magnitude exceeds 1.7e38 > any mantissa, so the
+    // aligned operand is the larger in magnitude and the common sign decides.
+    if (a.scale_ < b.scale_) {
+        int128 aligned = 0;
+        if (__builtin_mul_overflow(a.mantissa_, static_cast<int128>(pow10[b.scale_ - a.scale_]), &aligned)) {
+            return sign_a;
+        }
+        return (aligned > b.mantissa_) - (aligned < b.mantissa_);
+    }
+    int128 aligned = 0;
+    if (__builtin_mul_overflow(b.mantissa_, static_cast<int128>(pow10[a.scale_ - b.scale_]), &aligned)) {
+        return -sign_b;
+    }
+    return (a.mantissa_ > aligned) - (a.mantissa_ < aligned);
+}
+
+expected<decimal, decimal_error> decimal::checked_add(const decimal& other) const noexcept {
+    const int scale = std::max(scale_, other.scale_);
+    const auto x = multiply(magnitude_of(mantissa_), pow10[scale - scale_]);
+    const auto y = multiply(magnitude_of(other.mantissa_), pow10[scale - other.scale_]);
+    const bool x_negative = mantissa_ < 0;
+    if (x_negative == (other.mantissa_ < 0)) return make(x_negative, add(x, y), scale, true);
+    if (x >= y) return make(x_negative, subtract(x, y), scale, true);
+    return make(!x_negative, subtract(y, x), scale, true);
+}
+
+expected<decimal, decimal_error> decimal::checked_sub(const decimal& other) const noexcept {
+    return checked_add(other.negate());
+}
+
+expected<decimal, decimal_error> decimal::checked_mul(const decimal& other) const noexcept {
+    const auto product = multiply(magnitude_of(mantissa_), magnitude_of(other.mantissa_));
+    const bool negative = (mantissa_ < 0) != (other.mantissa_ < 0);
+    const int scale = scale_ + other.scale_;
+    if (scale <= max_scale) return make(negative, product, scale, true);
+    const auto divisor = widen(pow10[scale - max_scale]);
+    const auto parts = divide(product, divisor);
+    if (parts.remainder != u256{}) return unexpected(decimal_error::inexact);
+    return make(negative, parts.quotient, max_scale, true);
+}
+
+expected<decimal, decimal_error> decimal::checked_mul(const decimal& other, rounding mode) const noexcept {
+    const auto product = multiply(magnitude_of(mantissa_), magnitude_of(other.mantissa_));
+    const bool negative = (mantissa_ < 0) != (other.mantissa_ < 0);
+    const int scale = scale_ + other.scale_;
+    if (scale <= max_scale) return make(negative, product, scale, true);
+    const auto divisor = widen(pow10[scale - max_scale]);
+    return make(negative, round_quotient(divide(product, divisor), divisor, negative, mode), max_scale, true);
+}
+
+expected<decimal, decimal_error> decimal::checked_div(const decimal& other, int scale, rounding mode) const noexcept {
+    if (!valid_scale(scale)) return unexpected(decimal_error::invalid_scale);
+    if (other.mantissa_ == 0) return unexpected(decimal_error::division_by_zero);
+    // (a / 10^sa) / (b / 10^sb) at scale s is a * 10^(s - sa + sb) / b; the exponent lies in -18..36.
+    const int exponent = scale - scale_ + other.scale_;
+    u256 dividend = widen(magnitude_of(mantissa_));
+    u256 divisor = widen(magnitude_of(other.mantissa_));
+    if (exponent >= 0) {
+        dividend = multiply(dividend, pow10[exponent]);
+    } else {
+        divisor = multiply(divisor, pow10[-exponent]);
+    }
+    const bool negative = (mantissa_ < 0) != (other.mantissa_ < 0);
+    return make(negative, round_quotient(divide(dividend, divisor), divisor, negative, mode), scale, false);
+}
+
+expected<decimal, decimal_error> decimal::quantize(int scale, rounding mode) const noexcept {
+    if (!valid_scale(scale)) return unexpected(decimal_error::invalid_scale);
+    const bool negative = mantissa_ < 0;
+    const auto magnitude = widen(magnitude_of(mantissa_));
+    if (scale >= scale_) return make(negative, multiply(magnitude, pow10[scale - scale_]), scale, false);
+    const auto divisor = widen(pow10[scale_ - scale]);
+    return make(negative, round_quotient(divide(magnitude, divisor), divisor, negative, mode), scale, false);
+}
+
+expected<decimal, decimal_error> decimal::quantize_to_step(const decimal& step, rounding mode) const noexcept {
+    if (step.mantissa_ <= 0) return unexpected(decimal_error::invalid_step);
+    const int common = std::max(scale_, step.scale_);
+    const auto value = multiply(widen(magnitude_of(mantissa_)), pow10[common - scale_]);
+    const auto unit = multiply(widen(static_cast<uint128>(step.mantissa_)), pow10[common - step.scale_]);
+    const bool negative = mantissa_ < 0;
+    const auto steps = round_quotient(divide(value, unit), unit, negative, mode);
+    // steps <= value / unit + 1 and unit >= step mantissa, so the product stays far below 2^256.
+    return make(negative, multiply(steps, static_cast<uint128>(step.mantissa_)), step.scale_, false);
+}
+
+bool decimal::is_multiple_of(const decimal& step) const noexcept {
+    if (step.mantissa_ <= 0) return false;
+    const int common = std::max(scale_, step.scale_);
+    const auto value = multiply(widen(magnitude_of(mantissa_)), pow10[common - scale_]);
+    const auto unit = multiply(widen(static_cast<uint128>(step.mantissa_)), pow10[common - step.scale_]);
+    return divide(value, unit).remainder == u256{};
+}
+
+std::optional<std::int64_t> decimal::to_units(int scale) const noexcept {
+    if (!valid_scale(scale)) return std::nullopt;
+    int128 units = 0;
+    if (scale >= scale_) {
+        if (__builtin_mul_overflow(mantissa_, static_cast<int128>(pow10[scale - scale_]), &units)) return std::nullopt;
+    } else {
+        const auto divisor = static_cast<int128>(pow10[scale_ - scale]);
+        if (mantissa_ % divisor != 0) return std::nullopt;
+        units = mantissa_ / divisor;
+    }
+    if (units > std::numeric_limits<std::int64_t>::max() || units < std::numeric_limits<std::int64_t>::min()) {
+        return std::nullopt;
+    }
+    return static_cast<std::int64_t>(units);
+}
+
+char* decimal::to_chars(char* first, char* last) const noexcept {
+    const auto canonical = normalized();
+    return format(canonical.mantissa_ < 0, magnitude_of(canonical.mantissa_), canonical.scale_, first, last);
+}
+
+std::string decimal::to_string() const {
+    std::array<char, max_string_length> buffer;
+    char* end = to_chars(buffer.data(), buffer.data() + buffer.size());
+    return std::string(buffer.data(), end);
+}
+
+expected<std::string, decimal_error> decimal::to_string(int scale) const {
+    if (!valid_scale(scale)) return unexpected(decimal_error::invalid_scale);
+    std::array<char, max_string_length + max_scale> buffer;
+    char* const last = buffer.data() + buffer.size();
+    const bool negative = mantissa_ < 0;
+    const auto magnitude = magnitude_of(mantissa_);
+    if (scale < scale_) {
+        const auto divisor = pow10[scale_ - scale];
+        if (magnitude % divisor != 0) return unexpected(decimal_error::inexact);
+        return std::string(buffer.data(), format(negative, magnitude / divisor, scale, buffer.data(), last));
+    }
+    // Print at the own scale, then pad: scaling the mantissa up first could overflow 128 bits.
+    char* end = format(negative, magnitude, scale_, buffer.data(), last);
+    if (scale > scale_) {
+        if (scale_ == 0) *end++ = '.';
+        end = std::fill_n(end, scale - scale_, '0');
+    }
+    return std::string(buffer.data(), end);
+}
+
+std::ostream& operator<<(std::ostream& out, const decimal& value) {
+    std::array<char, decimal::max_string_length> buffer;
+    char* end = value.to_chars(buffer.data(), buffer.data() + buffer.size());
+    return out.write(buffer.data(), end - buffer.data());
+}
+
+}  // namespace hft::domain
+
+std::size_t std::hash<hft::domain::decimal>::operator()(const hft::domain::decimal& value) const noexcept {
+    const auto canonical = value.normalized();
+    const auto bits = static_cast<hft::domain::uint128>(canonical.mantissa());
+    std::size_t seed = std::hash<std::uint64_t>{}(static_cast<std::uint64_t>(bits));
+    // boost::hash_combine's mixing step.
+    const auto combine = [&seed](std::size_t h) { seed ^= h + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2); };
+    combine(std::hash<std::uint64_t>{}(static_cast<std::uint64_t>(bits >> 64)));
+    combine(std::hash<int>{}(canonical.scale()));
+    return seed;
+}
