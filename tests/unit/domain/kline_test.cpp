@@ -1,0 +1,180 @@
+#include "hft/domain/kline.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <string>
+#include <string_view>
+
+using hft::domain::decimal;
+using hft::domain::field_error;
+using hft::domain::kline;
+using hft::domain::kline_source;
+
+namespace {
+
+decimal dec(std::string_view text) {
+    auto parsed = decimal::parse(text);
+    REQUIRE(parsed.has_value());
+    return *parsed;
+}
+
+// BTCUSDT 1m at 2023-03-01 00:01 UTC, from data/klines; the volumes beyond `v` are illustrative.
+kline sample() {
+    kline k;
+    k.exchange = "binanceus";
+    k.symbol = "BTCUSDT";
+    k.interval = "1m";
+    k.open_time = 1677628860000;
+    k.close_time = 1677628919999;
+    k.open = dec("23143.89");
+    k.high = dec("23148.8");
+    k.low = dec("23137.61");
+    k.close = dec("23137.77");
+    k.base_volume = dec("0.881378");
+    k.quote_volume = dec("20397.45110931");
+    k.taker_base_volume = dec("0.4");
+    k.taker_quote_volume = dec("9258.4");
+    k.trade_count = 42;
+    k.is_closed = true;
+    k.event_time = 1677628920001;
+    k.received_ns = 1677628920003123456;
+    k.source = kline_source::ws;
+    return k;
+}
+
+field_error violation(const kline& k) {
+    const auto checked = hft::domain::validate(k);
+    REQUIRE_FALSE(checked.has_value());
+    return checked.error();
+}
+
+}  // namespace
+
+TEST_CASE("kline source prints and parses its two wire names", "[domain][kline]") {
+    CHECK(hft::domain::to_string(kline_source::ws) == "ws");
+    CHECK(hft::domain::to_string(kline_source::backfill) == "backfill");
+    CHECK(hft::domain::parse_kline_source("ws") == kline_source::ws);
+    CHECK(hft::domain::parse_kline_source("backfill") == kline_source::backfill);
+    CHECK_FALSE(hft::domain::parse_kline_source("WS").has_value());
+    CHECK_FALSE(hft::domain::parse_kline_source("rest").has_value());
+}
+
+TEST_CASE("kline validation accepts a real candle", "[domain][kline]") {
+    CHECK(hft::domain::validate(sample()).has_value());
+}
+
+TEST_CASE("kline validation accepts a zero-volume candle with equal prices", "[domain][kline]") {
+    auto k = sample();
+    k.open = k.high = k.low = k.close = dec("23152.65");
+    k.base_volume = k.quote_volume = k.taker_base_volume = k.taker_quote_volume = decimal{};
+    k.trade_count = 0;
+    CHECK(hft::domain::validate(k).has_value());
+}
+
+TEST_CASE("kline validation names the first rule a candle breaks", "[domain][kline]") {
+    auto k = sample();
+    SECTION("empty exchange") {
+        k.exchange.clear();
+        CHECK(violation(k) == field_error{"exchange", "must not be empty"});
+    }
+    SECTION("empty symbol") {
+        k.symbol.clear();
+        CHECK(violation(k) == field_error{"symbol", "must not be empty"});
+    }
+    SECTION("unknown interval") {
+        k.interval = "2m";
+        CHECK(violation(k) == field_error{"interval", "is not a kline interval"});
+    }
+    SECTION("negative open time") {
+        k.open_time = -1;
+        CHECK(violation(k).field == "open_time");
+    }
+    SECTION("close time not after open time") {
+        k.close_time = k.open_time;
+        CHECK(violation(k) == field_error{"close_time", "must be after open_time"});
+    }
+    SECTION("zero price") {
+        k.low = decimal{};
+        CHECK(violation(k) == field_error{"low", "must be greater than 0"});
+    }
+    SECTION("negative price") {
+        k.open = dec("-1");
+        CHECK(violation(k) == field_error{"open", "must be greater than 0"});
+    }
+    SECTION("high below low") {
+        k.high = dec("23137.6");
+        CHECK(violation(k) == field_error{"high", "must not be below low"});
+    }
+    SECTION("open above high") {
+        k.open = dec("23148.81");
+        CHECK(violation(k) == field_error{"open", "must be between low and high"});
+    }
+    SECTION("open below low") {
+        k.open = dec("23137.60");
+        CHECK(violation(k) == field_error{"open", "must be between low and high"});
+    }
+    SECTION("close above high") {
+        k.close = dec("23148.800001");
+        CHECK(violation(k) == field_error{"close", "must be between low and high"});
+    }
+    SECTION("negative volumes") {
+        k.taker_quote_volume = dec("-0.00000001");
+        CHECK(violation(k) == field_error{"taker_quote_volume", "must not be negative"});
+        k.base_volume = dec("-1");
+        CHECK(violation(k) == field_error{"base_volume", "must not be negative"});
+    }
+    SECTION("negative trade count") {
+        k.trade_count = -1;
+        CHECK(violation(k) == field_error{"trade_count", "must not be negative"});
+    }
+    SECTION("several problems report the first") {
+        k.exchange.clear();
+        k.trade_count = -1;
+        CHECK(violation(k).field == "exchange");
+    }
+}
+
+TEST_CASE("kline validation prints the broken rule as one line", "[domain][kline]") {
+    auto k = sample();
+    k.high = dec("1");
+    CHECK(hft::domain::to_string(violation(k)) == "high: must not be below low");
+}
+
+TEST_CASE("kline equality compares prices numerically", "[domain][kline]") {
+    auto a = sample();
+    auto b = sample();
+    b.high = dec("23148.80000000");
+    CHECK(a == b);
+    b.is_closed = false;
+    CHECK_FALSE(a == b);
+}
+
+TEST_CASE("kline validation accepts every candle of a real minute-kline file", "[domain][kline]") {
+    std::ifstream csv{HFT_SOURCE_DIR "/data/klines/binanceus-BTCUSDC-1m-2023-03-01-to-21.csv"};
+    REQUIRE(csv.is_open());
+    std::string line;
+    std::getline(csv, line);
+    int rows = 0;
+    while (std::getline(csv, line)) {
+        std::string_view rest{line};
+        auto next = [&rest] {
+            const auto comma = rest.find(',');
+            const auto field = rest.substr(0, comma);
+            rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
+            return field;
+        };
+        auto k = sample();
+        k.open_time = std::stoll(std::string(next()));
+        k.close_time = k.open_time + 59'999;
+        k.open = dec(next());
+        k.high = dec(next());
+        k.low = dec(next());
+        k.close = dec(next());
+        k.base_volume = dec(next());
+        const auto checked = hft::domain::validate(k);
+        if (!checked) FAIL(line << " -> " << checked.error());
+        ++rows;
+    }
+    CHECK(rows == 30'240);
+}
