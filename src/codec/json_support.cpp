@@ -93,6 +93,10 @@ expected<nlohmann::json, codec_error> parse_object(std::string_view json) noexce
     if (json.size() > max_message_size) {
         return unexpected(codec_error{"", "message is larger than " + std::to_string(max_message_size) + " bytes"});
     }
+    // nlohmann stops at a NUL byte as if the input ended there; valid JSON never contains a raw one.
+    if (const auto nul = json.find('\0'); nul != std::string_view::npos) {
+        return unexpected(codec_error{"", "invalid JSON at byte " + std::to_string(nul + 1)});
+    }
     try {
         // nlohmann keeps the last of two equal keys; a strict decoder must not guess which one was meant.
         std::unordered_set<std::string> keys;

@@ -189,8 +189,9 @@ TEST_CASE("kline event decoding ignores unknown keys", "[codec][kline]") {
 }
 
 TEST_CASE("kline event decoding rejects invalid JSON", "[codec][kline]") {
-    for (const std::string_view json : {"", " ", "{", "not json", R"({"v":1,})", R"({"v":1} x)", "{'v':1}",
-                                        "{\"v\":1,\"exchange\":\"\xff\"}", R"({"v":01})", "{\"v\":1\x00}"}) {
+    using namespace std::string_view_literals;
+    for (const auto json : {""sv, " "sv, "{"sv, "not json"sv, R"({"v":1,})"sv, R"({"v":1} x)"sv, "{'v':1}"sv,
+                            "{\"v\":1,\"exchange\":\"\xff\"}"sv, R"({"v":01})"sv, "{\"v\":1}\0"sv}) {
         const auto error = rejection(json);
         CHECK(error.field.empty());
         CHECK(error.message.rfind("invalid JSON at byte ", 0) == 0);
