@@ -14,6 +14,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hft::app {
@@ -49,8 +50,10 @@ struct database_config {
 struct databases_config {
     std::optional<database_config> market_data;
     std::optional<database_config> order_engine;
+    std::filesystem::path source{"config.yml"};  ///< the file these came from, for get()'s message
 
-    /// The named database's settings; throws config_error naming `database.<name>.dsn` when absent.
+    /// The named database's settings; throws config_error naming `database.<name>.dsn` when absent, and
+    /// listing the valid names when `name` is neither market_data nor order_engine.
     const database_config& get(std::string_view name) const;
 };
 
@@ -83,7 +86,9 @@ struct api_key_config {
     std::string name;
     secret key;
     bool active = true;
-    std::optional<std::chrono::sys_seconds> expired_at;  ///< RFC 3339 or YYYY-MM-DD (end of that day UTC)
+    /// The last valid second: the key is expired once now > expired_at. RFC 3339, or YYYY-MM-DD meaning
+    /// 23:59:59 UTC of that day; absent or empty means no expiry.
+    std::optional<std::chrono::sys_seconds> expired_at;
 };
 
 struct port_config {
@@ -101,12 +106,20 @@ struct config {
     std::optional<nats_jetstream_config> nats_jetstream;
     databases_config database;
     std::vector<std::string> warnings;  ///< non-fatal findings (loose file permissions, obsolete keys)
+    std::vector<std::string> env_overrides;  ///< names of the HFT_* variables that replaced a value (never values)
+
+    /// The bus settings; throws config_error saying nats_jetstream.url is missing when the section is absent.
+    const nats_jetstream_config& require_nats_jetstream() const;
+    /// One venue's settings; throws config_error naming `exchanges.<name>` when it is not configured.
+    const exchange_config& exchange(std::string_view name) const;
 };
 
-/// Parses YAML text. `${NAME}` is replaced from the environment (a missing variable is an error),
-/// and HFT_<PATH> environment variables override secrets (e.g. HFT_EXCHANGES_TOKOCRYPTO_API_SECRET).
-/// Unknown keys, wrong types, bad durations and missing required values throw config_error with the
-/// key and line.
+/// Parses YAML text. In values, `${NAME}` is replaced from the environment (unset is an error),
+/// `${NAME:-default}` falls back when NAME is unset or empty, and `$${` is a literal `${`. A non-empty
+/// HFT_<DOTTED_PATH> variable (upper-cased, other characters as `_`) overrides any scalar value, e.g.
+/// HFT_EXCHANGES_TOKOCRYPTO_API_SECRET, HFT_DATABASE_MARKET_DATA_DSN, HFT_NATS_JETSTREAM_URL. Unknown keys,
+/// wrong types, bad durations and missing required values throw config_error with the key and line, and never
+/// the value of a secret. Every secret read is passed to register_secret() so logs mask it.
 config parse_config(std::string_view yaml_text, const std::filesystem::path& source = "config.yml");
 
 /// Reads and parses a file; a missing file is a config_error that says how to create one.
@@ -114,5 +127,16 @@ config load_config(const std::filesystem::path& path);
 
 /// Parses "500ms", "5s", "2m", "1h", "1h30m", "250us"; throws config_error naming `key`.
 duration parse_duration(std::string_view text, std::string_view key);
+
+/// Parses an expiry: RFC 3339 ("2099-12-31T23:59:59Z", "2099-12-31T23:59:59+07:00") or "YYYY-MM-DD"
+/// (23:59:59 UTC that day); throws config_error naming `key`.
+std::chrono::sys_seconds parse_expiry(std::string_view text, std::string_view key);
+
+/// Normalizes a log level: trace|debug|info|warn|error|critical|off, plus the original service's logrus names
+/// (warning -> warn, fatal and panic -> critical); throws config_error naming `key`. For --log-level too.
+std::string parse_log_level(std::string_view text, std::string_view key);
+
+/// "text" or "json"; throws config_error naming `key`. For --log-format too.
+log_format parse_log_format(std::string_view text, std::string_view key);
 
 }  // namespace hft::app
