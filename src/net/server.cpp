@@ -1,0 +1,323 @@
+#include "hft/net/server.hpp"
+
+// The only Beast translation unit of the server side: keep it that way, Beast is slow to compile.
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <deque>
+#include <exception>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace hft::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// Outcomes of a peer going away or of our own cancellation: values, not errors worth reporting.
+bool is_expected(const beast::error_code& ec) {
+    return ec == websocket::error::closed || ec == asio::error::eof || ec == http::error::end_of_stream ||
+           ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+           ec == asio::error::broken_pipe || ec == asio::error::not_connected || ec == beast::error::timeout ||
+           ec == asio::error::bad_descriptor;
+}
+
+http_request to_request(const http::request<http::string_body>& req) {
+    http_request out;
+    out.method = std::string(req.method_string());
+    out.target = std::string(req.target());
+    std::tie(out.path, out.query) = split_target(out.target);
+    out.body = req.body();
+    for (const auto& field : req) out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    return out;
+}
+
+http::response<http::string_body> to_beast(const http_response& res, unsigned version, bool keep_alive) {
+    http::response<http::string_body> out{static_cast<http::status>(res.status), version};
+    out.set(http::field::server, "hft");
+    out.set(http::field::content_type, res.content_type);
+    for (const auto& [name, value] : res.headers) out.set(name, value);
+    out.keep_alive(keep_alive);
+    out.body() = res.body;
+    out.prepare_payload();
+    return out;
+}
+
+}  // namespace
+
+struct server::impl : std::enable_shared_from_this<impl> {
+    impl(asio::io_context& ioc_, server_options options_, router routes_, ws_handler* handler_)
+        : ioc(ioc_), options(std::move(options_)), routes(std::move(routes_)), handler(handler_), acceptor(ioc_) {}
+
+    void report(std::string_view what, const beast::error_code& ec) const {
+        if (options.on_error) options.on_error(std::string(what) + ": " + ec.message());
+    }
+
+    asio::awaitable<void> accept_loop();
+    asio::awaitable<void> run_connection(tcp::socket socket, std::uint64_t id);
+
+    asio::io_context& ioc;
+    server_options options;
+    router routes;
+    ws_handler* handler;
+    tcp::acceptor acceptor;
+    std::uint16_t bound_port = 0;
+    bool stopping = false;
+    std::uint64_t next_id = 1;
+    // How to stop each live connection; the entry is erased when its coroutine ends.
+    std::unordered_map<std::uint64_t, std::function<void()>> live;
+};
+
+namespace {
+
+// One websocket: the reading coroutine owns the lifetime, a writer coroutine exists only while frames are queued.
+class ws_session final : public ws_connection, public std::enable_shared_from_this<ws_session> {
+public:
+    ws_session(std::shared_ptr<server::impl> server, std::uint64_t id, beast::tcp_stream stream,
+               http_request request)
+        : server_(std::move(server)), id_(id), ws_(std::move(stream)), request_(std::move(request)) {}
+
+    std::uint64_t id() const noexcept override { return id_; }
+    const http_request& request() const noexcept override { return request_; }
+    bool is_open() const noexcept override { return open_ && !close_requested_; }
+    std::size_t queued() const noexcept override { return queue_.size(); }
+
+    bool send(std::string text) override {
+        if (!open_ || close_requested_) return false;
+        if (queue_.size() >= server_->options.ws_queue_limit) {
+            // A consumer this far behind would only fall further; dropping it bounds our memory.
+            abort();
+            return false;
+        }
+        queue_.push_back(std::move(text));
+        start_writer();
+        return true;
+    }
+
+    void close() override {
+        if (!open_ || close_requested_) return;
+        close_requested_ = true;
+        start_writer();
+    }
+
+    void abort() override {
+        if (!open_) return;
+        open_ = false;
+        queue_.clear();
+        beast::error_code ec;
+        // Closing the socket completes the pending read and write with operation_aborted.
+        beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
+        beast::get_lowest_layer(ws_).close();
+    }
+
+    asio::awaitable<void> run(http::request<http::string_body> upgrade) {
+        const auto& options = server_->options;
+        beast::get_lowest_layer(ws_).expires_never();
+        websocket::stream_base::timeout timeout{};
+        timeout.handshake_timeout = options.handshake_timeout;
+        timeout.idle_timeout = options.ws_idle_timeout;
+        timeout.keep_alive_pings = options.ws_keep_alive_pings;
+        ws_.set_option(timeout);
+        ws_.set_option(websocket::stream_base::decorator(
+            [](websocket::response_type& res) { res.set(http::field::server, "hft"); }));
+        ws_.read_message_max(options.max_ws_message_bytes);
+
+        auto [accept_ec] = co_await ws_.async_accept(upgrade, use_tuple);
+        if (accept_ec) {
+            open_ = false;
+            if (!is_expected(accept_ec)) server_->report("websocket accept", accept_ec);
+            co_return;
+        }
+        auto self = shared_from_this();
+        if (server_->handler) server_->handler->on_open(self);
+
+        beast::flat_buffer buffer;
+        while (open_) {
+            auto [ec, n] = co_await ws_.async_read(buffer, use_tuple);
+            if (ec) {
+                if (!is_expected(ec) && ec != websocket::error::message_too_big) server_->report("websocket read", ec);
+                break;
+            }
+            if (ws_.got_text() && server_->handler) {
+                std::string text = beast::buffers_to_string(buffer.data());
+                server_->handler->on_message(self, text);
+            }
+            buffer.consume(buffer.size());
+        }
+        open_ = false;
+        queue_.clear();
+        if (server_->handler) server_->handler->on_close(*this);
+    }
+
+private:
+    void start_writer() {
+        if (writing_) return;  // the 0 -> 1 transition starts the one writer
+        writing_ = true;
+        asio::co_spawn(ws_.get_executor(), write_loop(shared_from_this()), asio::detached);
+    }
+
+    static asio::awaitable<void> write_loop(std::shared_ptr<ws_session> self) {
+        while (self->open_ && !self->queue_.empty()) {
+            self->ws_.text(true);
+            auto [ec, n] = co_await self->ws_.async_write(asio::buffer(self->queue_.front()), use_tuple);
+            if (ec) {
+                if (!is_expected(ec)) self->server_->report("websocket write", ec);
+                self->abort();
+                break;
+            }
+            self->queue_.pop_front();
+        }
+        if (self->open_ && self->close_requested_) {
+            auto [ec] = co_await self->ws_.async_close(websocket::close_code::going_away, use_tuple);
+            if (ec && !is_expected(ec)) self->server_->report("websocket close", ec);
+            // Peers that never answer the close frame are cut off by the handshake timeout.
+        }
+        self->writing_ = false;
+    }
+
+    std::shared_ptr<server::impl> server_;
+    std::uint64_t id_;
+    websocket::stream<beast::tcp_stream> ws_;
+    http_request request_;
+    std::deque<std::string> queue_;
+    bool writing_ = false;
+    bool open_ = true;
+    bool close_requested_ = false;
+};
+
+}  // namespace
+
+asio::awaitable<void> server::impl::accept_loop() {
+    auto self = shared_from_this();
+    while (!stopping) {
+        auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
+        if (ec) {
+            if (stopping || ec == asio::error::operation_aborted) co_return;
+            report("accept", ec);
+            continue;
+        }
+        if (live.size() >= options.max_connections) {
+            beast::error_code ignored;
+            socket.close(ignored);
+            continue;
+        }
+        auto id = next_id++;
+        live.emplace(id, [] {});
+        asio::co_spawn(ioc, run_connection(std::move(socket), id), [self, id](std::exception_ptr e) {
+            self->live.erase(id);
+            if (!e) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                if (self->options.on_error) self->options.on_error(std::string("connection: ") + ex.what());
+            }
+        });
+    }
+}
+
+asio::awaitable<void> server::impl::run_connection(tcp::socket socket, std::uint64_t id) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    live[id] = [&stream] {
+        beast::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        stream.close();
+    };
+    for (;;) {
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+        parser.body_limit(options.max_body_bytes);
+        stream.expires_after(options.read_timeout);
+        auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+        if (ec == http::error::body_limit || ec == http::error::header_limit) {
+            auto res = to_beast(json_error(413, "Request too large"), 11, false);
+            co_await http::async_write(stream, res, use_tuple);
+            break;
+        }
+        if (ec) {
+            if (!is_expected(ec) && ec.category() != http::make_error_code(http::error::bad_method).category()) report("http read", ec);
+            break;
+        }
+        auto& req = parser.get();
+        http_request request = to_request(req);
+
+        if (websocket::is_upgrade(req)) {
+            if (stopping || handler == nullptr || !handler->accepts(request)) {
+                auto res = to_beast(json_error(404, "No websocket at " + request.path), req.version(), false);
+                co_await http::async_write(stream, res, use_tuple);
+                break;
+            }
+            auto session = std::make_shared<ws_session>(shared_from_this(), id, std::move(stream), std::move(request));
+            live[id] = [weak = std::weak_ptr<ws_session>(session)] {
+                if (auto s = weak.lock()) s->close();
+            };
+            co_await session->run(parser.release());
+            co_return;
+        }
+
+        bool keep_alive = req.keep_alive() && !stopping;
+        auto res = to_beast(routes.dispatch(request), req.version(), keep_alive);
+        auto [write_ec, written] = co_await http::async_write(stream, res, use_tuple);
+        if (write_ec || !keep_alive) break;
+    }
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+server::server(asio::io_context& ioc, server_options options, router routes, ws_handler* handler)
+    : impl_(std::make_shared<impl>(ioc, std::move(options), std::move(routes), handler)) {}
+
+server::~server() {
+    // Connections still running hold the impl; make sure they wind down instead of serving forever.
+    stop();
+}
+
+void server::start() {
+    auto& a = impl_->acceptor;
+    tcp::endpoint endpoint{asio::ip::make_address(impl_->options.address), impl_->options.port};
+    a.open(endpoint.protocol());
+    a.set_option(asio::socket_base::reuse_address(true));
+    a.bind(endpoint);
+    a.listen(asio::socket_base::max_listen_connections);
+    impl_->bound_port = a.local_endpoint().port();
+    asio::co_spawn(impl_->ioc, impl_->accept_loop(), [self = impl_](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            if (self->options.on_error) self->options.on_error(std::string("acceptor: ") + ex.what());
+        }
+    });
+}
+
+void server::stop() {
+    if (impl_->stopping) return;
+    impl_->stopping = true;
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
+    // Copy first: stopping a connection may end it and erase its entry.
+    std::vector<std::function<void()>> stops;
+    for (const auto& [id, fn] : impl_->live) stops.push_back(fn);
+    for (const auto& fn : stops) fn();
+}
+
+std::uint16_t server::port() const noexcept { return impl_->bound_port; }
+std::size_t server::connection_count() const noexcept { return impl_->live.size(); }
+router& server::routes() noexcept { return impl_->routes; }
+
+}  // namespace hft::net
