@@ -23,7 +23,6 @@ constexpr std::array planned_commands{
     planned_command{"market-data-worker", "Store klines from JetStream in PostgreSQL"},
     planned_command{"strategy", "Run strategies on closed klines and publish orders"},
     planned_command{"order-engine-gateway", "Validate, risk-check, execute and track orders"},
-    planned_command{"exchange-sim", "A local exchange speaking Tokocrypto's wire protocol"},
 };
 
 command add_planned(CLI::App& root, const planned_command& planned) {
@@ -52,6 +51,7 @@ int run(int argc, char** argv) {
 
     std::vector<command> commands;
     commands.push_back(add_migrate(root, globals));
+    commands.push_back(add_exchange_sim(root, globals));
     for (const auto& planned : planned_commands) commands.push_back(add_planned(root, planned));
 
     try {

@@ -1,0 +1,160 @@
+// `hft exchange-sim`: parses flags and wires exchange::sim::exchange_sim onto one io_context. Behaviour lives in
+// src/exchange/sim/ and src/net/.
+
+#include "hft/app/config.hpp"
+#include "hft/app/logging.hpp"
+#include "hft/cmd/cli.hpp"
+#include "hft/domain/decimal.hpp"
+#include "hft/exchange/sim/clock.hpp"
+#include "hft/exchange/sim/exchange_sim.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <functional>
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+namespace hft::cmd {
+namespace {
+
+struct exchange_sim_flags {
+    std::string listen = "127.0.0.1:0";
+    std::string symbols = "BTCUSDT";
+    std::string intervals = "1m";
+    std::vector<std::string> replay;
+    std::uint64_t seed = 1;
+    std::string speed = "1";
+    std::string drop_every = "0";
+    std::string stall_every = "0";
+    std::string stall_for = "0";
+    std::string malformed_rate = "0";
+    std::string ping_interval = "20";
+    std::string pong_timeout = "60";
+};
+
+std::vector<std::string> split_list(const std::string& text) {
+    std::vector<std::string> out;
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        if (!item.empty()) out.push_back(item);
+    }
+    return out;
+}
+
+// Seconds as an exact decimal ("0.5") into milliseconds; the flag name goes into the error.
+std::chrono::milliseconds parse_seconds(const std::string& text, std::string_view flag) {
+    auto d = domain::decimal::parse(text);
+    auto ms = d ? d->to_units(3) : std::nullopt;
+    if (!ms || *ms < 0) throw app::config_error(std::string(flag) + ": '" + text + "' is not a number of seconds");
+    return std::chrono::milliseconds{*ms};
+}
+
+int run_exchange_sim(const global_options& globals, const exchange_sim_flags& flags) {
+    app::log_config log;
+    if (!globals.log_level.empty()) log.log_level = app::parse_log_level(globals.log_level, "--log-level");
+    if (!globals.log_format.empty()) log.format = app::parse_log_format(globals.log_format, "--log-format");
+    app::init_logging(log, "exchange-sim");
+
+    exchange::sim::sim_options options;
+    auto colon = flags.listen.rfind(':');
+    std::uint16_t port = 0;
+    if (colon == std::string::npos ||
+        std::from_chars(flags.listen.data() + colon + 1, flags.listen.data() + flags.listen.size(), port).ec !=
+            std::errc{})
+        throw app::config_error("--listen: expected HOST:PORT, got '" + flags.listen + "'");
+    options.address = flags.listen.substr(0, colon);
+    options.port = port;
+    options.symbols.clear();
+    for (auto& s : split_list(flags.symbols)) {
+        for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        options.symbols.push_back(s);
+    }
+    options.intervals = split_list(flags.intervals);
+    options.replay_files = flags.replay;
+    options.seed = flags.seed;
+    auto speed = exchange::sim::parse_speed_milli(flags.speed);
+    if (!speed) throw app::config_error("--speed: " + speed.error());
+    options.speed_milli = *speed;
+    options.drop_every = parse_seconds(flags.drop_every, "--drop-every");
+    options.stall_every = parse_seconds(flags.stall_every, "--stall-every");
+    options.stall_for = parse_seconds(flags.stall_for, "--stall-for");
+    auto rate = exchange::sim::parse_rate_per_million(flags.malformed_rate);
+    if (!rate) throw app::config_error("--malformed-rate: " + rate.error());
+    options.malformed_per_million = *rate;
+    options.ping_interval = parse_seconds(flags.ping_interval, "--ping-interval");
+    options.pong_timeout = parse_seconds(flags.pong_timeout, "--pong-timeout");
+    options.on_warning = [](std::string_view what) { spdlog::warn("exchange-sim: {}", what); };
+
+    boost::asio::io_context ioc{1};
+    std::unique_ptr<exchange::sim::exchange_sim> sim;
+    try {
+        sim = std::make_unique<exchange::sim::exchange_sim>(ioc, std::move(options));
+    } catch (const std::invalid_argument& e) {
+        throw app::config_error(std::string("exchange-sim: ") + e.what());
+    }
+    sim->start();
+    spdlog::info("{}", sim->describe());
+
+    // SIGINT/SIGTERM: serverShutdown + going_away to every client, then exit 0 once they are closed or after
+    // a bounded wait for peers that never answer the close frame.
+    boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    boost::asio::steady_timer poll(ioc);
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    std::function<void()> wait_for_clients = [&] {
+        if (sim->connection_count() == 0 || std::chrono::steady_clock::now() >= give_up) {
+            ioc.stop();
+            return;
+        }
+        poll.expires_after(std::chrono::milliseconds(20));
+        poll.async_wait([&](const boost::system::error_code& ec) {
+            if (!ec) wait_for_clients();
+        });
+    };
+    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        spdlog::info("exchange-sim: signal {}, shutting down", signal);
+        sim->stop();
+        wait_for_clients();
+    });
+    ioc.run();
+    spdlog::info("exchange-sim: stopped");
+    return 0;
+}
+
+}  // namespace
+
+command add_exchange_sim(CLI::App& root, const global_options& globals) {
+    auto flags = std::make_shared<exchange_sim_flags>();
+    auto* sub = root.add_subcommand("exchange-sim", "A local exchange speaking Tokocrypto's wire protocol");
+    sub->add_option("--listen", flags->listen, "HOST:PORT to listen on (port 0 picks one)")->capture_default_str();
+    sub->add_option("--symbols", flags->symbols, "Comma-separated symbols, e.g. BTCUSDT,BTCUSDC")
+        ->capture_default_str();
+    sub->add_option("--intervals", flags->intervals, "Comma-separated kline intervals, e.g. 1s,1m")
+        ->capture_default_str();
+    sub->add_option("--replay", flags->replay,
+                    "1m kline CSV to replay (repeatable); its file name names the symbol, e.g. -BTCUSDT-");
+    sub->add_option("--seed", flags->seed, "Seed of the random walks and fault injection")->capture_default_str();
+    sub->add_option("--speed", flags->speed, "Market time runs this many times faster than the wall clock")
+        ->capture_default_str();
+    sub->add_option("--drop-every", flags->drop_every, "Close every websocket abruptly every N seconds (0: never)")
+        ->capture_default_str();
+    sub->add_option("--stall-every", flags->stall_every, "Go silent every N seconds (0: never)")
+        ->capture_default_str();
+    sub->add_option("--stall-for", flags->stall_for, "Stay silent for N seconds")->capture_default_str();
+    sub->add_option("--malformed-rate", flags->malformed_rate, "Share of kline frames sent malformed, 0..1")
+        ->capture_default_str();
+    sub->add_option("--ping-interval", flags->ping_interval, "Seconds; with --pong-timeout sets the idle timeout")
+        ->capture_default_str();
+    sub->add_option("--pong-timeout", flags->pong_timeout, "Seconds a silent client has to answer a ping")
+        ->capture_default_str();
+    return command{sub, [flags, &globals] { return run_exchange_sim(globals, *flags); }};
+}
+
+}  // namespace hft::cmd
