@@ -61,6 +61,13 @@ kline sample() {
 // A kline event as ordered (key, raw JSON value) pairs, so tests can drop or replace one member.
 using members = std::vector<std::pair<std::string, std::string>>;
 
+// `text` as a JSON string literal (no escaping needed by the callers).
+std::string quoted(std::size_t count, char fill) {
+    std::string text(count + 2, fill);
+    text.front() = text.back() = '"';
+    return text;
+}
+
 members sample_members() {
     return {{"v", "1"},
             {"exchange", R"("binanceus")"},
@@ -87,7 +94,7 @@ std::string render(const members& fields) {
     std::string json = "{";
     for (const auto& [key, value] : fields) {
         if (json.size() > 1) json += ',';
-        json += '"' + key + "\":" + value;
+        json.append(1, '"').append(key).append("\":").append(value);
     }
     return json + '}';
 }
@@ -285,7 +292,7 @@ TEST_CASE("kline event decoding rejects input above 64 KiB", "[codec][kline]") {
     const auto base = render(sample_members());
     auto fields = sample_members();
     // `,"pad":""` adds 9 bytes plus the padding.
-    fields.emplace_back("pad", '"' + std::string(hft::codec::max_message_size - base.size() - 9, 'x') + '"');
+    fields.emplace_back("pad", quoted(hft::codec::max_message_size - base.size() - 9, 'x'));
     const auto at_limit = render(fields);
     REQUIRE(at_limit.size() == hft::codec::max_message_size);
     CHECK(decode_kline_event(at_limit).has_value());
@@ -299,7 +306,7 @@ TEST_CASE("kline event decoding survives hostile input", "[codec][kline]") {
         CHECK(decode_kline_event(render(fields)).has_value());
     }
     SECTION("error messages quote at most 40 characters and stay ASCII") {
-        const auto error = rejection(render(with(sample_members(), "open", '"' + std::string(100, '\x7f') + '"')));
+        const auto error = rejection(render(with(sample_members(), "open", quoted(100, '\x7f'))));
         CHECK(error.message.size() < 4 * 40 + 100);
         for (const char c : error.to_string()) CHECK((c >= 0x20 && c < 0x7f));
     }

@@ -244,7 +244,9 @@ TEST_CASE("place order decoding rejects wrong types, versions, duplicates and ov
     CHECK(rejection(versioned).field == "v");
     CHECK(rejection("[]") == codec_error{"", "message must be a JSON object"});
     CHECK(rejection("{").message == "invalid JSON at byte 2");
-    CHECK(rejection(minimal_with("\"pad\":\"" + std::string(hft::codec::max_message_size, ' ') + "\"")) ==
+    std::string padding = R"("pad":")";
+    padding.append(hft::codec::max_message_size, ' ').append(1, '"');
+    CHECK(rejection(minimal_with(padding)) ==
           codec_error{"", "message is larger than 65536 bytes"});
 }
 
