@@ -295,6 +295,28 @@ TEST_CASE("stopping the sim sends serverShutdown and closes with going_away", "[
     stopper.join();
 }
 
+TEST_CASE("stall-every silences the stream for stall-for without closing it", "[integration][exchange-sim]") {
+    auto options = fast_options();
+    options.stall_every = 300ms;
+    options.stall_for = 400ms;
+    running_sim sim(options);
+    net::sync_ws_client client;
+    REQUIRE(client.connect("127.0.0.1", sim.port(), "/ws/btcusdt@kline_1s"));
+    // Frames normally arrive every ~4 ms; a stall shows as one long gap, after which frames resume.
+    auto longest = std::chrono::steady_clock::duration::zero();
+    auto last = std::chrono::steady_clock::now();
+    auto until = last + 1500ms;
+    while (std::chrono::steady_clock::now() < until) {
+        REQUIRE(client.read(2s).has_value());
+        auto now = std::chrono::steady_clock::now();
+        longest = std::max(longest, now - last);
+        last = now;
+    }
+    CHECK(longest >= 300ms);
+    CHECK_FALSE(client.closed());
+    client.close();
+}
+
 TEST_CASE("malformed-rate 1 replaces every kline frame with a broken one", "[integration][exchange-sim]") {
     auto options = fast_options();
     options.malformed_per_million = 1'000'000;
