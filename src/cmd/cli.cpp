@@ -1,6 +1,7 @@
 #include "hft/cmd/cli.hpp"
 
 #include "hft/app/config.hpp"
+#include "hft/app/logging.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -34,6 +35,12 @@ command add_planned(CLI::App& root, const planned_command& planned) {
 }
 
 }  // namespace
+
+void init_service_logging(const global_options& globals, app::log_config base, std::string_view service) {
+    if (!globals.log_level.empty()) base.log_level = app::parse_log_level(globals.log_level, "--log-level");
+    if (!globals.log_format.empty()) base.format = app::parse_log_format(globals.log_format, "--log-format");
+    app::init_logging(base, service);
+}
 
 int run(int argc, char** argv) {
     CLI::App root{"hft: an event-driven crypto trading service", "hft"};

@@ -2,6 +2,8 @@
 
 // The `hft` command line: global options, one subcommand per service. main() only calls run().
 
+#include "hft/app/config.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <functional>
@@ -21,6 +23,9 @@ struct command {
     CLI::App* app = nullptr;
     std::function<int()> run;
 };
+
+/// Starts logging for `service`: the config's log section, overridden by --log-level / --log-format.
+void init_service_logging(const global_options& globals, app::log_config base, std::string_view service);
 
 /// Each subcommand lives in src/cmd/<name>.cpp and registers itself on the root app.
 command add_migrate(CLI::App& root, const global_options& globals);

@@ -1,0 +1,1 @@
+DROP TABLE symbol_mappings;
