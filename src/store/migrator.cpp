@@ -354,13 +354,14 @@ bool ensure_database(const std::string& dsn) {
     const auto target = maintenance_target_for(dsn);
     auto connection = connect(target.conninfo, describe_target(dsn));
     pqxx::nontransaction tx{*connection};
+    // Concurrent CREATE DATABASE runs collide in the catalog; one lock on the server serializes them, so the
+    // second run sees the database the first one created. It is released when this connection closes.
+    tx.exec_params("SELECT pg_advisory_lock($1)", advisory_lock_key("create_database"));
     if (!tx.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", target.database).empty()) return false;
     try {
         tx.exec("CREATE DATABASE " + tx.quote_name(target.database));
         return true;
     } catch (const pqxx::sql_error& e) {
-        // Another migrate created it between our check and our CREATE: that is the outcome we wanted.
-        if (e.sqlstate() == "42P04") return false;
         throw migration_error(fmt::format("cannot create database {}: {}", target.database, e.what()));
     }
 }

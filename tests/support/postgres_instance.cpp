@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>

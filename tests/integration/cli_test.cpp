@@ -1,0 +1,65 @@
+// The `hft` command line as a user meets it: help without a config file, and config mistakes named.
+
+#include "support/process.hpp"
+
+#include <catch2/catch.hpp>
+#include <sys/stat.h>
+
+#include <fstream>
+
+using namespace hft::test;
+
+TEST_CASE("hft --help works in an empty directory and lists every subcommand", "[integration][cli]") {
+    const auto empty = make_temp_dir("hft-empty");
+    spawn_options options;
+    options.working_directory = empty;
+    const auto result = run_command({HFT_EXECUTABLE, "--help"}, options);
+    std::filesystem::remove_all(empty);
+    INFO(result.output);
+    REQUIRE(result.exit_code == 0);
+    for (const char* sub : {"migrate", "market-data-gateway", "market-data-worker", "strategy", "order-engine-gateway",
+                            "exchange-sim"}) {
+        CHECK_THAT(result.output, Catch::Contains(sub));
+    }
+}
+
+TEST_CASE("hft --version and subcommand help need no config file", "[integration][cli]") {
+    const auto empty = make_temp_dir("hft-empty");
+    spawn_options options;
+    options.working_directory = empty;
+    const auto version = run_command({HFT_EXECUTABLE, "--version"}, options);
+    CHECK(version.exit_code == 0);
+    CHECK_THAT(version.output, Catch::StartsWith("hft "));
+    const auto help = run_command({HFT_EXECUTABLE, "migrate", "--help"}, options);
+    CHECK(help.exit_code == 0);
+    CHECK_THAT(help.output, Catch::Contains("--databaseName"));
+    std::filesystem::remove_all(empty);
+}
+
+TEST_CASE("a missing config file says how to create one", "[integration][cli]") {
+    const auto empty = make_temp_dir("hft-empty");
+    spawn_options options;
+    options.working_directory = empty;
+    const auto result = run_command({HFT_EXECUTABLE, "migrate", "--databaseName=market_data"}, options);
+    std::filesystem::remove_all(empty);
+    CHECK(result.exit_code == 78);
+    CHECK_THAT(result.output, Catch::Contains("copy config.yml.example to config.yml"));
+}
+
+TEST_CASE("a misspelled config key fails with a message naming it and its line", "[integration][cli]") {
+    const auto dir = make_temp_dir("hft-config");
+    const auto config = dir / "config.yml";
+    std::ofstream(config) << "database:\n  market_data:\n    dsm: postgres://hft@127.0.0.1/market_data\n";
+    ::chmod(config.c_str(), 0600);
+    const auto result = run_command({HFT_EXECUTABLE, "--config", config.string(), "migrate", "--databaseName=market_data"});
+    std::filesystem::remove_all(dir);
+    INFO(result.output);
+    CHECK(result.exit_code == 78);
+    CHECK_THAT(result.output, Catch::Contains("database.market_data.dsm"));
+    CHECK_THAT(result.output, Catch::Contains(":3"));
+}
+
+TEST_CASE("an unknown subcommand or flag is a usage error", "[integration][cli]") {
+    CHECK(run_command({HFT_EXECUTABLE, "lazy-grid-strategy"}).exit_code != 0);
+    CHECK(run_command({HFT_EXECUTABLE, "migrate", "--databaseName=nope"}).exit_code != 0);
+}
