@@ -139,7 +139,8 @@ private:
     long long key_;
 };
 
-void run_in_transaction(pqxx::connection& connection, const migration& m, const std::string& sql, bool applying) {
+void run_in_transaction(pqxx::connection& connection, const migration& m, bool applying) {
+    const auto& sql = applying ? m.up_sql : m.down_sql;
     const auto filename = applying ? m.up_filename() : fmt::format("{:04}_{}.down.sql", m.version, m.name);
     try {
         pqxx::work tx{connection};
@@ -370,22 +371,22 @@ migrator::migrator(std::string dsn, std::string database, std::vector<migration>
     : dsn_(std::move(dsn)), database_(std::move(database)), migrations_(std::move(migrations)) {}
 
 std::vector<migration> migrator::up(std::optional<int> steps) {
-    auto connection = connect(dsn_, describe_target(dsn_));
-    migration_lock lock(*connection, database_);
-    const auto applied = read_applied(*connection);
-    verify_applied(migrations_, applied);
-    auto planned = plan_up(migrations_, applied, steps);
-    for (const auto& m : planned) run_in_transaction(*connection, m, m.up_sql, true);
-    return planned;
+    return run(direction::up, [&](const auto& applied) { return plan_up(migrations_, applied, steps); });
 }
 
 std::vector<migration> migrator::down(int steps) {
+    return run(direction::down, [&](const auto& applied) { return plan_down(migrations_, applied, steps); });
+}
+
+template <class Plan>
+std::vector<migration> migrator::run(direction way, Plan plan) {
     auto connection = connect(dsn_, describe_target(dsn_));
     migration_lock lock(*connection, database_);
+    // Read under the lock: a concurrent run that finished first has already recorded its work.
     const auto applied = read_applied(*connection);
     verify_applied(migrations_, applied);
-    auto planned = plan_down(migrations_, applied, steps);
-    for (const auto& m : planned) run_in_transaction(*connection, m, m.down_sql, false);
+    auto planned = plan(applied);
+    for (const auto& m : planned) run_in_transaction(*connection, m, way == direction::up);
     return planned;
 }
 

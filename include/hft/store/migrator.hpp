@@ -109,6 +109,10 @@ public:
     std::vector<migration_status> status();
 
 private:
+    enum class direction { up, down };
+    template <class Plan>
+    std::vector<migration> run(direction way, Plan plan);
+
     std::string dsn_;
     std::string database_;
     std::vector<migration> migrations_;
