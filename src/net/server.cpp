@@ -14,6 +14,7 @@
 
 #include <deque>
 #include <exception>
+#include <iterator>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -118,7 +119,7 @@ public:
     void abort() override {
         if (!open_) return;
         open_ = false;
-        queue_.clear();
+        drop_queue();
         beast::error_code ec;
         // Closing the socket completes the pending read and write with operation_aborted.
         beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -160,11 +161,20 @@ public:
             buffer.consume(buffer.size());
         }
         open_ = false;
-        queue_.clear();
+        drop_queue();
         if (server_->handler) server_->handler->on_close(*this);
     }
 
 private:
+    // The frame being written must outlive its pending async_write; everything behind it can go.
+    void drop_queue() {
+        if (writing_ && !queue_.empty()) {
+            queue_.erase(std::next(queue_.begin()), queue_.end());
+        } else {
+            queue_.clear();
+        }
+    }
+
     void start_writer() {
         if (writing_) return;  // the 0 -> 1 transition starts the one writer
         writing_ = true;
