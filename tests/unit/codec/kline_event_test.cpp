@@ -1,5 +1,7 @@
 #include "hft/codec/kline_event.hpp"
 
+#include "samples.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstddef>
@@ -21,42 +23,11 @@ using hft::domain::decimal;
 using hft::domain::kline;
 using hft::domain::kline_source;
 
+using hft::test::dec;
+using hft::test::sample_kline;
+using hft::test::read_fixture;
+
 namespace {
-
-decimal dec(std::string_view text) {
-    auto parsed = decimal::parse(text);
-    REQUIRE(parsed.has_value());
-    return *parsed;
-}
-
-std::string read_fixture(std::string_view name) {
-    std::ifstream in{std::string(HFT_SOURCE_DIR "/tests/fixtures/") + std::string(name), std::ios::binary};
-    REQUIRE(in.is_open());
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-kline sample() {
-    kline k;
-    k.exchange = "binanceus";
-    k.symbol = "BTCUSDT";
-    k.interval = "1m";
-    k.open_time = 1677628860000;
-    k.close_time = 1677628919999;
-    k.open = dec("23143.89");
-    k.high = dec("23148.8");
-    k.low = dec("23137.61");
-    k.close = dec("23137.77");
-    k.base_volume = dec("0.881378");
-    k.quote_volume = dec("20397.45110931");
-    k.taker_base_volume = dec("0.4");
-    k.taker_quote_volume = dec("9258.4");
-    k.trade_count = 42;
-    k.is_closed = true;
-    k.event_time = 1677628920001;
-    k.received_ns = 1677628920003123456;
-    k.source = kline_source::ws;
-    return k;
-}
 
 // A kline event as ordered (key, raw JSON value) pairs, so tests can drop or replace one member.
 using members = std::vector<std::pair<std::string, std::string>>;
@@ -121,7 +92,7 @@ codec_error rejection(std::string_view json) {
 }  // namespace
 
 TEST_CASE("kline event encodes flat JSON with the version first and decimals as strings", "[codec][kline]") {
-    CHECK(encode(sample()) ==
+    CHECK(encode(sample_kline()) ==
           R"({"v":1,"exchange":"binanceus","symbol":"BTCUSDT","interval":"1m","open_time":1677628860000,)"
           R"("close_time":1677628919999,"open":"23143.89","high":"23148.8","low":"23137.61","close":"23137.77",)"
           R"("base_volume":"0.881378","quote_volume":"20397.45110931","taker_base_volume":"0.4",)"
@@ -130,7 +101,7 @@ TEST_CASE("kline event encodes flat JSON with the version first and decimals as 
 }
 
 TEST_CASE("kline event encodes exchange strings in canonical form", "[codec][kline]") {
-    auto k = sample();
+    auto k = sample_kline();
     k.high = dec("23148.80000000");
     k.base_volume = dec("0.00001000");
     const auto json = encode(k);
@@ -139,7 +110,7 @@ TEST_CASE("kline event encodes exchange strings in canonical form", "[codec][kli
 }
 
 TEST_CASE("kline event round-trips through encode and decode", "[codec][kline]") {
-    auto k = sample();
+    auto k = sample_kline();
     SECTION("a closed websocket candle") {}
     SECTION("a forming candle") { k.is_closed = false; }
     SECTION("a backfilled zero-volume candle") {
@@ -169,7 +140,7 @@ TEST_CASE("kline event decodes the v1 fixture to known values", "[codec][kline]"
     const auto decoded = decode_kline_event(read_fixture("kline_event_v1.json"));
     if (!decoded) FAIL(decoded.error());
     const auto& k = *decoded;
-    CHECK(k == sample());
+    CHECK(k == sample_kline());
     CHECK(k.exchange == "binanceus");
     CHECK(k.symbol == "BTCUSDT");
     CHECK(k.interval == "1m");
@@ -192,7 +163,7 @@ TEST_CASE("kline event decoding ignores unknown keys", "[codec][kline]") {
     fields.insert(fields.begin(), {"producer", R"("gateway-2")"});
     const auto decoded = decode_kline_event(render(fields));
     if (!decoded) FAIL(decoded.error());
-    CHECK(*decoded == sample());
+    CHECK(*decoded == sample_kline());
 }
 
 TEST_CASE("kline event decoding rejects invalid JSON", "[codec][kline]") {

@@ -1,5 +1,7 @@
 #include "hft/codec/place_order.hpp"
 
+#include "samples.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -18,19 +20,10 @@ using hft::domain::order_type;
 using hft::domain::place_order_command;
 using hft::domain::time_in_force;
 
+using hft::test::dec;
+using hft::test::read_fixture;
+
 namespace {
-
-decimal dec(std::string_view text) {
-    auto parsed = decimal::parse(text);
-    REQUIRE(parsed.has_value());
-    return *parsed;
-}
-
-std::string read_fixture(std::string_view name) {
-    std::ifstream in{std::string(HFT_SOURCE_DIR "/tests/fixtures/") + std::string(name), std::ios::binary};
-    REQUIRE(in.is_open());
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 // A strategy's limit order with every optional field set (the contents of place_order_v1.json).
 place_order_command full_command() {

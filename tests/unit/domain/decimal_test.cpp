@@ -1,5 +1,7 @@
 #include "hft/domain/decimal.hpp"
 
+#include "samples.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <array>
@@ -26,14 +28,9 @@ CATCH_REGISTER_ENUM(hft::domain::decimal_error, hft::domain::decimal_error::empt
                     hft::domain::decimal_error::division_by_zero, hft::domain::decimal_error::invalid_scale,
                     hft::domain::decimal_error::invalid_step)
 
-namespace {
+using hft::test::dec;
 
-decimal dec(std::string_view text) {
-    INFO("parsing \"" << text << "\"");
-    auto parsed = decimal::parse(text);
-    REQUIRE(parsed.has_value());
-    return *parsed;
-}
+namespace {
 
 decimal_error rejection(std::string_view text) {
     INFO("parsing \"" << text << "\"");

@@ -1,5 +1,7 @@
 #include "hft/domain/kline.hpp"
 
+#include "samples.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -11,37 +13,10 @@ using hft::domain::field_error;
 using hft::domain::kline;
 using hft::domain::kline_source;
 
+using hft::test::dec;
+using hft::test::sample_kline;
+
 namespace {
-
-decimal dec(std::string_view text) {
-    auto parsed = decimal::parse(text);
-    REQUIRE(parsed.has_value());
-    return *parsed;
-}
-
-// BTCUSDT 1m at 2023-03-01 00:01 UTC, from data/klines; the volumes beyond `v` are illustrative.
-kline sample() {
-    kline k;
-    k.exchange = "binanceus";
-    k.symbol = "BTCUSDT";
-    k.interval = "1m";
-    k.open_time = 1677628860000;
-    k.close_time = 1677628919999;
-    k.open = dec("23143.89");
-    k.high = dec("23148.8");
-    k.low = dec("23137.61");
-    k.close = dec("23137.77");
-    k.base_volume = dec("0.881378");
-    k.quote_volume = dec("20397.45110931");
-    k.taker_base_volume = dec("0.4");
-    k.taker_quote_volume = dec("9258.4");
-    k.trade_count = 42;
-    k.is_closed = true;
-    k.event_time = 1677628920001;
-    k.received_ns = 1677628920003123456;
-    k.source = kline_source::ws;
-    return k;
-}
 
 field_error violation(const kline& k) {
     const auto checked = hft::domain::validate(k);
@@ -61,11 +36,11 @@ TEST_CASE("kline source prints and parses its two wire names", "[domain][kline]"
 }
 
 TEST_CASE("kline validation accepts a real candle", "[domain][kline]") {
-    CHECK(hft::domain::validate(sample()).has_value());
+    CHECK(hft::domain::validate(sample_kline()).has_value());
 }
 
 TEST_CASE("kline validation accepts a zero-volume candle with equal prices", "[domain][kline]") {
-    auto k = sample();
+    auto k = sample_kline();
     k.open = k.high = k.low = k.close = dec("23152.65");
     k.base_volume = k.quote_volume = k.taker_base_volume = k.taker_quote_volume = decimal{};
     k.trade_count = 0;
@@ -73,7 +48,7 @@ TEST_CASE("kline validation accepts a zero-volume candle with equal prices", "[d
 }
 
 TEST_CASE("kline validation names the first rule a candle breaks", "[domain][kline]") {
-    auto k = sample();
+    auto k = sample_kline();
     SECTION("empty exchange") {
         k.exchange.clear();
         CHECK(violation(k) == field_error{"exchange", "must not be empty"});
@@ -136,14 +111,14 @@ TEST_CASE("kline validation names the first rule a candle breaks", "[domain][kli
 }
 
 TEST_CASE("kline validation prints the broken rule as one line", "[domain][kline]") {
-    auto k = sample();
+    auto k = sample_kline();
     k.high = dec("1");
     CHECK(hft::domain::to_string(violation(k)) == "high: must not be below low");
 }
 
 TEST_CASE("kline equality compares prices numerically", "[domain][kline]") {
-    auto a = sample();
-    auto b = sample();
+    auto a = sample_kline();
+    auto b = sample_kline();
     b.high = dec("23148.80000000");
     CHECK(a == b);
     b.is_closed = false;
@@ -164,7 +139,7 @@ TEST_CASE("kline validation accepts every candle of a real minute-kline file", "
             rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
             return field;
         };
-        auto k = sample();
+        auto k = sample_kline();
         k.open_time = std::stoll(std::string(next()));
         k.close_time = k.open_time + 59'999;
         k.open = dec(next());

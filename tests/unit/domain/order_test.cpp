@@ -1,5 +1,7 @@
 #include "hft/domain/order.hpp"
 
+#include "samples.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -13,13 +15,9 @@ using hft::domain::order_type;
 using hft::domain::place_order_command;
 using hft::domain::time_in_force;
 
-namespace {
+using hft::test::dec;
 
-decimal dec(std::string_view text) {
-    auto parsed = decimal::parse(text);
-    REQUIRE(parsed.has_value());
-    return *parsed;
-}
+namespace {
 
 // The seed's "Test Order API" body, stamped with a request time.
 place_order_command seed_limit_order() {
