@@ -43,4 +43,9 @@ expected<void, field_error> validate(const kline& k) noexcept {
     return {};
 }
 
+bool supersedes(const kline& incoming, const kline& stored) noexcept {
+    if (stored.is_closed) return false;
+    return incoming.is_closed || incoming.event_time >= stored.event_time;
+}
+
 }  // namespace hft::domain

@@ -1,6 +1,6 @@
 // `hft migrate` against a real PostgreSQL started by the harness, driven through the real binary.
 
-#include "hft/store/statements.hpp"
+#include "hft/store/kline_repository.hpp"
 #include "support/postgres_instance.hpp"
 #include "support/process.hpp"
 
@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <span>
+#include <tuple>
 
 using namespace hft::test;
 
@@ -263,32 +265,76 @@ TEST_CASE("order_engine constraints reject invalid rows", "[integration][migrate
     CHECK(f.count(f.order_engine, "SELECT count(*) FROM orders") == 1);
 }
 
-TEST_CASE("the kline upsert never lets a stale or open update overwrite a closed candle", "[integration][migrate]") {
+namespace {
+
+hft::domain::kline candle_state(const char* close, bool closed, std::int64_t event_time) {
+    const auto dec = [](const char* text) { return hft::domain::decimal::parse(text).value(); };
+    hft::domain::kline k;
+    k.exchange = "sim";
+    k.symbol = "BTCUSDT";
+    k.interval = "1m";
+    k.open_time = 1677628800000;
+    k.close_time = k.open_time + 59999;
+    k.open = dec("100");
+    k.high = dec("110");
+    k.low = dec("90");
+    k.close = dec(close);
+    k.base_volume = dec("1.00000001");
+    k.quote_volume = dec("100");
+    k.taker_base_volume = dec("0.5");
+    k.taker_quote_volume = dec("50");
+    k.trade_count = 7;
+    k.is_closed = closed;
+    k.event_time = event_time;
+    return k;
+}
+
+}  // namespace
+
+TEST_CASE("the kline upsert never lets a stale or open update overwrite a closed candle", "[integration][store]") {
     migrate_fixture f;
     REQUIRE(f.hft({"migrate", "--databaseName=market_data"}).exit_code == 0);
     auto connection = f.connect(f.market_data);
-    const long long open_time = 1677628800000;
-    const auto upsert = [&](const char* close, bool closed, long long event_time) {
+    const long long t = 1677628800000;
+    const auto upsert = [&](const hft::domain::kline& k) {
         pqxx::work tx{connection};
-        const auto result = tx.exec_params(std::string(hft::store::sql::upsert_kline), "sim", "BTCUSDT", "1m",
-                                           open_time, open_time + 59999, "100", "110", "90", close, "1", "100", "0.5",
-                                           "50", 7, closed, event_time, "ws");
+        const auto changed = hft::store::upsert_klines(tx, std::span(&k, 1));
         tx.commit();
-        return result.affected_rows();
+        return changed;
     };
     const auto stored = [&] {
         pqxx::nontransaction tx{connection};
-        const auto row = tx.exec1("SELECT close_price::text, is_closed FROM market_klines");
-        return std::pair{row[0].as<std::string>(), row[1].as<bool>()};
+        const auto row = tx.exec1("SELECT close_price::text, is_closed, base_volume::text FROM market_klines");
+        return std::tuple{row[0].as<std::string>(), row[1].as<bool>(), row[2].as<std::string>()};
     };
 
-    CHECK(upsert("101", false, open_time + 1000) == 1);
-    CHECK(upsert("102", false, open_time + 2000) == 1);
-    CHECK(stored() == std::pair<std::string, bool>{"102", false});
-    CHECK(upsert("100.5", false, open_time + 1500) == 0);  // older open update: ignored
-    CHECK(stored() == std::pair<std::string, bool>{"102", false});
-    CHECK(upsert("103", true, open_time + 60000) == 1);  // the close wins
-    CHECK(upsert("104", false, open_time + 70000) == 0);  // a later open update cannot reopen it
-    CHECK(upsert("105", true, open_time + 80000) == 0);   // nor can a second, different close
-    CHECK(stored() == std::pair<std::string, bool>{"103", true});
+    CHECK(upsert(candle_state("101", false, t + 1000)) == 1);
+    CHECK(upsert(candle_state("102", false, t + 2000)) == 1);
+    CHECK(stored() == std::tuple<std::string, bool, std::string>{"102", false, "1.00000001"});
+    CHECK(upsert(candle_state("100.5", false, t + 1500)) == 0);  // older open update: ignored
+    CHECK(std::get<0>(stored()) == "102");
+    CHECK(upsert(candle_state("103", true, t + 60000)) == 1);  // the close wins
+    CHECK(upsert(candle_state("104", false, t + 70000)) == 0);  // a later open update cannot reopen it
+    CHECK(upsert(candle_state("105", true, t + 80000)) == 0);   // nor can a second, different close
+    CHECK(stored() == std::tuple<std::string, bool, std::string>{"103", true, "1.00000001"});
+}
+
+TEST_CASE("a batch with several states of one candle stores the winning one", "[integration][store]") {
+    migrate_fixture f;
+    REQUIRE(f.hft({"migrate", "--databaseName=market_data"}).exit_code == 0);
+    auto connection = f.connect(f.market_data);
+    const long long t = 1677628800000;
+    std::vector<hft::domain::kline> batch{candle_state("101", false, t + 1000), candle_state("103", true, t + 60000),
+                                          candle_state("102", false, t + 2000)};
+    auto other_minute = candle_state("99", true, t + 120000);
+    other_minute.open_time += 60000;
+    other_minute.close_time += 60000;
+    batch.push_back(other_minute);
+    {
+        pqxx::work tx{connection};
+        CHECK(hft::store::upsert_klines(tx, batch) == 2);
+        tx.commit();
+    }
+    CHECK(f.count(f.market_data, "SELECT count(*) FROM market_klines") == 2);
+    CHECK(f.count(f.market_data, "SELECT count(*) FROM market_klines WHERE is_closed AND close_price = 103") == 1);
 }

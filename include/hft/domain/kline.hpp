@@ -53,4 +53,9 @@ struct kline {
 /// volumes >= 0; trade_count >= 0. Zero-volume candles with o = h = l = c are valid.
 expected<void, field_error> validate(const kline& k) noexcept;
 
+/// Whether `incoming` should replace `stored`, two states of the same candle: a closed candle is final,
+/// a closed update beats an open one, and among open updates the later event time wins (ties replace, so
+/// a repeated delivery is harmless). The store's upsert applies the same rule in SQL.
+bool supersedes(const kline& incoming, const kline& stored) noexcept;
+
 }  // namespace hft::domain

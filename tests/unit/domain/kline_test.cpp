@@ -153,3 +153,19 @@ TEST_CASE("kline validation accepts every candle of a real minute-kline file", "
     }
     CHECK(rows == 30'240);
 }
+
+TEST_CASE("a closed candle is superseded by nothing, an open one by a close or a later update", "[domain][kline]") {
+    auto open_early = sample_kline();
+    open_early.is_closed = false;
+    auto open_late = open_early;
+    open_late.event_time += 1000;
+    auto closed = open_early;
+    closed.is_closed = true;
+
+    CHECK(hft::domain::supersedes(open_late, open_early));
+    CHECK_FALSE(hft::domain::supersedes(open_early, open_late));
+    CHECK(hft::domain::supersedes(open_early, open_early));
+    CHECK(hft::domain::supersedes(closed, open_late));
+    CHECK_FALSE(hft::domain::supersedes(open_late, closed));
+    CHECK_FALSE(hft::domain::supersedes(closed, closed));
+}
