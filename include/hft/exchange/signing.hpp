@@ -1,0 +1,22 @@
+#pragma once
+
+// Request signing shared by the Binance-family venues: Tokocrypto's open API and Binance spot both sign
+// `totalParams` (query string + body, no separator) with hex HMAC-SHA256 keyed by the API secret.
+
+#include <string>
+#include <string_view>
+
+namespace hft::exchange {
+
+/// Lower-case hex HMAC-SHA256 of `payload` keyed with `secret`.
+std::string hmac_sha256_hex(std::string_view secret, std::string_view payload);
+
+/// The `signature` parameter for a signed request: HMAC over the query string followed by the body.
+inline std::string sign_request(std::string_view secret, std::string_view query, std::string_view body) {
+    std::string total_params;
+    total_params.reserve(query.size() + body.size());
+    total_params.append(query).append(body);
+    return hmac_sha256_hex(secret, total_params);
+}
+
+}  // namespace hft::exchange

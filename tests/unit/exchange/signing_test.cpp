@@ -1,0 +1,27 @@
+#include "hft/exchange/signing.hpp"
+
+#include <catch2/catch.hpp>
+
+// Vectors from shared/reference/exchange-apis.md §1.3 and §2.3, both checked there with openssl.
+
+TEST_CASE("signing reproduces Tokocrypto's documented new-order signature", "[exchange][signing]") {
+    CHECK(hft::exchange::hmac_sha256_hex(
+              "f9AbA6a8AD6bC2a97294a212244dda04ETfl0kc4BSUGOtL7m7rNELpt3Jh25SiP",
+              "symbol=BTC_USDT&side=0&type=1&quantity=0.16&price=7500&timestamp=1581720670624&recvWindow=5000") ==
+          "33824b5160daefc34257ab9cd3c3db7a0158a446674f896c9fc3b122ae656bfa");
+}
+
+TEST_CASE("signing reproduces Tokocrypto's mixed query-and-body example", "[exchange][signing]") {
+    // The docs' example joins query and body with no '&': "...&type=1" + "quantity=...".
+    CHECK(hft::exchange::sign_request("f9AbA6a8AD6bC2a97294a212244dda04ETfl0kc4BSUGOtL7m7rNELpt3Jh25SiP",
+                                      "symbol=BTC_USDT&side=0&type=1",
+                                      "quantity=0.16&price=7500&timestamp=1581720670624&recvWindow=5000") ==
+          "27dbb813ab6ee7ef61902f88f1a0a6cd4daca0503a5195dbdd3174f49a61ad79");
+}
+
+TEST_CASE("signing reproduces Binance's documented SIGNED endpoint example", "[exchange][signing]") {
+    CHECK(hft::exchange::hmac_sha256_hex(
+              "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j",
+              "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&"
+              "timestamp=1499827319559") == "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71");
+}
