@@ -2,6 +2,7 @@
 
 #include "hft/store/kline_repository.hpp"
 #include "support/postgres_instance.hpp"
+#include "support/samples.hpp"
 #include "support/process.hpp"
 
 #include <catch2/catch.hpp>
@@ -267,23 +268,17 @@ TEST_CASE("order_engine constraints reject invalid rows", "[integration][migrate
 
 namespace {
 
+// One candle in several states: only the close price, closedness and event time change.
 hft::domain::kline candle_state(const char* close, bool closed, std::int64_t event_time) {
-    const auto dec = [](const char* text) { return hft::domain::decimal::parse(text).value(); };
-    hft::domain::kline k;
+    auto k = hft::test::sample_kline();
     k.exchange = "sim";
-    k.symbol = "BTCUSDT";
-    k.interval = "1m";
     k.open_time = 1677628800000;
     k.close_time = k.open_time + 59999;
-    k.open = dec("100");
-    k.high = dec("110");
-    k.low = dec("90");
-    k.close = dec(close);
-    k.base_volume = dec("1.00000001");
-    k.quote_volume = dec("100");
-    k.taker_base_volume = dec("0.5");
-    k.taker_quote_volume = dec("50");
-    k.trade_count = 7;
+    k.open = hft::test::dec("23100");
+    k.high = hft::test::dec("23200");
+    k.low = hft::test::dec("23000");
+    k.close = hft::test::dec(close);
+    k.base_volume = hft::test::dec("1.00000001");
     k.is_closed = closed;
     k.event_time = event_time;
     return k;
@@ -308,15 +303,15 @@ TEST_CASE("the kline upsert never lets a stale or open update overwrite a closed
         return std::tuple{row[0].as<std::string>(), row[1].as<bool>(), row[2].as<std::string>()};
     };
 
-    CHECK(upsert(candle_state("101", false, t + 1000)) == 1);
-    CHECK(upsert(candle_state("102", false, t + 2000)) == 1);
-    CHECK(stored() == std::tuple<std::string, bool, std::string>{"102", false, "1.00000001"});
-    CHECK(upsert(candle_state("100.5", false, t + 1500)) == 0);  // older open update: ignored
-    CHECK(std::get<0>(stored()) == "102");
-    CHECK(upsert(candle_state("103", true, t + 60000)) == 1);  // the close wins
-    CHECK(upsert(candle_state("104", false, t + 70000)) == 0);  // a later open update cannot reopen it
-    CHECK(upsert(candle_state("105", true, t + 80000)) == 0);   // nor can a second, different close
-    CHECK(stored() == std::tuple<std::string, bool, std::string>{"103", true, "1.00000001"});
+    CHECK(upsert(candle_state("23101", false, t + 1000)) == 1);
+    CHECK(upsert(candle_state("23102", false, t + 2000)) == 1);
+    CHECK(stored() == std::tuple<std::string, bool, std::string>{"23102", false, "1.00000001"});
+    CHECK(upsert(candle_state("23100.5", false, t + 1500)) == 0);  // older open update: ignored
+    CHECK(std::get<0>(stored()) == "23102");
+    CHECK(upsert(candle_state("23103", true, t + 60000)) == 1);  // the close wins
+    CHECK(upsert(candle_state("23104", false, t + 70000)) == 0);  // a later open update cannot reopen it
+    CHECK(upsert(candle_state("23105", true, t + 80000)) == 0);   // nor can a second, different close
+    CHECK(stored() == std::tuple<std::string, bool, std::string>{"23103", true, "1.00000001"});
 }
 
 TEST_CASE("a batch with several states of one candle stores the winning one", "[integration][store]") {
@@ -324,9 +319,9 @@ TEST_CASE("a batch with several states of one candle stores the winning one", "[
     REQUIRE(f.hft({"migrate", "--databaseName=market_data"}).exit_code == 0);
     auto connection = f.connect(f.market_data);
     const long long t = 1677628800000;
-    std::vector<hft::domain::kline> batch{candle_state("101", false, t + 1000), candle_state("103", true, t + 60000),
-                                          candle_state("102", false, t + 2000)};
-    auto other_minute = candle_state("99", true, t + 120000);
+    std::vector<hft::domain::kline> batch{candle_state("23101", false, t + 1000), candle_state("23103", true, t + 60000),
+                                          candle_state("23102", false, t + 2000)};
+    auto other_minute = candle_state("23099", true, t + 120000);
     other_minute.open_time += 60000;
     other_minute.close_time += 60000;
     batch.push_back(other_minute);
@@ -336,5 +331,5 @@ TEST_CASE("a batch with several states of one candle stores the winning one", "[
         tx.commit();
     }
     CHECK(f.count(f.market_data, "SELECT count(*) FROM market_klines") == 2);
-    CHECK(f.count(f.market_data, "SELECT count(*) FROM market_klines WHERE is_closed AND close_price = 103") == 1);
+    CHECK(f.count(f.market_data, "SELECT count(*) FROM market_klines WHERE is_closed AND close_price = 23103") == 1);
 }

@@ -1,6 +1,6 @@
 #include "hft/codec/kline_event.hpp"
 
-#include "samples.hpp"
+#include "support/samples.hpp"
 
 #include <catch2/catch.hpp>
 

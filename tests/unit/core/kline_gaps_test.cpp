@@ -1,6 +1,6 @@
 #include "hft/core/kline_gaps.hpp"
 
-#include "samples.hpp"
+#include "support/samples.hpp"
 
 #include <catch2/catch.hpp>
 

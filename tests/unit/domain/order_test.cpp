@@ -1,6 +1,6 @@
 #include "hft/domain/order.hpp"
 
-#include "samples.hpp"
+#include "support/samples.hpp"
 
 #include <catch2/catch.hpp>
 

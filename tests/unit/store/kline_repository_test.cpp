@@ -1,6 +1,6 @@
 #include "hft/store/kline_repository.hpp"
 
-#include "samples.hpp"
+#include "support/samples.hpp"
 
 #include <catch2/catch.hpp>
 
