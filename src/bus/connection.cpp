@@ -1,0 +1,271 @@
+#include "hft/bus/connection.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <mutex>
+#include <unordered_map>
+
+namespace hft::bus {
+
+struct connection::state {
+    boost::asio::any_io_executor executor;
+    event_handler handler;
+    std::atomic<bool> connected{false};
+    std::atomic<bool> stopped{false};
+};
+
+namespace {
+
+namespace asio = boost::asio;
+
+// nats.c may run a callback after the object that registered it is gone (its async callback queue holds
+// its own references). Closures are therefore ids looked up here, never raw pointers to our state.
+class state_registry {
+public:
+    void* add(std::shared_ptr<connection::state> state) {
+        std::lock_guard lock(mutex_);
+        const auto id = ++next_id_;
+        states_.emplace(id, state);
+        return reinterpret_cast<void*>(id);
+    }
+    std::shared_ptr<connection::state> find(void* closure) {
+        std::lock_guard lock(mutex_);
+        const auto found = states_.find(reinterpret_cast<std::uintptr_t>(closure));
+        return found == states_.end() ? nullptr : found->second.lock();
+    }
+    void remove(void* closure) {
+        std::lock_guard lock(mutex_);
+        states_.erase(reinterpret_cast<std::uintptr_t>(closure));
+    }
+
+private:
+    std::mutex mutex_;
+    std::uintptr_t next_id_ = 0;
+    std::unordered_map<std::uintptr_t, std::weak_ptr<connection::state>> states_;
+};
+
+state_registry& registry() {
+    static state_registry instance;
+    return instance;
+}
+
+void post_event(void* closure, connection_event event) {
+    auto state = registry().find(closure);
+    if (!state) return;
+    asio::post(state->executor, [state, event] {
+        if (state->stopped) return;
+        state->connected = event == connection_event::connected || event == connection_event::reconnected;
+        if (state->handler) state->handler(event);
+    });
+}
+
+void on_connected(natsConnection*, void* closure) { post_event(closure, connection_event::connected); }
+void on_disconnected(natsConnection*, void* closure) { post_event(closure, connection_event::disconnected); }
+void on_reconnected(natsConnection*, void* closure) { post_event(closure, connection_event::reconnected); }
+void on_closed(natsConnection*, void* closure) { post_event(closure, connection_event::closed); }
+
+jsOptions api_options(const connection_options& options) {
+    jsOptions js_options;
+    jsOptions_Init(&js_options);
+    js_options.Wait = options.api_timeout.count();
+    return js_options;
+}
+
+template <class Duration>
+long long seconds_of(Duration d) {
+    return static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(d).count());
+}
+
+}  // namespace
+
+const char* to_string(connection_event event) noexcept {
+    switch (event) {
+        case connection_event::connected: return "connected";
+        case connection_event::disconnected: return "disconnected";
+        case connection_event::reconnected: return "reconnected";
+        case connection_event::closed: return "closed";
+    }
+    return "unknown";
+}
+
+stream_spec kline_stream_spec(std::chrono::nanoseconds max_age, int replicas) {
+    return {"KLINE", {"kline.data.>"}, max_age, std::chrono::minutes(2), replicas};
+}
+
+stream_spec order_engine_stream_spec(int replicas) {
+    return {"ORDER_ENGINE", {"order_engine.place_order", "order_engine.cancel_order"}, {}, std::chrono::minutes(2),
+            replicas};
+}
+
+stream_spec order_update_stream_spec(int replicas) {
+    return {"ORDER_UPDATE", {"order_engine.order_update.>"}, {}, std::chrono::minutes(2), replicas};
+}
+
+stream_spec dlq_stream_spec(int replicas) { return {"DLQ", {"dlq.>"}, {}, std::chrono::minutes(2), replicas}; }
+
+connection::connection(asio::any_io_executor executor, connection_options options, event_handler on_event)
+    : executor_(std::move(executor)), options_(std::move(options)), state_(std::make_shared<state>()) {
+    state_->executor = executor_;
+    state_->handler = std::move(on_event);
+    void* closure = closure_ = registry().add(state_);
+    try {
+        natsOptions* raw_options = nullptr;
+        check(natsOptions_Create(&raw_options), "natsOptions_Create");
+        options_ptr nats_options(raw_options);
+        check(natsOptions_SetURL(raw_options, options_.url.c_str()), "natsOptions_SetURL");
+        check(natsOptions_SetName(raw_options, options_.name.c_str()), "natsOptions_SetName");
+        // Never give up (DESIGN §6): a trading service outlives any NATS outage.
+        check(natsOptions_SetMaxReconnect(raw_options, -1), "natsOptions_SetMaxReconnect");
+        check(natsOptions_SetReconnectWait(raw_options, options_.reconnect_wait.count()),
+              "natsOptions_SetReconnectWait");
+        check(natsOptions_SetReconnectJitter(raw_options, options_.reconnect_jitter.count(),
+                                             options_.reconnect_jitter.count()),
+              "natsOptions_SetReconnectJitter");
+        check(natsOptions_SetDisconnectedCB(raw_options, on_disconnected, closure), "natsOptions_SetDisconnectedCB");
+        check(natsOptions_SetReconnectedCB(raw_options, on_reconnected, closure), "natsOptions_SetReconnectedCB");
+        check(natsOptions_SetClosedCB(raw_options, on_closed, closure), "natsOptions_SetClosedCB");
+        // Starting while NATS is down is not an error: the first connect is retried like a reconnect.
+        check(natsOptions_SetRetryOnFailedConnect(raw_options, true, on_connected, closure),
+              "natsOptions_SetRetryOnFailedConnect");
+
+        natsConnection* raw_connection = nullptr;
+        const natsStatus status = natsConnection_Connect(&raw_connection, raw_options);
+        connection_.reset(raw_connection);
+        if (status == NATS_OK) {
+            state_->connected = true;  // no callback comes for a connect that succeeded at once
+        } else if (status != NATS_NOT_YET_CONNECTED) {
+            throw nats_error("natsConnection_Connect", status);
+        }
+        jsOptions js_options = api_options(options_);
+        jsCtx* raw_js = nullptr;
+        check(natsConnection_JetStream(&raw_js, raw_connection, &js_options), "natsConnection_JetStream");
+        js_.reset(raw_js);
+    } catch (...) {
+        js_.reset();
+        connection_.reset();
+        registry().remove(closure);
+        throw;
+    }
+}
+
+connection::~connection() {
+    state_->stopped = true;
+    js_.reset();
+    connection_.reset();  // natsConnection_Destroy closes it first
+    registry().remove(closure_);
+}
+
+bool connection::connected() const noexcept { return state_->connected; }
+
+void connection::ensure_stream(const stream_spec& spec) {
+    jsOptions js_options = api_options(options_);
+    jsErrCode js_code = static_cast<jsErrCode>(0);
+    jsStreamInfo* raw_info = nullptr;
+    natsStatus status = js_GetStreamInfo(&raw_info, js_.get(), spec.name.c_str(), &js_options, &js_code);
+    stream_info_ptr info(raw_info);
+    if (status == NATS_NOT_FOUND || js_code == JSStreamNotFoundErr) {
+        jsStreamConfig config;
+        jsStreamConfig_Init(&config);
+        std::vector<const char*> subjects;
+        for (const auto& subject : spec.subjects) subjects.push_back(subject.c_str());
+        config.Name = spec.name.c_str();
+        config.Subjects = subjects.data();
+        config.SubjectsLen = static_cast<int>(subjects.size());
+        config.Storage = js_FileStorage;
+        config.MaxAge = spec.max_age.count();
+        config.Duplicates = spec.duplicate_window.count();
+        config.Replicas = spec.replicas;
+        js_code = static_cast<jsErrCode>(0);
+        raw_info = nullptr;
+        status = js_AddStream(&raw_info, js_.get(), &config, &js_options, &js_code);
+        info.reset(raw_info);
+        // Another process created it between our lookup and our create: compare against theirs.
+        if (js_code == JSStreamNameExistErr) return ensure_stream(spec);
+        check(status, "js_AddStream " + spec.name, js_code);
+        return;
+    }
+    check(status, "js_GetStreamInfo " + spec.name, js_code);
+
+    const jsStreamConfig& have = *info->Config;
+    std::vector<std::string> have_subjects(have.Subjects, have.Subjects + have.SubjectsLen);
+    std::vector<std::string> want_subjects = spec.subjects;
+    std::sort(have_subjects.begin(), have_subjects.end());
+    std::sort(want_subjects.begin(), want_subjects.end());
+    std::string conflicts;
+    const auto conflict = [&](const std::string& field, const std::string& existing, const std::string& wanted) {
+        conflicts += "\n  " + field + ": existing " + existing + ", wanted " + wanted;
+    };
+    const auto join = [](const std::vector<std::string>& items) {
+        std::string out;
+        for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+        return "[" + out + "]";
+    };
+    if (have_subjects != want_subjects) conflict("subjects", join(have_subjects), join(want_subjects));
+    if (have.Storage != js_FileStorage) conflict("storage", "memory", "file");
+    if (have.MaxAge != spec.max_age.count())
+        conflict("max_age", std::to_string(seconds_of(std::chrono::nanoseconds(have.MaxAge))) + "s",
+                 std::to_string(seconds_of(spec.max_age)) + "s");
+    if (have.Duplicates != spec.duplicate_window.count())
+        conflict("duplicate_window", std::to_string(seconds_of(std::chrono::nanoseconds(have.Duplicates))) + "s",
+                 std::to_string(seconds_of(spec.duplicate_window)) + "s");
+    if (have.Replicas != spec.replicas)
+        conflict("replicas", std::to_string(have.Replicas), std::to_string(spec.replicas));
+    if (!conflicts.empty()) {
+        throw std::runtime_error("stream " + spec.name +
+                                 " exists with a different configuration (not updated; change or delete it by hand):" +
+                                 conflicts);
+    }
+}
+
+void connection::ensure_consumer(const std::string& stream, const consumer_spec& spec) {
+    jsOptions js_options = api_options(options_);
+    jsErrCode js_code = static_cast<jsErrCode>(0);
+    jsConsumerInfo* raw_info = nullptr;
+    natsStatus status =
+        js_GetConsumerInfo(&raw_info, js_.get(), stream.c_str(), spec.durable.c_str(), &js_options, &js_code);
+    consumer_info_ptr info(raw_info);
+    const std::string name = stream + "/" + spec.durable;
+    if (status == NATS_NOT_FOUND || js_code == JSConsumerNotFoundErr) {
+        jsConsumerConfig config;
+        jsConsumerConfig_Init(&config);
+        config.Durable = spec.durable.c_str();
+        config.AckPolicy = js_AckExplicit;
+        config.DeliverPolicy = js_DeliverAll;
+        config.AckWait = spec.ack_wait.count();
+        config.MaxDeliver = spec.max_deliver;
+        config.MaxAckPending = spec.max_ack_pending;
+        config.FilterSubject = spec.filter_subject.empty() ? nullptr : spec.filter_subject.c_str();
+        js_code = static_cast<jsErrCode>(0);
+        raw_info = nullptr;
+        status = js_AddConsumer(&raw_info, js_.get(), stream.c_str(), &config, &js_options, &js_code);
+        info.reset(raw_info);
+        check(status, "js_AddConsumer " + name, js_code);
+        return;
+    }
+    check(status, "js_GetConsumerInfo " + name, js_code);
+
+    const jsConsumerConfig& have = *info->Config;
+    std::string conflicts;
+    const auto conflict = [&](const std::string& field, const std::string& existing, const std::string& wanted) {
+        conflicts += "\n  " + field + ": existing " + existing + ", wanted " + wanted;
+    };
+    const std::string have_filter = have.FilterSubject != nullptr ? have.FilterSubject : "";
+    if (have_filter != spec.filter_subject) conflict("filter_subject", have_filter, spec.filter_subject);
+    if (have.DeliverSubject != nullptr) conflict("kind", "push", "pull");
+    if (have.AckPolicy != js_AckExplicit) conflict("ack_policy", "not explicit", "explicit");
+    if (have.AckWait != spec.ack_wait.count())
+        conflict("ack_wait", std::to_string(have.AckWait) + "ns", std::to_string(spec.ack_wait.count()) + "ns");
+    if (have.MaxDeliver != spec.max_deliver)
+        conflict("max_deliver", std::to_string(have.MaxDeliver), std::to_string(spec.max_deliver));
+    if (have.MaxAckPending != spec.max_ack_pending)
+        conflict("max_ack_pending", std::to_string(have.MaxAckPending), std::to_string(spec.max_ack_pending));
+    if (!conflicts.empty()) {
+        throw std::runtime_error("consumer " + name +
+                                 " exists with a different configuration (not updated; change or delete it by hand):" +
+                                 conflicts);
+    }
+}
+
+}  // namespace hft::bus
