@@ -1,11 +1,11 @@
 #include "hft/bus/connection.hpp"
 
+#include "hft/bus/callback_registry.hpp"
+
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
 #include <cstdint>
-#include <mutex>
-#include <unordered_map>
 
 namespace hft::bus {
 
@@ -20,36 +20,7 @@ namespace {
 
 namespace asio = boost::asio;
 
-// nats.c may run a callback after the object that registered it is gone (its async callback queue holds
-// its own references). Closures are therefore ids looked up here, never raw pointers to our state.
-class state_registry {
-public:
-    void* add(std::shared_ptr<connection::state> state) {
-        std::lock_guard lock(mutex_);
-        const auto id = ++next_id_;
-        states_.emplace(id, state);
-        return reinterpret_cast<void*>(id);
-    }
-    std::shared_ptr<connection::state> find(void* closure) {
-        std::lock_guard lock(mutex_);
-        const auto found = states_.find(reinterpret_cast<std::uintptr_t>(closure));
-        return found == states_.end() ? nullptr : found->second.lock();
-    }
-    void remove(void* closure) {
-        std::lock_guard lock(mutex_);
-        states_.erase(reinterpret_cast<std::uintptr_t>(closure));
-    }
-
-private:
-    std::mutex mutex_;
-    std::uintptr_t next_id_ = 0;
-    std::unordered_map<std::uintptr_t, std::weak_ptr<connection::state>> states_;
-};
-
-state_registry& registry() {
-    static state_registry instance;
-    return instance;
-}
+callback_registry<connection::state>& registry() { return callback_registry<connection::state>::instance(); }
 
 void post_event(void* closure, connection_event event) {
     auto state = registry().find(closure);

@@ -1,10 +1,13 @@
 #include "hft/bus/connection.hpp"
+#include "hft/bus/publisher.hpp"
 #include "support/nats_server_instance.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <optional>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -49,6 +52,23 @@ hft::bus::stream_spec test_stream(const std::string& name) {
     spec.subjects = {"test." + name + ".>"};
     spec.max_age = 1h;
     return spec;
+}
+
+std::uint64_t stream_messages(connection& bus, const std::string& stream) {
+    jsStreamInfo* raw = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    hft::bus::check(js_GetStreamInfo(&raw, bus.jetstream(), stream.c_str(), nullptr, &code), "js_GetStreamInfo", code);
+    hft::bus::stream_info_ptr info(raw);
+    return info->State.Msgs;
+}
+
+// Publishes one message and runs the io_context until its result arrives.
+hft::bus::publish_result publish_one(boost::asio::io_context& ioc, hft::bus::publisher& pub, const std::string& subject,
+                                     const std::string& msg_id) {
+    std::optional<hft::bus::publish_result> result;
+    pub.publish(subject, "payload", msg_id, [&](hft::bus::publish_result r) { result = std::move(r); });
+    REQUIRE(run_until(ioc, [&] { return result.has_value(); }));
+    return *result;
 }
 
 }  // namespace
@@ -140,4 +160,94 @@ TEST_CASE("a connection reports the disconnect and reconnects after a nats-serve
     CHECK(events.back() == connection_event::reconnected);
     // The store directory survived the restart, and so did the stream.
     CHECK_NOTHROW(bus.ensure_stream(spec));
+}
+
+TEST_CASE("publisher keeps in-flight messages bounded and gets every one of 10000 acked", "[integration][bus]") {
+    auto& server = nats_server_instance::shared();
+    boost::asio::io_context ioc;
+    connection bus(ioc.get_executor(), options_for(server));
+    const auto spec = test_stream(unique_name("BULK"));
+    bus.ensure_stream(spec);
+    hft::bus::publisher pub(bus, {.max_in_flight = 256, .ack_timeout = 10000ms});
+
+    constexpr int total = 10000;
+    int sent = 0;
+    int acked = 0;
+    std::size_t most_in_flight = 0;
+    std::vector<std::string> errors;
+    const std::string subject = "test." + spec.name + ".x";
+    const auto pump = [&] {
+        while (sent < total && pub.can_publish()) {
+            pub.publish(subject, "payload", "id-" + std::to_string(sent), [&](hft::bus::publish_result result) {
+                if (result.ok() && !result.duplicate) ++acked;
+                else errors.push_back(result.error);
+            });
+            ++sent;
+            most_in_flight = std::max(most_in_flight, pub.in_flight());
+        }
+    };
+    pub.on_capacity(pump);
+    pump();
+    REQUIRE(run_until(ioc, [&] { return acked + static_cast<int>(errors.size()) == total; }, 60s));
+    CHECK(errors.empty());
+    CHECK(acked == total);
+    CHECK(most_in_flight == 256);
+    CHECK(pub.in_flight() == 0);
+    CHECK(stream_messages(bus, spec.name) == total);
+}
+
+TEST_CASE("publisher refuses instead of blocking when it is at capacity", "[integration][bus]") {
+    auto& server = nats_server_instance::shared();
+    boost::asio::io_context ioc;
+    connection bus(ioc.get_executor(), options_for(server));
+    const auto spec = test_stream(unique_name("FULL"));
+    bus.ensure_stream(spec);
+    hft::bus::publisher pub(bus, {.max_in_flight = 1, .ack_timeout = 10000ms});
+    std::vector<hft::bus::publish_result> results;
+    pub.publish("test." + spec.name + ".x", "a", "a", [&](hft::bus::publish_result r) { results.push_back(r); });
+    CHECK_FALSE(pub.can_publish());
+    pub.publish("test." + spec.name + ".x", "b", "b", [&](hft::bus::publish_result r) { results.push_back(r); });
+    REQUIRE(run_until(ioc, [&] { return results.size() == 2; }));
+    CHECK(pub.can_publish());
+    const auto refused = results[0].ok() ? results[1] : results[0];
+    CHECK_THAT(refused.error, Catch::Contains("at capacity"));
+}
+
+TEST_CASE("publisher reports a repeated message id as a duplicate", "[integration][bus]") {
+    auto& server = nats_server_instance::shared();
+    boost::asio::io_context ioc;
+    connection bus(ioc.get_executor(), options_for(server));
+    const auto spec = test_stream(unique_name("DEDUP"));
+    bus.ensure_stream(spec);
+    hft::bus::publisher pub(bus);
+    const std::string subject = "test." + spec.name + ".x";
+    const auto first = publish_one(ioc, pub, subject, "binance.BTCUSDT.1m.1700000000000.closed");
+    const auto second = publish_one(ioc, pub, subject, "binance.BTCUSDT.1m.1700000000000.closed");
+    REQUIRE(first.ok());
+    REQUIRE(second.ok());
+    CHECK_FALSE(first.duplicate);
+    CHECK(second.duplicate);
+    CHECK(second.sequence == first.sequence);
+    CHECK(stream_messages(bus, spec.name) == 1);
+}
+
+TEST_CASE("publishing works again after a nats-server restart", "[integration][bus]") {
+    nats_server_instance server;
+    boost::asio::io_context ioc;
+    bool reconnected = false;
+    connection bus(ioc.get_executor(), options_for(server),
+                   [&](connection_event event) { reconnected |= event == connection_event::reconnected; });
+    const auto spec = test_stream("RESTART");
+    bus.ensure_stream(spec);
+    hft::bus::publisher pub(bus);
+    const std::string subject = "test." + spec.name + ".x";
+    REQUIRE(publish_one(ioc, pub, subject, "before").ok());
+
+    server.restart();
+    REQUIRE(run_until(ioc, [&] { return reconnected; }));
+    const auto after = publish_one(ioc, pub, subject, "after");
+    CHECK(after.ok());
+    CHECK_FALSE(after.duplicate);
+    CHECK(after.sequence == 2);
+    CHECK(pub.flush(5000ms));
 }
