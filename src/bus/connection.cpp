@@ -23,12 +23,12 @@ namespace asio = boost::asio;
 callback_registry<connection::state>& registry() { return callback_registry<connection::state>::instance(); }
 
 void post_event(void* closure, connection_event event) {
-    auto state = registry().find(closure);
-    if (!state) return;
-    asio::post(state->executor, [state, event] {
-        if (state->stopped) return;
-        state->connected = event == connection_event::connected || event == connection_event::reconnected;
-        if (state->handler) state->handler(event);
+    registry().with(closure, [event](std::shared_ptr<connection::state> state) {
+        asio::post(state->executor, [state, event] {
+            if (state->stopped) return;
+            state->connected = event == connection_event::connected || event == connection_event::reconnected;
+            if (state->handler) state->handler(event);
+        });
     });
 }
 
@@ -123,9 +123,9 @@ connection::connection(asio::any_io_executor executor, connection_options option
 
 connection::~connection() {
     state_->stopped = true;
+    registry().remove(closure_);  // first: nats.c's late callbacks (closed, ...) must not post to our executor
     js_.reset();
     connection_.reset();  // natsConnection_Destroy closes it first
-    registry().remove(closure_);
 }
 
 bool connection::connected() const noexcept { return state_->connected; }

@@ -55,10 +55,10 @@ void on_ack(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* ack_error, void* c
     } else {
         result.error = "publish failed without an ack or an error";
     }
-    auto state = registry().find(closure);
-    if (!state) return;
-    asio::post(state->executor, [state, owned = std::move(owned), result = std::move(result)]() mutable {
-        state->complete(owned.get(), std::move(result));
+    registry().with(closure, [&](std::shared_ptr<publisher::state> state) {
+        asio::post(state->executor, [state, owned = std::move(owned), result = std::move(result)]() mutable {
+            state->complete(owned.get(), std::move(result));
+        });
     });
 }
 
@@ -85,8 +85,8 @@ publisher::publisher(connection& bus, publisher_options options) : state_(std::m
 
 publisher::~publisher() {
     state_->stopped = true;
+    registry().remove(closure_);  // first: late acks must not post to our executor
     js_.reset();
-    registry().remove(closure_);
 }
 
 void publisher::publish(std::string_view subject, std::string_view payload, std::string_view msg_id,

@@ -29,6 +29,15 @@ public:
         const auto found = states_.find(reinterpret_cast<std::uintptr_t>(closure));
         return found == states_.end() ? nullptr : found->second.lock();
     }
+    /// Runs `fn(state)` under the registry lock when the state is alive. A callback posts from inside `fn`, so
+    /// once remove() has returned no callback can post to an executor that may be gone.
+    template <class Fn>
+    void with(void* closure, Fn&& fn) {
+        std::lock_guard lock(mutex_);
+        const auto found = states_.find(reinterpret_cast<std::uintptr_t>(closure));
+        if (found == states_.end()) return;
+        if (auto state = found->second.lock()) fn(std::move(state));
+    }
     void remove(void* closure) {
         std::lock_guard lock(mutex_);
         states_.erase(reinterpret_cast<std::uintptr_t>(closure));
