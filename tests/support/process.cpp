@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -75,6 +76,7 @@ child_process::child_process(std::vector<std::string> argv, spawn_options option
         gid = user->pw_gid;
     }
 
+    const pid_t parent = ::getpid();
     pid_ = ::fork();
     if (pid_ < 0) throw_errno("fork");
     if (pid_ == 0) {
@@ -90,6 +92,10 @@ child_process::child_process(std::vector<std::string> argv, spawn_options option
         if (options.run_as_user && (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)) {
             ::_exit(126);
         }
+        // A test binary that aborts must not leave servers behind: the child dies with it. Set after setuid,
+        // which clears the parent-death signal.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent) ::_exit(126);
         if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
         ::execve(arg_pointers[0], arg_pointers.data(), env_pointers.data());
         ::execvpe(arg_pointers[0], arg_pointers.data(), env_pointers.data());
