@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 #include <openssl/evp.h>
 #include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
@@ -77,27 +78,79 @@ std::uint64_t fnv1a(std::string_view text) {
     return hash;
 }
 
-// One lock per database name: migrating market_data never waits for order_engine.
-long long advisory_lock_key(std::string_view database) {
-    return static_cast<long long>(fnv1a(fmt::format("hft.migrate.{}", database)) >> 1);
+// The parsed DSN as keyword -> value (libpq's own parser, so every form libpq accepts is understood).
+std::map<std::string, std::string> parse_conninfo(const std::string& dsn) {
+    char* error = nullptr;
+    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfoParse(dsn.c_str(), &error),
+                                                                         &PQconninfoFree);
+    if (!options) {
+        std::string reason = error != nullptr ? app::redact_text(error) : "out of memory";
+        PQfreemem(error);
+        while (!reason.empty() && std::isspace(static_cast<unsigned char>(reason.back()))) reason.pop_back();
+        throw migration_error(fmt::format("the database DSN is not valid: {}", reason));
+    }
+    std::map<std::string, std::string> values;
+    for (auto* option = options.get(); option->keyword != nullptr; ++option) {
+        if (option->val != nullptr && *option->val != '\0') values[option->keyword] = option->val;
+    }
+    return values;
 }
 
-std::string describe_target(const std::string& dsn) { return app::redact_dsn(dsn); }
+// "127.0.0.1:5432 (database market_data, user hft)": where a connection went, never with its password.
+std::string describe_server(const std::map<std::string, std::string>& conninfo) {
+    const auto value = [&](const char* key, std::string fallback) {
+        const auto it = conninfo.find(key);
+        return it == conninfo.end() ? fallback : it->second;
+    };
+    std::string where = fmt::format("{}:{}", value("host", value("hostaddr", "localhost")), value("port", "5432"));
+    std::string who = fmt::format("database {}", value("dbname", "(default)"));
+    if (conninfo.contains("user")) who += ", user " + conninfo.at("user");
+    return fmt::format("{} ({})", where, who);
+}
+
+// libpq's message without its "connection to server at ... failed:" preamble and second-line hints.
+std::string connection_failure_reason(std::string_view message) {
+    std::string reason(message.substr(0, message.find('\n')));
+    if (const auto failed = reason.rfind("failed: "); failed != std::string::npos) reason.erase(0, failed + 8);
+    while (!reason.empty() && std::isspace(static_cast<unsigned char>(reason.back()))) reason.pop_back();
+    return app::redact_text(reason);
+}
+
+std::string connection_failure_hint(std::string_view reason) {
+    if (reason.find("does not exist") != std::string_view::npos && reason.find("database") != std::string_view::npos) {
+        return "hft migrate --action up creates it";
+    }
+    if (reason.find("authentication") != std::string_view::npos || reason.find("password") != std::string_view::npos ||
+        reason.find("no pg_hba.conf entry") != std::string_view::npos) {
+        return "check the user and password in the DSN and the server's pg_hba.conf";
+    }
+    return "is it running? try scripts/infra up";
+}
 
 std::unique_ptr<pqxx::connection> connect(const std::string& conninfo, const std::string& shown_target) {
     try {
         return std::make_unique<pqxx::connection>(conninfo);
     } catch (const pqxx::broken_connection& e) {
-        std::string reason = app::redact_text(e.what());
-        while (!reason.empty() && std::isspace(static_cast<unsigned char>(reason.back()))) reason.pop_back();
-        throw migration_error(fmt::format(
-            "cannot connect to PostgreSQL at {}: {}; is the server running (scripts/infra up starts a local one)?",
-            shown_target, reason));
+        const auto reason = connection_failure_reason(e.what());
+        throw migration_error(fmt::format("cannot connect to PostgreSQL at {}: {}; {}", shown_target, reason,
+                                          connection_failure_hint(reason)));
     }
 }
 
+void create_schema_migrations(pqxx::connection& connection) {
+    pqxx::nontransaction tx{connection};
+    tx.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY CHECK (version > 0),"
+        " name TEXT NOT NULL,"
+        " checksum TEXT NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'),"
+        " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+}
+
+// The applied versions; none when schema_migrations does not exist yet (nothing was ever applied).
 std::vector<applied_migration> read_applied(pqxx::connection& connection) {
     pqxx::nontransaction tx{connection};
+    if (tx.exec("SELECT to_regclass('schema_migrations') IS NULL")[0][0].as<bool>()) return {};
     const auto rows = tx.exec(
         "SELECT version, name, checksum, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
         "FROM schema_migrations ORDER BY version");
@@ -113,15 +166,13 @@ std::vector<applied_migration> read_applied(pqxx::connection& connection) {
 class migration_lock {
 public:
     migration_lock(pqxx::connection& connection, std::string_view database)
-        : connection_(connection), key_(advisory_lock_key(database)) {
+        : connection_(connection), key_(migration_lock_key(database)) {
         pqxx::nontransaction tx{connection_};
-        tx.exec_params("SELECT pg_advisory_lock($1)", key_);
-        tx.exec(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version INTEGER PRIMARY KEY CHECK (version > 0),"
-            " name TEXT NOT NULL,"
-            " checksum TEXT NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'),"
-            " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+        // Try first, so a run that has to wait says why it seems to hang.
+        if (!tx.exec_params("SELECT pg_try_advisory_lock($1)", key_)[0][0].as<bool>()) {
+            spdlog::info("another hft migrate is running on database {}; waiting for it to finish", database);
+            tx.exec_params("SELECT pg_advisory_lock($1)", key_);
+        }
     }
     ~migration_lock() {
         try {
@@ -136,12 +187,13 @@ public:
 
 private:
     pqxx::connection& connection_;
-    long long key_;
+    std::int64_t key_;
 };
 
 void run_in_transaction(pqxx::connection& connection, const migration& m, bool applying) {
     const auto& sql = applying ? m.up_sql : m.down_sql;
     const auto filename = applying ? m.up_filename() : fmt::format("{:04}_{}.down.sql", m.version, m.name);
+    spdlog::debug("{} {}", applying ? "applying" : "reverting", filename);
     try {
         pqxx::work tx{connection};
         tx.exec(sql);
@@ -158,6 +210,12 @@ void run_in_transaction(pqxx::connection& connection, const migration& m, bool a
 }
 
 }  // namespace
+
+// One key per database name: migrating market_data never waits for order_engine. (PostgreSQL scopes
+// advisory locks to the current database anyway; the name keeps the key meaningful in pg_locks.)
+std::int64_t migration_lock_key(std::string_view database) {
+    return static_cast<std::int64_t>(fnv1a(fmt::format("hft.migrate.{}", database)) >> 1);
+}
 
 std::string migration::up_filename() const { return fmt::format("{:04}_{}.up.sql", version, name); }
 
@@ -254,6 +312,11 @@ std::vector<migration> migrations_from_directory(const std::filesystem::path& di
         content << in.rdbuf();
         files.push_back({entry.path().filename().string(), content.str()});
     }
+    if (files.empty()) {
+        throw migration_error(fmt::format("{} holds no .sql migration files; give the folder of one database, "
+                                          "e.g. migrations/market_data",
+                                          directory.string()));
+    }
     return assemble_migrations(files);
 }
 
@@ -279,10 +342,12 @@ std::vector<migration_status> plan_status(const std::vector<migration>& known,
 void verify_applied(const std::vector<migration>& known, const std::vector<applied_migration>& applied) {
     for (const auto& row : plan_status(known, applied)) {
         if (row.state == migration_state::edited_after_apply) {
+            const auto& file = *std::find_if(known.begin(), known.end(), [&](const auto& k) { return k.version == row.version; });
+            const auto& recorded = *std::find_if(applied.begin(), applied.end(), [&](const auto& a) { return a.version == row.version; });
             throw migration_error(fmt::format(
-                "{:04}_{}.up.sql was edited after it was applied (its checksum no longer matches schema_migrations); "
-                "restore the file and put the change in a new migration",
-                row.version, row.name));
+                "{} was edited after it was applied (checksum {:.12} recorded, {:.12} now); restore the file and "
+                "put the change in a new migration",
+                file.up_filename(), recorded.checksum, file.checksum));
         }
         if (row.state == migration_state::missing_file) {
             throw migration_error(fmt::format(
@@ -319,30 +384,19 @@ std::vector<migration> plan_down(const std::vector<migration>& known, const std:
 }
 
 maintenance_target maintenance_target_for(const std::string& dsn) {
-    char* error = nullptr;
-    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfoParse(dsn.c_str(), &error),
-                                                                         &PQconninfoFree);
-    if (!options) {
-        std::string reason = error != nullptr ? app::redact_text(error) : "out of memory";
-        PQfreemem(error);
-        while (!reason.empty() && std::isspace(static_cast<unsigned char>(reason.back()))) reason.pop_back();
-        throw migration_error(fmt::format("the database DSN is not valid: {}", reason));
-    }
     maintenance_target target;
-    for (auto* option = options.get(); option->keyword != nullptr; ++option) {
-        if (option->val == nullptr || *option->val == '\0') continue;
-        const std::string_view keyword = option->keyword;
+    for (const auto& [keyword, value] : parse_conninfo(dsn)) {
         if (keyword == "dbname") {
-            target.database = option->val;
+            target.database = value;
             continue;
         }
         // key='value' with ' and \ escaped, as libpq's conninfo grammar requires.
-        std::string value;
-        for (const char* c = option->val; *c != '\0'; ++c) {
-            if (*c == '\'' || *c == '\\') value.push_back('\\');
-            value.push_back(*c);
+        std::string quoted;
+        for (char c : value) {
+            if (c == '\'' || c == '\\') quoted.push_back('\\');
+            quoted.push_back(c);
         }
-        target.conninfo += fmt::format("{}='{}' ", keyword, value);
+        target.conninfo += fmt::format("{}='{}' ", keyword, quoted);
     }
     if (target.database.empty()) {
         throw migration_error("the database DSN names no database; end it with /market_data or /order_engine");
@@ -353,17 +407,48 @@ maintenance_target maintenance_target_for(const std::string& dsn) {
 
 bool ensure_database(const std::string& dsn) {
     const auto target = maintenance_target_for(dsn);
-    auto connection = connect(target.conninfo, describe_target(dsn));
+    const auto target_info = parse_conninfo(dsn);
+    // The common case: the database exists, and the DSN's user may not even be allowed into `postgres`.
+    std::string probe_failure;
+    {
+        std::unique_ptr<PGconn, decltype(&PQfinish)> probe(PQconnectdb(dsn.c_str()), &PQfinish);
+        if (!probe) throw migration_error("cannot connect to PostgreSQL: out of memory");
+        if (PQstatus(probe.get()) == CONNECTION_OK) return false;
+        probe_failure = connection_failure_reason(PQerrorMessage(probe.get()));
+    }
+    std::unique_ptr<pqxx::connection> connection;
+    try {
+        connection = std::make_unique<pqxx::connection>(target.conninfo);
+    } catch (const pqxx::broken_connection& e) {
+        // Both failed. A missing database we cannot create needs a person; anything else (server down, bad
+        // password) is best explained by the failure about the database the user named.
+        if (probe_failure.find("does not exist") != std::string::npos) {
+            throw migration_error(fmt::format(
+                "database {} does not exist and cannot be created from the postgres database ({}); create it by "
+                "hand (CREATE DATABASE) or let the user connect to the postgres database",
+                target.database, connection_failure_reason(e.what())));
+        }
+        throw migration_error(fmt::format("cannot connect to PostgreSQL at {}: {}; {}", describe_server(target_info),
+                                          probe_failure, connection_failure_hint(probe_failure)));
+    }
     pqxx::nontransaction tx{*connection};
-    // Concurrent CREATE DATABASE runs collide in the catalog; one lock on the server serializes them, so the
-    // second run sees the database the first one created. It is released when this connection closes.
-    tx.exec_params("SELECT pg_advisory_lock($1)", advisory_lock_key("create_database"));
+    // Concurrent CREATE DATABASE runs collide in the catalog; one lock on the server serializes hft's own
+    // runs, so the second sees the database the first one created. It is released when this connection closes.
+    tx.exec_params("SELECT pg_advisory_lock($1)", migration_lock_key("create_database"));
     if (!tx.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", target.database).empty()) return false;
     try {
         tx.exec("CREATE DATABASE " + tx.quote_name(target.database));
         return true;
+    } catch (const pqxx::insufficient_privilege& e) {
+        // libpqxx 6 throws this one without its SQLSTATE (42501), so it is caught by type.
+        throw migration_error(fmt::format("cannot create database {}: {}; create it by hand (CREATE DATABASE) or "
+                                          "grant the user CREATEDB",
+                                          target.database, connection_failure_reason(e.what())));
     } catch (const pqxx::sql_error& e) {
-        throw migration_error(fmt::format("cannot create database {}: {}", target.database, e.what()));
+        // Someone else (psql, another tool) created it between our check and our CREATE: that is success.
+        if (e.sqlstate() == "42P04") return false;
+        throw migration_error(fmt::format("cannot create database {}: {}", target.database,
+                                          connection_failure_reason(e.what())));
     }
 }
 
@@ -380,8 +465,9 @@ std::vector<migration> migrator::down(int steps) {
 
 template <class Plan>
 std::vector<migration> migrator::run(direction way, Plan plan) {
-    auto connection = connect(dsn_, describe_target(dsn_));
+    auto connection = connect(dsn_, describe_server(parse_conninfo(dsn_)));
     migration_lock lock(*connection, database_);
+    create_schema_migrations(*connection);
     // Read under the lock: a concurrent run that finished first has already recorded its work.
     const auto applied = read_applied(*connection);
     verify_applied(migrations_, applied);
@@ -391,8 +477,9 @@ std::vector<migration> migrator::run(direction way, Plan plan) {
 }
 
 std::vector<migration_status> migrator::status() {
-    auto connection = connect(dsn_, describe_target(dsn_));
-    migration_lock lock(*connection, database_);
+    // Read-only and lock-free: every migration commits together with its schema_migrations row, so one
+    // SELECT sees a consistent state even while another run is applying.
+    auto connection = connect(dsn_, describe_server(parse_conninfo(dsn_)));
     return plan_status(migrations_, read_applied(*connection));
 }
 

@@ -11,6 +11,7 @@
 // The planning half (validating files, deciding what up/down/status mean) is pure and unit-tested; the
 // migrator class is the thin PostgreSQL half.
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -71,14 +72,19 @@ std::vector<migration> migrations_from_directory(const std::filesystem::path& di
 
 std::string sha256_hex(std::string_view data);
 
+/// The pg_advisory_lock key a run on `database` holds: a stable hash of "hft.migrate.<database>".
+std::int64_t migration_lock_key(std::string_view database);
+
 /// Every known and every applied version, in version order.
 std::vector<migration_status> plan_status(const std::vector<migration>& known,
                                           const std::vector<applied_migration>& applied);
 
-/// Throws migration_error when an applied migration's file was edited or is missing.
+/// Throws migration_error when an applied migration's file was edited (naming the file and both checksums)
+/// or is missing.
 void verify_applied(const std::vector<migration>& known, const std::vector<applied_migration>& applied);
 
-/// The pending migrations to apply, oldest first; all of them when `steps` is empty.
+/// The pending migrations to apply, oldest first; all of them when `steps` is empty. A pending version
+/// below the newest applied one (branches merged out of order) is applied too, in version order.
 std::vector<migration> plan_up(const std::vector<migration>& known, const std::vector<applied_migration>& applied,
                                std::optional<int> steps);
 
@@ -94,7 +100,9 @@ struct maintenance_target {
 };
 maintenance_target maintenance_target_for(const std::string& dsn);
 
-/// Creates the database named by `dsn` when it does not exist; returns whether it created it.
+/// Creates the database named by `dsn` when it does not exist; returns whether it created it. Connects to
+/// the `postgres` maintenance database only when `dsn` itself cannot be reached; tolerates another process
+/// creating the database at the same moment.
 bool ensure_database(const std::string& dsn);
 
 class migrator {
@@ -106,6 +114,7 @@ public:
     std::vector<migration> up(std::optional<int> steps = std::nullopt);
     /// Reverts the newest `steps` applied migrations; returns those reverted.
     std::vector<migration> down(int steps = 1);
+    /// Read-only: takes no lock and creates nothing (a never-migrated database shows everything pending).
     std::vector<migration_status> status();
 
 private:

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 using namespace hft::store;
 
 namespace {
@@ -136,4 +138,63 @@ TEST_CASE("the maintenance target keeps the credentials and swaps the database",
     REQUIRE_THROWS_WITH(maintenance_target_for("postgres://hft@127.0.0.1:15432"),
                         Catch::Contains("names no database"));
     REQUIRE_THROWS_WITH(maintenance_target_for("not a dsn"), Catch::Contains("DSN is not valid"));
+}
+
+TEST_CASE("up also applies a pending version older than the newest applied one", "[store][migrate]") {
+    // Two branches merged out of order: 0005 was applied before 0002 existed.
+    const auto known = assemble_migrations(three_migrations());
+    const auto pending = plan_up(known, {applied_from(known[0]), applied_from(known[2])}, std::nullopt);
+    REQUIRE(pending.size() == 1);
+    CHECK(pending[0].version == 2);
+}
+
+TEST_CASE("down never plans more than what is applied, and nothing on an empty database", "[store][migrate]") {
+    const auto known = assemble_migrations(three_migrations());
+    CHECK(plan_down(known, {}, 1).empty());
+    const auto all = plan_down(known, {applied_from(known[0]), applied_from(known[2])}, 100);
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].version == 5);
+    CHECK(all[1].version == 1);
+    REQUIRE_THROWS_WITH(plan_down(known, {{7, "gone", std::string(64, '0'), "t"}}, 1),
+                        Catch::Contains("cannot revert version 0007 (gone)"));
+}
+
+TEST_CASE("up with more steps than pending migrations applies what there is", "[store][migrate]") {
+    const auto known = assemble_migrations(three_migrations());
+    CHECK(plan_up(known, {}, 10).size() == 3);
+    CHECK(plan_up(known, {}, 2).back().version == 2);
+}
+
+TEST_CASE("the migrations built into the binary are byte for byte the files in migrations/", "[store][migrate]") {
+    for (const char* database : {"market_data", "order_engine"}) {
+        INFO(database);
+        const auto embedded = embedded_migrations(database);
+        const auto on_disk = migrations_from_directory(std::filesystem::path(HFT_SOURCE_DIR) / "migrations" / database);
+        REQUIRE(embedded.size() == on_disk.size());
+        for (std::size_t i = 0; i < embedded.size(); ++i) {
+            CHECK(embedded[i].up_filename() == on_disk[i].up_filename());
+            CHECK(embedded[i].checksum == on_disk[i].checksum);
+            CHECK(embedded[i].down_sql == on_disk[i].down_sql);
+        }
+    }
+}
+
+TEST_CASE("a migrations folder that is missing or holds no SQL is an error, not an empty plan", "[store][migrate]") {
+    REQUIRE_THROWS_WITH(migrations_from_directory("/nonexistent/migrations"), Catch::Contains("is not a directory"));
+    REQUIRE_THROWS_WITH(migrations_from_directory(std::filesystem::path(HFT_SOURCE_DIR) / "migrations"),
+                        Catch::Contains("holds no .sql migration files"));
+}
+
+TEST_CASE("the maintenance target quotes keyword values with spaces and backslashes", "[store][migrate]") {
+    const auto target = maintenance_target_for(R"(host=db.internal port=5433 dbname='market data' user=hft password='a b\\c')");
+    CHECK(target.database == "market data");
+    CHECK_THAT(target.conninfo, Catch::Contains(R"(password='a b\\c')"));
+    CHECK_THAT(target.conninfo, Catch::Contains("host='db.internal'"));
+    CHECK_THAT(target.conninfo, !Catch::Contains("market data"));
+}
+
+TEST_CASE("each database's runs take their own stable advisory lock", "[store][migrate]") {
+    CHECK(migration_lock_key("market_data") == migration_lock_key("market_data"));
+    CHECK(migration_lock_key("market_data") != migration_lock_key("order_engine"));
+    CHECK(migration_lock_key("market_data") >= 0);
 }
