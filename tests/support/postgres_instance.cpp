@@ -11,6 +11,7 @@
 #include <csignal>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 
 namespace hft::test {
@@ -35,27 +36,33 @@ std::string tail(const std::string& text, std::size_t max_chars = 2000) {
 }
 
 // initdb takes over a second; it runs once per build tree into a template that every instance copies.
-// A file lock makes concurrent test processes wait for the first one instead of racing it.
+// A file lock makes concurrent test processes wait for the first one instead of racing it, and initdb
+// writes next to the template and is renamed into place, so an interrupted run never leaves half a template.
 std::filesystem::path template_data_dir() {
-    const auto key = std::hash<std::string>{}(HFT_BINARY_DIR);
-    const auto base = std::filesystem::temp_directory_path() / fmt::format("hft-test-pg-template-{:x}", key);
-    const auto data = base / "data";
-    const auto lock_path = base.string() + ".lock";
+    const auto data = std::filesystem::path(HFT_BINARY_DIR) / "test-pg-template";
+    const auto lock_path = data.string() + ".lock";
     const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (lock_fd < 0) throw std::runtime_error("cannot open " + lock_path);
     ::flock(lock_fd, LOCK_EX);
     try {
         if (!std::filesystem::exists(data / "PG_VERSION")) {
-            std::filesystem::remove_all(base);
-            std::filesystem::create_directories(base);
-            ::chmod(base.c_str(), 0755);
-            chown_to_server_user(base);
+            const auto scratch = make_temp_dir("hft-test-pg-initdb");
+            chown_to_server_user(scratch);
             spawn_options options;
             options.run_as_user = server_user();
-            const auto result = run_command({std::string(pg_bin) + "/initdb", "-D", data.string(), "-U", "hft",
-                                             "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"},
+            const auto result = run_command({std::string(pg_bin) + "/initdb", "-D", (scratch / "data").string(), "-U",
+                                             "hft", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"},
                                             options);
-            if (result.exit_code != 0) throw std::runtime_error("initdb failed:\n" + tail(result.output));
+            if (result.exit_code != 0) {
+                std::filesystem::remove_all(scratch);
+                throw std::runtime_error("initdb failed:\n" + tail(result.output));
+            }
+            std::filesystem::remove_all(data);
+            // /tmp and the build tree may be different file systems: copy, then remove the scratch dir.
+            const auto copied = run_command({"cp", "-a", (scratch / "data").string(), data.string() + ".new"});
+            std::filesystem::remove_all(scratch);
+            if (copied.exit_code != 0) throw std::runtime_error("copying the initdb result failed: " + copied.output);
+            std::filesystem::rename(data.string() + ".new", data);
         }
     } catch (...) {
         ::flock(lock_fd, LOCK_UN);
@@ -103,27 +110,41 @@ std::string postgres_instance::unique_database_name(std::string_view prefix) con
 
 std::string postgres_instance::create_database(std::string_view prefix) {
     const auto name = unique_database_name(prefix);
-    PGconn* connection = PQconnectdb(dsn("postgres").c_str());
+    std::unique_ptr<PGconn, decltype(&PQfinish)> connection(PQconnectdb(dsn("postgres").c_str()), &PQfinish);
+    if (PQstatus(connection.get()) != CONNECTION_OK) {
+        throw std::runtime_error("cannot connect to the test PostgreSQL: " + std::string(PQerrorMessage(connection.get())));
+    }
     const std::string sql = fmt::format("CREATE DATABASE \"{}\"", name);
-    PGresult* result = PQexec(connection, sql.c_str());
-    const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
-    const std::string error = PQerrorMessage(connection);
-    PQclear(result);
-    PQfinish(connection);
-    if (!ok) throw std::runtime_error("CREATE DATABASE " + name + ": " + error);
+    std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(connection.get(), sql.c_str()), &PQclear);
+    if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+        throw std::runtime_error("CREATE DATABASE " + name + ": " + PQerrorMessage(connection.get()));
+    }
     return name;
 }
 
 void postgres_instance::start() {
     if (running()) return;
-    // A new port per start: the old one may linger in TIME_WAIT, and nobody depends on it staying.
-    if (port_ == 0) port_ = free_port();
+    // The port stays the same across restart(), so DSNs handed out earlier stay valid. On the first start
+    // another process may take the free port before the server binds it: then pick another and try again.
+    const bool first_start = port_ == 0;
+    for (int attempt = 1;; ++attempt) {
+        if (first_start) port_ = free_port();
+        try {
+            launch(first_start);
+            return;
+        } catch (const std::runtime_error&) {
+            const bool port_taken = read_file(root_ / "postgres.log").find("could not bind") != std::string::npos;
+            if (!first_start || !port_taken || attempt == 5) throw;
+        }
+    }
+}
+
+void postgres_instance::launch(bool fresh_log) {
     spawn_options options;
     options.run_as_user = server_user();
     options.log_file = root_ / "postgres.log";
-    {
-        std::ofstream touch(options.log_file, std::ios::app);
-    }
+    // A fresh log per first-start attempt (so "could not bind" means this attempt); restarts append.
+    std::ofstream(options.log_file, fresh_log ? std::ios::trunc : std::ios::app).close();
     chown_to_server_user(options.log_file);
     server_ = std::make_unique<child_process>(
         std::vector<std::string>{std::string(pg_bin) + "/postgres", "-D", data_dir_.string(), "-p",
@@ -149,6 +170,8 @@ void postgres_instance::restart() {
 }
 
 bool postgres_instance::running() { return server_ && server_->running(); }
+
+std::string postgres_instance::log() const { return read_file(root_ / "postgres.log"); }
 
 void postgres_instance::wait_until_ready() {
     const auto conninfo = dsn("postgres");

@@ -2,7 +2,9 @@
 
 // A throwaway PostgreSQL 15 server for integration tests: its own data directory under the temp dir,
 // 127.0.0.1 on a free port, trust authentication, durability off for speed. One test binary shares one
-// server (shared()); every test creates its own database, so tests stay independent.
+// server (shared()); every test creates its own database, so tests stay independent. initdb runs once per
+// build tree (into <build>/test-pg-template); each instance starts from a copy of it. Under root the server
+// runs as the `postgres` user, since PostgreSQL refuses to run as root.
 
 #include "support/process.hpp"
 
@@ -34,10 +36,14 @@ public:
     void start();
     /// Fast shutdown (SIGINT): clients are disconnected, committed data stays.
     void stop();
+    /// stop() then start() on the same port and data: for tests that a service survives a server restart.
     void restart();
     bool running();
+    /// The server's log (stdout and stderr), for failure messages.
+    std::string log() const;
 
 private:
+    void launch(bool fresh_log);
     void wait_until_ready();
 
     std::filesystem::path root_;
