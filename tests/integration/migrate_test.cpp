@@ -1,6 +1,7 @@
 // `hft migrate` against a real PostgreSQL started by the harness, driven through the real binary.
 
 #include "hft/store/kline_repository.hpp"
+#include "hft/store/migrator.hpp"
 #include "support/postgres_instance.hpp"
 #include "support/samples.hpp"
 #include "support/process.hpp"
@@ -10,8 +11,10 @@
 #include <pqxx/pqxx>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <fstream>
 #include <span>
+#include <thread>
 #include <tuple>
 
 using namespace hft::test;
@@ -48,17 +51,27 @@ struct migrate_fixture {
         return tx.exec(sql)[0][0].as<int>();
     }
 
-    // Tables, columns, constraints and indexes: what "the same schema" means.
+    // Relations (tables, sequences, indexes), columns, constraints, index definitions, triggers and
+    // functions of the public schema: what "the same schema" means. schema_migrations is the migrator's
+    // own bookkeeping and is left out.
     std::string schema(const std::string& database) const {
         auto connection = connect(database);
         pqxx::nontransaction tx{connection};
         std::string text;
         for (const auto& row : tx.exec(
-                 "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || "
-                 "coalesce(column_default, '') FROM information_schema.columns WHERE table_schema = 'public' "
-                 "UNION ALL SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) "
-                 "FROM pg_constraint WHERE connamespace = 'public'::regnamespace "
-                 "UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1")) {
+                 "SELECT * FROM ("
+                 " SELECT 'relation ' || relname || ' ' || relkind::text FROM pg_class"
+                 "  WHERE relnamespace = 'public'::regnamespace"
+                 " UNION ALL SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' ||"
+                 "  is_nullable || ' ' || coalesce(column_default, '') FROM information_schema.columns"
+                 "  WHERE table_schema = 'public'"
+                 " UNION ALL SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ' ' ||"
+                 "  pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace"
+                 " UNION ALL SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = 'public'"
+                 " UNION ALL SELECT 'trigger ' || pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal"
+                 " UNION ALL SELECT 'function ' || pg_get_functiondef(oid) FROM pg_proc"
+                 "  WHERE pronamespace = 'public'::regnamespace"
+                 ") AS catalog(line) WHERE line NOT LIKE '%schema_migrations%' ORDER BY 1")) {
             text += row[0].as<std::string>() + "\n";
         }
         return text;
@@ -130,6 +143,54 @@ TEST_CASE("migrate down reverts the newest migrations and up applies them again"
     CHECK(f.count(f.market_data, "SELECT count(*) FROM schema_migrations") == 1);
     REQUIRE(f.hft({"migrate", "--databaseName=market_data"}).exit_code == 0);
     CHECK(f.schema(f.market_data) == schema);
+
+    const auto all = f.hft({"migrate", "--databaseName=market_data", "--action", "down", "--steps", "all"});
+    INFO(all.output);
+    REQUIRE(all.exit_code == 0);
+    CHECK_THAT(all.output, Catch::Contains("reverted 0001_create_kline_subscriptions"));
+    CHECK(f.count(f.market_data, "SELECT count(*) FROM schema_migrations") == 0);
+    const auto nothing = f.hft({"migrate", "--databaseName=market_data", "--action", "down"});
+    CHECK(nothing.exit_code == 0);
+    CHECK_THAT(nothing.output, Catch::Contains("nothing applied, nothing to revert"));
+}
+
+TEST_CASE("every down migration exactly reverses its up migration", "[integration][migrate]") {
+    migrate_fixture f;
+    for (const std::string set : {"market_data", "order_engine"}) {
+        INFO(set);
+        const auto database = set == "market_data" ? f.market_data : f.order_engine;
+        REQUIRE(hft::store::ensure_database(f.pg.dsn(database)));
+        const auto migrations = hft::store::embedded_migrations(set);
+        hft::store::migrator migrator(f.pg.dsn(database), set, migrations);
+        // schemas[i]: the schema with the first i migrations applied.
+        std::vector<std::string> schemas{f.schema(database)};
+        for (const auto& m : migrations) {
+            REQUIRE(migrator.up(1).size() == 1);
+            schemas.push_back(f.schema(database));
+            INFO(m.up_filename());
+            CHECK(schemas.back() != schemas[schemas.size() - 2]);
+        }
+        for (auto level = migrations.size(); level > 0; --level) {
+            const auto reverted = migrator.down(1);
+            REQUIRE(reverted.size() == 1);
+            INFO("after reverting " << reverted[0].up_filename());
+            CHECK(f.schema(database) == schemas[level - 1]);
+        }
+        CHECK(migrator.down(1).empty());
+    }
+}
+
+TEST_CASE("status on a database never migrated shows every migration pending and creates nothing",
+          "[integration][migrate]") {
+    migrate_fixture f;
+    const auto database = f.pg.create_database("market_data");
+    f.write_config(f.pg.dsn(database), f.pg.dsn(f.order_engine));
+    const auto status = f.hft({"migrate", "--databaseName=market_data", "--action", "status"});
+    INFO(status.output);
+    REQUIRE(status.exit_code == 0);
+    const auto known = hft::store::embedded_migrations("market_data").size();
+    CHECK_THAT(status.output, Catch::Contains(fmt::format("{} migrations, {} pending", known, known)));
+    CHECK(f.count(database, "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace") == 0);
 }
 
 TEST_CASE("concurrent migrate runs apply each migration exactly once", "[integration][migrate]") {
@@ -162,9 +223,132 @@ TEST_CASE("migrate refuses to run when an applied migration file was edited", "[
     const auto result = f.hft({"migrate", "--databaseName=market_data", "--migrations-dir", copy.string()});
     INFO(result.output);
     CHECK(result.exit_code == 1);
-    CHECK_THAT(result.output, Catch::Contains("0002_create_symbol_mappings.up.sql was edited after it was applied"));
+    CHECK_THAT(result.output, Catch::Contains("0002_create_symbol_mappings.up.sql was edited after it was applied "
+                                              "(checksum "));
+    CHECK_THAT(result.output, Catch::Contains("restore the file and put the change in a new migration"));
     CHECK(f.count(f.market_data, "SELECT count(*) FROM schema_migrations") == 2);
     CHECK(f.count(f.market_data, "SELECT count(*) FROM pg_tables WHERE tablename = 'market_klines'") == 0);
+
+    // status shows the drift and says so in its exit code; so it does for a version no file knows.
+    const auto status = f.hft({"migrate", "--databaseName=market_data", "--action", "status", "--migrations-dir",
+                               copy.string()});
+    INFO(status.output);
+    CHECK(status.exit_code == 1);
+    CHECK_THAT(status.output, Catch::Contains("EDITED AFTER APPLY"));
+    std::filesystem::remove(copy / "0002_create_symbol_mappings.up.sql");
+    std::filesystem::remove(copy / "0002_create_symbol_mappings.down.sql");
+    const auto missing = f.hft({"migrate", "--databaseName=market_data", "--action", "status", "--migrations-dir",
+                                copy.string()});
+    INFO(missing.output);
+    CHECK(missing.exit_code == 1);
+    CHECK_THAT(missing.output, Catch::Contains("APPLIED, FILE MISSING"));
+}
+
+TEST_CASE("a failing migration is rolled back whole and named", "[integration][migrate]") {
+    migrate_fixture f;
+    // --migrations-dir also accepts the migrations/ root that holds one folder per database.
+    const auto root = f.dir / "migrations";
+    std::filesystem::create_directories(root);
+    std::filesystem::copy(std::filesystem::path(HFT_SOURCE_DIR) / "migrations" / "market_data", root / "market_data");
+    const auto known = hft::store::embedded_migrations("market_data");
+    const auto next = fmt::format("{:04}_broken", known.back().version + 1);
+    std::ofstream(root / "market_data" / (next + ".up.sql"))
+        << "CREATE TABLE half_done (x int);\nSELECT no_such_column FROM market_klines;\n";
+    std::ofstream(root / "market_data" / (next + ".down.sql")) << "DROP TABLE half_done;\n";
+
+    const auto result = f.hft({"migrate", "--databaseName=market_data", "--migrations-dir", root.string()});
+    INFO(result.output);
+    CHECK(result.exit_code == 1);
+    CHECK_THAT(result.output, Catch::Contains(next + ".up.sql failed and was rolled back"));
+    CHECK_THAT(result.output, Catch::Contains("no_such_column"));
+    CHECK(f.count(f.market_data, "SELECT count(*) FROM schema_migrations") == static_cast<int>(known.size()));
+    CHECK(f.count(f.market_data, "SELECT count(*) FROM pg_tables WHERE tablename = 'half_done'") == 0);
+}
+
+TEST_CASE("a second migrate run waits for the first one's lock, then finds nothing to do", "[integration][migrate]") {
+    migrate_fixture f;
+    REQUIRE(f.hft({"migrate", "--databaseName=market_data"}).exit_code == 0);
+    // This connection plays the first run: it holds the lock every run of this database takes.
+    auto holder = f.connect(f.market_data);
+    pqxx::nontransaction lock{holder};
+    const auto key = hft::store::migration_lock_key("market_data");
+    lock.exec_params("SELECT pg_advisory_lock($1)", key);
+
+    spawn_options options;
+    options.log_file = f.dir / "second.log";
+    child_process second({HFT_EXECUTABLE, "--config", f.config.string(), "migrate", "--databaseName=market_data"},
+                         options);
+    const bool waiting =
+        eventually([&] { return read_file(options.log_file).find("waiting for it to finish") != std::string::npos; });
+    INFO(read_file(options.log_file));
+    REQUIRE(waiting);
+    CHECK(second.running());
+
+    lock.exec_params("SELECT pg_advisory_unlock($1)", key);
+    REQUIRE(second.wait_for_exit(std::chrono::seconds(60)) == std::optional<int>(0));
+    CHECK_THAT(read_file(options.log_file), Catch::Contains("up to date, nothing to apply"));
+}
+
+TEST_CASE("ensure_database creates a missing database exactly once when raced", "[integration][migrate]") {
+    auto& pg = postgres_instance::shared();
+    const auto database = pg.unique_database_name("raced");
+    std::atomic<int> created{0};
+    std::atomic<int> failed{0};
+    std::vector<std::thread> racers;
+    for (int i = 0; i < 4; ++i) {
+        racers.emplace_back([&] {
+            try {
+                if (hft::store::ensure_database(pg.dsn(database))) ++created;
+            } catch (const std::exception&) {
+                ++failed;
+            }
+        });
+    }
+    for (auto& racer : racers) racer.join();
+    CHECK(failed == 0);
+    CHECK(created == 1);
+    CHECK_FALSE(hft::store::ensure_database(pg.dsn(database)));
+}
+
+TEST_CASE("migrate works for a user who may not enter the postgres database, and explains what it cannot do",
+          "[integration][migrate]") {
+    migrate_fixture f;
+    const auto role = f.pg.unique_database_name("limited");
+    const auto owned = f.pg.unique_database_name("market_data");
+    auto admin = f.connect("postgres");
+    {
+        pqxx::nontransaction tx{admin};
+        tx.exec("CREATE ROLE " + tx.quote_name(role) + " LOGIN");
+        tx.exec("CREATE DATABASE " + tx.quote_name(owned) + " OWNER " + tx.quote_name(role));
+        tx.exec("REVOKE CONNECT ON DATABASE postgres FROM PUBLIC");
+    }
+    const auto as_role = [&](const std::string& database) {
+        return fmt::format("postgres://{}@127.0.0.1:{}/{}?sslmode=disable", role, f.pg.port(), database);
+    };
+
+    // The database exists: no need for the maintenance database at all.
+    f.write_config(as_role(owned), f.pg.dsn(f.order_engine));
+    const auto migrated = f.hft({"migrate", "--databaseName=market_data"});
+    INFO(migrated.output);
+    CHECK(migrated.exit_code == 0);
+
+    // Missing and not creatable from here: say so and how to fix it.
+    f.write_config(as_role(f.market_data), f.pg.dsn(f.order_engine));
+    const auto unreachable = f.hft({"migrate", "--databaseName=market_data"});
+    INFO(unreachable.output);
+    CHECK(unreachable.exit_code == 1);
+    CHECK_THAT(unreachable.output, Catch::Contains("does not exist and cannot be created"));
+
+    // Allowed in, but not allowed to create databases.
+    {
+        pqxx::nontransaction tx{admin};
+        tx.exec("GRANT CONNECT ON DATABASE postgres TO PUBLIC");
+    }
+    const auto refused = f.hft({"migrate", "--databaseName=market_data"});
+    INFO(refused.output);
+    CHECK(refused.exit_code == 1);
+    CHECK_THAT(refused.output, Catch::Contains("permission denied to create database"));
+    CHECK_THAT(refused.output, Catch::Contains("grant the user CREATEDB"));
 }
 
 TEST_CASE("migrate explains an unreachable server without showing the password", "[integration][migrate]") {
@@ -174,7 +358,9 @@ TEST_CASE("migrate explains an unreachable server without showing the password",
     const auto result = f.hft({"migrate", "--databaseName=market_data"});
     INFO(result.output);
     CHECK(result.exit_code == 1);
-    CHECK_THAT(result.output, Catch::Contains("cannot connect to PostgreSQL at postgres://hft:***@127.0.0.1"));
+    CHECK_THAT(result.output, Catch::Contains("cannot connect to PostgreSQL at 127.0.0.1:"));
+    CHECK_THAT(result.output, Catch::Contains("(database market_data, user hft): Connection refused"));
+    CHECK_THAT(result.output, Catch::Contains("try scripts/infra up"));
     CHECK_THAT(result.output, !Catch::Contains("TopSecretPw42"));
 }
 
