@@ -519,3 +519,22 @@ TEST_CASE("a batch with several states of one candle stores the winning one", "[
     CHECK(f.count(f.market_data, "SELECT count(*) FROM market_klines") == 2);
     CHECK(f.count(f.market_data, "SELECT count(*) FROM market_klines WHERE is_closed AND close_price = 23103") == 1);
 }
+
+TEST_CASE("a migrated database survives a PostgreSQL restart on the same port", "[integration][migrate][harness]") {
+    // Its own server: restarting the shared one would cut off tests running beside this one.
+    postgres_instance pg;
+    const auto port = pg.port();
+    const auto database = pg.unique_database_name("market_data");
+    REQUIRE(hft::store::ensure_database(pg.dsn(database)));
+    hft::store::migrator migrator(pg.dsn(database), "market_data", hft::store::embedded_migrations("market_data"));
+    REQUIRE_FALSE(migrator.up().empty());
+
+    pg.restart();
+    INFO(pg.log());
+    CHECK(pg.running());
+    CHECK(pg.port() == port);
+    CHECK(migrator.up().empty());
+    const auto status = migrator.status();
+    CHECK(std::all_of(status.begin(), status.end(),
+                      [](const auto& row) { return row.state == hft::store::migration_state::applied; }));
+}
