@@ -873,6 +873,51 @@ void read_nats(parse_context& ctx, map_reader& top, config& cfg) {
     cfg.nats_jetstream = std::move(nats);
 }
 
+void read_market_data_gateway(parse_context& ctx, map_reader& top, config& cfg) {
+    map_reader r(ctx, top.child("market_data_gateway"));
+    auto& g = cfg.market_data_gateway;
+    g.idle_timeout = r.dur("idle_timeout", g.idle_timeout, 1ms);
+    g.reconnect_min = r.dur("reconnect_min", g.reconnect_min, 1ms);
+    g.reconnect_max = r.dur("reconnect_max", g.reconnect_max, 1ms);
+    g.max_connection_age = r.dur("max_connection_age", g.max_connection_age, 1ms);
+    g.max_in_flight = static_cast<int>(r.integer("max_in_flight", g.max_in_flight, 1, 1'000'000));
+    g.reload_interval = r.dur("reload_interval", g.reload_interval, 1ms);
+    g.backfill_limit = static_cast<int>(r.integer("backfill_limit", g.backfill_limit, 1, 1000));
+    g.stats_interval = r.dur("stats_interval", g.stats_interval, 0ms);
+    r.finish();
+    if (g.reconnect_max < g.reconnect_min) {
+        ctx.fail(r.where_of("reconnect_max"),
+                 fmt::format("market_data_gateway.reconnect_max ({}) is smaller than reconnect_min ({})",
+                             format_duration(g.reconnect_max), format_duration(g.reconnect_min)));
+    }
+}
+
+void read_market_data_worker(parse_context& ctx, map_reader& top, config& cfg) {
+    map_reader r(ctx, top.child("market_data_worker"));
+    auto& w = cfg.market_data_worker;
+    w.durable = r.string("durable", w.durable);
+    w.batch_size = static_cast<int>(r.integer("batch_size", w.batch_size, 1, 100'000));
+    w.batch_timeout = r.dur("batch_timeout", w.batch_timeout, 1ms);
+    w.ack_wait = r.dur("ack_wait", w.ack_wait, 1ms);
+    w.max_deliver = static_cast<int>(r.integer("max_deliver", w.max_deliver, 1, 1000));
+    w.nak_delay = r.dur("nak_delay", w.nak_delay, 0ms);
+    w.stats_interval = r.dur("stats_interval", w.stats_interval, 0ms);
+    r.finish();
+    const bool valid_durable = !w.durable.empty() && std::all_of(w.durable.begin(), w.durable.end(), [](char c) {
+        return is_alnum(c) || c == '-' || c == '_';
+    });
+    if (!valid_durable) {
+        ctx.fail(r.where_of("durable"),
+                 fmt::format("market_data_worker.durable must be letters, digits, '-' or '_'; got \"{}\"", w.durable));
+    }
+    if (w.batch_timeout >= w.ack_wait) {
+        ctx.fail(r.where_of("batch_timeout"),
+                 fmt::format("market_data_worker.batch_timeout ({}) must be shorter than ack_wait ({}), or every "
+                             "batch would be redelivered before it is committed",
+                             format_duration(w.batch_timeout), format_duration(w.ack_wait)));
+    }
+}
+
 bool looks_like_dsn(std::string_view dsn) {
     return dsn.starts_with("postgres://") || dsn.starts_with("postgresql://") ||
            dsn.find('=') != std::string_view::npos;
@@ -925,9 +970,9 @@ void read_obsolete_sections(parse_context& ctx, map_reader& top) {
 /// HFT_* variables that look like overrides of a section but matched no key: almost always a typo.
 void warn_unused_overrides(parse_context& ctx) {
     // Not HFT_NATS_ alone: scripts/infra's HFT_NATS_PORT and HFT_PG_PORT are not config keys.
-    constexpr std::array<std::string_view, 8> section_prefixes{
+    constexpr std::array<std::string_view, 9> section_prefixes{
         "HFT_ENV",   "HFT_LOG_",       "HFT_GRACEFUL_",       "HFT_API_KEYS_",
-        "HFT_PORT_", "HFT_EXCHANGES_", "HFT_NATS_JETSTREAM_", "HFT_DATABASE_"};
+        "HFT_PORT_", "HFT_EXCHANGES_", "HFT_NATS_JETSTREAM_", "HFT_DATABASE_", "HFT_MARKET_DATA_"};
     const std::vector<std::string> known(ctx.env_names_read.begin(), ctx.env_names_read.end());
     for (const auto& [env, value] : env_with_prefix("HFT_")) {
         if (value.empty() || ctx.env_names_read.contains(env)) continue;
@@ -974,6 +1019,8 @@ parse_result parse(std::string_view yaml_text, const std::filesystem::path& sour
     read_port(ctx, top, cfg);
     read_exchanges(ctx, top, cfg);
     read_nats(ctx, top, cfg);
+    read_market_data_gateway(ctx, top, cfg);
+    read_market_data_worker(ctx, top, cfg);
     read_databases(ctx, top, cfg);
     read_obsolete_sections(ctx, top);
     top.finish();

@@ -13,6 +13,7 @@ namespace hft::bus {
 struct publisher::state {
     boost::asio::any_io_executor executor;
     std::size_t max_in_flight = 0;
+    std::chrono::milliseconds ack_timeout{0};
     // Keyed by the natsMsg address: nats.c hands the same message back to the ack handler, and the message is
     // destroyed only after its entry is removed here, so an address cannot be reused while it is a key.
     std::unordered_map<const natsMsg*, done_handler> pending;
@@ -67,6 +68,7 @@ void on_ack(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* ack_error, void* c
 publisher::publisher(connection& bus, publisher_options options) : state_(std::make_shared<state>()) {
     state_->executor = bus.executor();
     state_->max_in_flight = options.max_in_flight;
+    state_->ack_timeout = options.ack_timeout;
     closure_ = registry().add(state_);
     jsOptions js_options;
     jsOptions_Init(&js_options);
@@ -110,6 +112,9 @@ void publisher::publish(std::string_view subject, std::string_view payload, std:
     jsPubOptions pub_options;
     jsPubOptions_Init(&pub_options);
     if (!id.empty()) pub_options.MsgId = id.c_str();
+    // Per message: nats.c times out an async publish only when its own options carry MaxWait, so an ack lost
+    // in a server restart fails the publish instead of holding its in-flight slot forever.
+    pub_options.MaxWait = state_->ack_timeout.count();
 
     const natsMsg* key = message.get();
     state_->pending.emplace(key, std::move(on_done));

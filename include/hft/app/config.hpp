@@ -91,6 +91,29 @@ struct api_key_config {
     std::optional<std::chrono::sys_seconds> expired_at;
 };
 
+/// `hft market-data-gateway`: exchange websocket -> JetStream.
+struct market_data_gateway_config {
+    duration idle_timeout{std::chrono::seconds(30)};      ///< no frame for this long: the stream is stalled
+    duration reconnect_min{std::chrono::milliseconds(500)};  ///< first reconnect delay (then doubles, jittered)
+    duration reconnect_max{std::chrono::seconds(30)};     ///< reconnect delay cap
+    duration max_connection_age{std::chrono::hours(23)};  ///< reconnect before the exchange's 24 h cut
+    int max_in_flight = 4096;                              ///< un-acked JetStream publishes at most
+    duration reload_interval{std::chrono::seconds(10)};   ///< how often kline_subscriptions is re-read
+    int backfill_limit = 1000;                             ///< klines per REST request when filling a gap
+    duration stats_interval{std::chrono::seconds(10)};    ///< one stats line per interval; 0 disables it
+};
+
+/// `hft market-data-worker`: JetStream -> market_klines.
+struct market_data_worker_config {
+    std::string durable = "market-data-worker";  ///< shared by every worker process: that is how they scale out
+    int batch_size = 500;                        ///< klines per upsert transaction at most
+    duration batch_timeout{std::chrono::milliseconds(50)};  ///< a partial batch is committed after this wait
+    duration ack_wait{std::chrono::seconds(30)};           ///< JetStream redelivers an un-acked message after it
+    int max_deliver = 5;                                   ///< deliveries before a message goes to the DLQ
+    duration nak_delay{std::chrono::seconds(1)};           ///< first redelivery delay after a database error
+    duration stats_interval{std::chrono::seconds(10)};
+};
+
 struct port_config {
     std::uint16_t order_engine_gateway_http = 9801;
 };
@@ -102,6 +125,8 @@ struct config {
     duration graceful_shutdown_timeout{std::chrono::seconds(30)};
     std::vector<api_key_config> api_keys;
     port_config port;
+    market_data_gateway_config market_data_gateway;
+    market_data_worker_config market_data_worker;
     std::map<std::string, exchange_config> exchanges;
     std::optional<nats_jetstream_config> nats_jetstream;
     databases_config database;

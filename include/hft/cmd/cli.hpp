@@ -30,6 +30,8 @@ void init_service_logging(const global_options& globals, app::log_config base, s
 /// Each subcommand lives in src/cmd/<name>.cpp and registers itself on the root app.
 command add_migrate(CLI::App& root, const global_options& globals);
 command add_exchange_sim(CLI::App& root, const global_options& globals);
+command add_market_data_gateway(CLI::App& root, const global_options& globals);
+command add_market_data_worker(CLI::App& root, const global_options& globals);
 
 /// Parses argv, runs the chosen subcommand and returns the process exit code.
 int run(int argc, char** argv);
