@@ -783,6 +783,7 @@ exchange_config read_exchange(parse_context& ctx, const child_node& where) {
     ex.api_secret = secret(r.string("api_secret", "", sensitivity::secret));
     read_url(ctx, r.scalar("base_url", "a string"), ex.base_url, {"https://", "http://"});
     read_url(ctx, r.scalar("stream_url", "a string"), ex.stream_url, {"wss://", "ws://"});
+    read_url(ctx, r.scalar("market_data_url", "a string"), ex.market_data_url, {"https://", "http://"});
     ex.recv_window_ms = static_cast<int>(r.integer("recv_window", ex.recv_window_ms, 1, 60000));
 
     map_reader accounts(ctx, r.child("accounts"));

@@ -2,7 +2,7 @@
 // and a clean exit 0 on SIGTERM.
 
 #include "hft/net/sync_client.hpp"
-#include "support/process.hpp"
+#include "support/hft_processes.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -14,28 +14,7 @@ using namespace hft;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-namespace {
-
-struct sim_process {
-    explicit sim_process(std::vector<std::string> extra) : port(static_cast<std::uint16_t>(test::free_port())) {
-        std::vector<std::string> argv{HFT_EXECUTABLE, "exchange-sim", "--listen", "127.0.0.1:" + std::to_string(port)};
-        argv.insert(argv.end(), extra.begin(), extra.end());
-        test::spawn_options options;
-        options.log_file = test::make_temp_dir("hft-exchange-sim") / "sim.log";
-        process.emplace(std::move(argv), options);
-        // Ready when REST answers; the process helper never sleeps for a fixed time and neither do we.
-        ready = test::eventually(
-            [&] { return net::http_get("127.0.0.1", port, "/api/v3/ping", 500ms).status == 200; }, 20s);
-    }
-
-    std::string log() const { return test::read_file(process->log_file()); }
-
-    std::uint16_t port;
-    std::optional<test::child_process> process;
-    bool ready = false;
-};
-
-}  // namespace
+using test::sim_process;
 
 TEST_CASE("hft exchange-sim streams klines, serves them over REST and exits 0 on SIGTERM",
           "[integration][exchange-sim]") {

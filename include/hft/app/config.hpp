@@ -78,6 +78,7 @@ struct exchange_config {
     secret api_secret;  ///< default account
     std::string base_url;    ///< REST base; empty means the venue's default
     std::string stream_url;  ///< websocket base; empty means the venue's default
+    std::string market_data_url;  ///< REST base of public market data (kline history); empty: the venue's default
     int recv_window_ms = 5000;
     std::map<std::string, exchange_account> accounts;  ///< per user_id credentials
 };

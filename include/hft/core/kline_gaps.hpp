@@ -30,11 +30,19 @@ public:
     /// Records a closed candle and returns the candles between the previous closed one and it, if any.
     /// Open (still forming) klines and repeats of an older candle change nothing and report no gap.
     std::optional<kline_range> on_kline(const domain::kline& k);
+    /// The same for a closed candle known by its stream and open time.
+    std::optional<kline_range> on_closed(const std::string& exchange, const std::string& symbol,
+                                         const std::string& interval, std::int64_t open_time);
 
     /// The closed candles a stream should have produced by `now_ms` but did not: from the one after the
     /// last seen to the last one that closed before `now_ms`. Nothing for a stream never seen, or for 1M.
     std::optional<kline_range> missing_until(const std::string& exchange, const std::string& symbol,
                                              const std::string& interval, std::int64_t now_ms) const;
+
+    /// Starts a stream from a closed candle stored earlier (e.g. the newest in market_klines at start-up), so the
+    /// candles that closed while nothing was listening are reported as missing. Never moves a stream back.
+    void seed(const std::string& exchange, const std::string& symbol, const std::string& interval,
+              std::int64_t last_closed_open_time);
 
     std::optional<std::int64_t> last_closed_open_time(const std::string& exchange, const std::string& symbol,
                                                       const std::string& interval) const;

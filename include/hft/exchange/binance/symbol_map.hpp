@@ -4,6 +4,7 @@
 // `TKO_IDR`. Built once at start-up, then looked up on the hot path without allocating.
 
 #include "hft/domain/expected.hpp"
+#include "hft/domain/symbol.hpp"
 
 #include <array>
 #include <cstddef>
@@ -15,15 +16,7 @@
 
 namespace hft::exchange::binance {
 
-/// One `symbol_mappings` row.
-struct symbol_mapping {
-    std::string exchange;
-    std::string symbol;        ///< canonical, used everywhere inside the system (`TKOIDR`)
-    std::string kline_symbol;  ///< websocket stream form (`tkoidr`)
-    std::string order_symbol;  ///< REST order form (`TKO_IDR`)
-
-    friend bool operator==(const symbol_mapping&, const symbol_mapping&) = default;
-};
+using domain::symbol_mapping;
 
 /// Resolves any of a market's three symbol forms to its row. Comparison ignores ASCII case: stream names
 /// are lowercase while events carry the uppercase form, and no two markets differ only by case.

@@ -1,0 +1,219 @@
+#include "hft/net/http_client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <charconv>
+#include <variant>
+
+namespace hft::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+using plain_stream = beast::tcp_stream;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+}  // namespace
+
+expected<http_origin, std::string> http_origin::parse(std::string_view url) {
+    http_origin origin;
+    if (url.starts_with("https://")) {
+        origin.tls = true;
+        url.remove_prefix(8);
+    } else if (url.starts_with("http://")) {
+        url.remove_prefix(7);
+    } else {
+        return unexpected<std::string>("URL must start with http:// or https://");
+    }
+    const auto slash = url.find('/');
+    auto authority = url.substr(0, slash);
+    if (slash != std::string_view::npos) {
+        origin.base_path = std::string(url.substr(slash));
+        while (!origin.base_path.empty() && origin.base_path.back() == '/') origin.base_path.pop_back();
+        if (origin.base_path.find_first_of("?#") != std::string::npos) {
+            return unexpected<std::string>("URL must not have a query or fragment");
+        }
+    }
+    const auto colon = authority.rfind(':');
+    if (colon != std::string_view::npos) {
+        const auto port = authority.substr(colon + 1);
+        unsigned number = 0;
+        const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+        if (ec != std::errc{} || end != port.data() + port.size() || number == 0 || number > 65535) {
+            return unexpected<std::string>("URL has an invalid port");
+        }
+        origin.port = std::string(port);
+        authority = authority.substr(0, colon);
+    } else {
+        origin.port = origin.tls ? "443" : "80";
+    }
+    if (authority.empty() || authority.find('@') != std::string_view::npos) {
+        return unexpected<std::string>("URL needs a host (and no user info)");
+    }
+    origin.host = std::string(authority);
+    return origin;
+}
+
+std::string http_origin::to_string() const {
+    return (tls ? "https://" : "http://") + host + ":" + port + base_path;
+}
+
+std::optional<std::string> http_reply::header(std::string_view name) const {
+    for (const auto& [key, value] : headers) {
+        if (iequals(key, name)) return value;
+    }
+    return std::nullopt;
+}
+
+struct http_client::impl {
+    impl(asio::any_io_executor executor_, http_origin origin_, http_client_options options_)
+        : executor(std::move(executor_)), origin(std::move(origin_)), options(std::move(options_)) {
+        tls_context.set_default_verify_paths();
+        tls_context.set_verify_mode(asio::ssl::verify_peer);
+    }
+
+    template <class Function>
+    auto visit(Function&& function) {
+        return std::visit([&](auto& s) { return function(s); }, *stream);
+    }
+
+
+    asio::awaitable<std::string> open() {
+        tcp::resolver resolver(executor);
+        auto [resolve_error, endpoints] = co_await resolver.async_resolve(origin.host, origin.port, as_tuple_awaitable);
+        if (resolve_error) co_return "resolve " + origin.host + ": " + resolve_error.message();
+        if (origin.tls) {
+            stream.emplace(std::in_place_type<tls_stream>, executor, tls_context);
+        } else {
+            stream.emplace(std::in_place_type<plain_stream>, executor);
+        }
+        co_return co_await visit([&](auto& s) -> asio::awaitable<std::string> {
+            auto& tcp_layer = beast::get_lowest_layer(s);
+            tcp_layer.expires_after(options.timeout);
+            auto [connect_error, endpoint] = co_await tcp_layer.async_connect(endpoints, as_tuple_awaitable);
+            if (connect_error) co_return "connect to " + origin.host + ":" + origin.port + ": " + connect_error.message();
+            tcp_layer.socket().set_option(tcp::no_delay(true));
+            if constexpr (std::is_same_v<std::decay_t<decltype(s)>, tls_stream>) {
+                // SSL_set_tlsext_host_name is a macro with a C cast; this is its expansion.
+                if (SSL_ctrl(s.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                             const_cast<char*>(origin.host.c_str())) != 1) {
+                    co_return "TLS SNI for " + origin.host + " failed";
+                }
+                s.set_verify_callback(asio::ssl::host_name_verification(origin.host));
+                auto [tls_error] = co_await s.async_handshake(asio::ssl::stream_base::client, as_tuple_awaitable);
+                if (tls_error) co_return "TLS handshake with " + origin.host + ": " + tls_error.message();
+            }
+            co_return std::string{};
+        });
+    }
+
+    // One exchange on the open stream; an empty error string means success.
+    asio::awaitable<std::string> exchange(http::request<http::string_body>& request, http_reply& reply) {
+        co_return co_await visit([&](auto& s) -> asio::awaitable<std::string> {
+            beast::get_lowest_layer(s).expires_after(options.timeout);
+            auto [write_error, written] = co_await http::async_write(s, request, as_tuple_awaitable);
+            if (write_error) co_return "send: " + write_error.message();
+            http::response_parser<http::string_body> parser;
+            parser.body_limit(options.max_body_bytes);
+            auto [read_error, read] = co_await http::async_read(s, buffer, parser, as_tuple_awaitable);
+            if (read_error == asio::error::operation_aborted || read_error == beast::error::timeout) {
+                co_return "timed out after " + std::to_string(options.timeout.count()) + " ms";
+            }
+            if (read_error) co_return "receive: " + read_error.message();
+            auto& response = parser.get();
+            reply.status = response.result_int();
+            reply.body = std::move(response.body());
+            reply.headers.clear();
+            for (const auto& field : response) {
+                reply.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+            }
+            keep_alive = response.keep_alive();
+            co_return std::string{};
+        });
+    }
+
+    void close() noexcept {
+        if (!stream) return;
+        visit([](auto& s) {
+            beast::error_code ignored;
+            beast::get_lowest_layer(s).socket().close(ignored);
+            return 0;
+        });
+        stream.reset();
+        buffer.clear();
+    }
+
+    asio::any_io_executor executor;
+    http_origin origin;
+    http_client_options options;
+    asio::ssl::context tls_context{asio::ssl::context::tls_client};
+    std::optional<std::variant<plain_stream, tls_stream>> stream;
+    beast::flat_buffer buffer;
+    bool keep_alive = false;
+};
+
+http_client::http_client(asio::any_io_executor executor, http_origin origin, http_client_options options)
+    : impl_(std::make_unique<impl>(std::move(executor), std::move(origin), std::move(options))) {}
+
+http_client::~http_client() { impl_->close(); }
+
+const http_origin& http_client::origin() const noexcept { return impl_->origin; }
+
+asio::awaitable<expected<http_reply, std::string>> http_client::request(std::string_view method,
+                                                                       std::string_view target, std::string body,
+                                                                       const http_headers& headers) {
+    auto& self = *impl_;
+    http::request<http::string_body> request;
+    request.method(http::string_to_verb(method));
+    if (request.method() == http::verb::unknown) co_return unexpected<std::string>("unknown HTTP method");
+    request.target(self.origin.base_path + std::string(target));
+    request.version(11);
+    request.set(http::field::host, self.origin.host);
+    request.set(http::field::user_agent, self.options.user_agent);
+    for (const auto& [name, value] : headers) request.set(name, value);
+    request.body() = std::move(body);
+    request.prepare_payload();
+    request.keep_alive(true);
+
+    // A reused connection may have been closed by the server while idle: then a GET is sent again on a new one.
+    // Nothing else is: a POST that reached the server before the connection broke must never be sent twice.
+    const bool may_resend = self.stream.has_value() && request.method() == http::verb::get;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (!self.stream) {
+            if (auto error = co_await self.open(); !error.empty()) {
+                self.close();
+                co_return unexpected<std::string>(std::move(error));
+            }
+        }
+        http_reply reply;
+        auto error = co_await self.exchange(request, reply);
+        if (error.empty()) {
+            if (!self.keep_alive) self.close();
+            co_return reply;
+        }
+        self.close();
+        if (!may_resend || attempt > 0 || error.starts_with("timed out")) co_return unexpected<std::string>(std::move(error));
+    }
+    co_return unexpected<std::string>("request failed");
+}
+
+}  // namespace hft::net

@@ -1,0 +1,284 @@
+#include "hft/services/market_data_gateway.hpp"
+
+#include "hft/app/blocking_lane.hpp"
+#include "hft/bus/publisher.hpp"
+#include "hft/core/backoff.hpp"
+#include "hft/store/database.hpp"
+#include "hft/store/market_data_repository.hpp"
+#include "venue_feed.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <random>
+#include <set>
+
+namespace hft::services {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+// What the database says to stream, read in one transaction.
+struct loaded_plan {
+    gateway_plan plan;
+    std::map<std::string, std::vector<detail::stream_seed>> seeds;  ///< by exchange
+};
+
+std::string describe_streams(const venue_plan& venue) {
+    std::string text;
+    for (const auto& stream : venue.streams) {
+        if (!text.empty()) text += ", ";
+        text += stream.symbol + " " + stream.interval;
+    }
+    return text;
+}
+
+// Sums the running counts (not the gauges: streams, in flight, connected venues).
+void add_counts(gateway_stats& into, const gateway_stats& from) {
+    for (auto field : {&gateway_stats::frames, &gateway_stats::klines, &gateway_stats::published,
+                        &gateway_stats::acked, &gateway_stats::duplicates, &gateway_stats::publish_failed,
+                        &gateway_stats::malformed, &gateway_stats::unknown_symbol, &gateway_stats::reconnects,
+                        &gateway_stats::backfilled}) {
+        into.*field += from.*field;
+    }
+}
+
+}  // namespace
+
+struct market_data_gateway::impl : std::enable_shared_from_this<impl> {
+    impl(asio::any_io_executor executor_, bus::connection& bus_, const app::config& cfg_)
+        : executor(executor_),
+          bus(bus_),
+          cfg(cfg_),
+          database(cfg_.database.get("market_data").dsn),
+          publisher(bus_, {static_cast<std::size_t>(cfg_.market_data_gateway.max_in_flight), 10s}),
+          capacity(executor_),
+          stop_signal(executor_),
+          context{executor_, bus_, publisher, capacity, cfg.market_data_gateway} {
+        publisher.on_capacity([this] { capacity.notify(); });
+    }
+
+    asio::awaitable<void> run();
+    asio::awaitable<void> ensure_kline_stream();
+    asio::awaitable<std::optional<loaded_plan>> load(bool retry_until_loaded);
+    void apply(loaded_plan loaded, bool first);
+    asio::awaitable<void> reload_loop();
+    asio::awaitable<void> stats_loop();
+    asio::awaitable<void> drain();
+    asio::awaitable<void> pause(std::chrono::milliseconds delay);
+
+    asio::any_io_executor executor;
+    bus::connection& bus;
+    app::config cfg;
+    app::blocking_lane lane;
+    store::database database;  ///< touched only on `lane`
+    bus::publisher publisher;
+    detail::wakeup capacity;
+    detail::wakeup stop_signal;
+    detail::feed_context context;
+    std::map<std::string, std::shared_ptr<detail::venue_feed>> feeds;
+    gateway_stats retired;  ///< counters of feeds that were stopped
+    std::set<std::string> reported_problems;
+    bool stopping = false;
+};
+
+asio::awaitable<void> market_data_gateway::impl::pause(std::chrono::milliseconds delay) {
+    if (!stopping) co_await stop_signal.wait(delay);
+}
+
+asio::awaitable<void> market_data_gateway::impl::ensure_kline_stream() {
+    const auto& nats = cfg.require_nats_jetstream();
+    auto spec = bus::kline_stream_spec(nats.kline_max_age, nats.replicas);
+    spec.duplicate_window = nats.duplicate_window;
+    core::backoff backoff({500ms, 30s, 2.0}, std::random_device{}());
+    while (!stopping) {
+        std::string problem;
+        try {
+            co_await lane.run([&] { bus.ensure_stream(spec); });
+            co_return;
+        } catch (const bus::nats_error& e) {
+            problem = e.what();
+        }
+        const auto delay = backoff.next();
+        spdlog::warn("cannot set up the KLINE stream on {}: {}; retrying in {} ms",
+                     bus.options().url, problem, delay.count());
+        co_await pause(delay);
+    }
+}
+
+asio::awaitable<std::optional<loaded_plan>> market_data_gateway::impl::load(bool retry_until_loaded) {
+    core::backoff backoff({500ms, 30s, 2.0}, std::random_device{}());
+    while (!stopping) {
+        std::string problem;
+        try {
+            co_return co_await lane.run([this] {
+                return database.run([](pqxx::connection& connection) {
+                    pqxx::read_transaction tx(connection);
+                    const auto subscriptions = store::load_kline_subscriptions(tx);
+                    const auto mappings = store::load_symbol_mappings(tx);
+                    loaded_plan loaded{make_plan(subscriptions, mappings), {}};
+                    for (const auto& [exchange, venue] : loaded.plan.venues) {
+                        for (const auto& stream : venue.streams) {
+                            if (auto last = store::last_closed_open_time(tx, exchange, stream.symbol, stream.interval)) {
+                                loaded.seeds[exchange].push_back({stream.symbol, stream.interval, *last});
+                            }
+                        }
+                    }
+                    return loaded;
+                });
+            });
+        } catch (const std::exception& e) {
+            problem = e.what();
+        }
+        // Unreachable, or not migrated yet: both are fixed from outside, so keep trying.
+        if (!retry_until_loaded) {
+            spdlog::warn("reloading subscriptions failed: {}; keeping the current ones", problem);
+            co_return std::nullopt;
+        }
+        const bool missing_table = problem.find("does not exist") != std::string::npos;
+        const auto delay = backoff.next();
+        spdlog::warn("cannot read subscriptions from {}: {}{}; retrying in {} ms",
+                     database.target(), problem, missing_table ? " (run hft migrate --databaseName=market_data)" : "",
+                     delay.count());
+        co_await pause(delay);
+    }
+    co_return std::nullopt;
+}
+
+void market_data_gateway::impl::apply(loaded_plan loaded, bool first) {
+    for (const auto& problem : loaded.plan.problems) {
+        if (reported_problems.insert(problem).second) spdlog::warn("{}", problem);
+    }
+    for (auto it = feeds.begin(); it != feeds.end();) {
+        if (loaded.plan.venues.contains(it->first)) {
+            ++it;
+            continue;
+        }
+        spdlog::info("{}: no subscriptions left; closing its stream", it->first);
+        it->second->stop();
+        add_counts(retired, it->second->counters());
+        it = feeds.erase(it);
+    }
+    for (auto& [exchange, venue] : loaded.plan.venues) {
+        if (auto existing = feeds.find(exchange); existing != feeds.end()) {
+            existing->second->update(std::move(venue));
+            continue;
+        }
+        auto endpoints = endpoints_for(exchange, cfg);
+        if (!endpoints) {
+            if (reported_problems.insert(endpoints.error()).second) {
+                spdlog::error("{}; its {} subscriptions are left out", endpoints.error(),
+                              venue.streams.size());
+            }
+            continue;
+        }
+        spdlog::info("{}: {} streams ({}) from {}, backfill from {}", exchange,
+                     venue.streams.size(), describe_streams(venue), endpoints->stream_url, endpoints->rest_url);
+        auto feed = std::make_shared<detail::venue_feed>(context, std::move(venue), std::move(*endpoints),
+                                                         loaded.seeds[exchange]);
+        feeds.emplace(exchange, feed);
+        asio::co_spawn(executor, feed->run(), [exchange](std::exception_ptr error) {
+            if (!error) return;
+            try {
+                std::rethrow_exception(error);
+            } catch (const std::exception& e) {
+                spdlog::error("{}: feed failed: {}", exchange, e.what());
+            }
+        });
+    }
+    if (first && feeds.empty()) {
+        spdlog::warn("nothing to stream: kline_subscriptions has no usable enabled rows; "
+                     "add some (see README) and they are picked up within {} ms",
+                     cfg.market_data_gateway.reload_interval.count());
+    }
+}
+
+asio::awaitable<void> market_data_gateway::impl::reload_loop() {
+    auto self = shared_from_this();
+    while (!stopping) {
+        co_await pause(cfg.market_data_gateway.reload_interval);
+        if (stopping) break;
+        if (auto loaded = co_await load(false)) apply(std::move(*loaded), false);
+    }
+}
+
+asio::awaitable<void> market_data_gateway::impl::stats_loop() {
+    auto self = shared_from_this();
+    const auto interval = cfg.market_data_gateway.stats_interval;
+    if (interval <= 0ms) co_return;
+    std::map<std::string, std::uint64_t> frames_before;
+    while (!stopping) {
+        co_await pause(interval);
+        if (stopping) break;
+        for (const auto& [exchange, feed] : feeds) {
+            const auto& c = feed->counters();
+            const auto frames = c.frames - std::exchange(frames_before[exchange], c.frames);
+            spdlog::info(
+                "{}: {:.0f} frames/s, {} klines, published {}, acked {} ({} duplicates), failed "
+                "{}, in flight {}, malformed {}, reconnects {}, backfilled {}, lag {} ms{}",
+                exchange, static_cast<double>(frames) * 1000.0 / static_cast<double>(interval.count()), c.klines,
+                c.published, c.acked, c.duplicates, c.publish_failed, publisher.in_flight(), c.malformed,
+                c.reconnects, c.backfilled, feed->last_lag_ms(), feed->connected() ? "" : ", DISCONNECTED");
+        }
+    }
+}
+
+asio::awaitable<void> market_data_gateway::impl::drain() {
+    const auto deadline = std::chrono::steady_clock::now() + cfg.graceful_shutdown_timeout;
+    asio::steady_timer timer(executor);
+    while (publisher.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+        timer.expires_after(10ms);
+        co_await timer.async_wait(as_tuple_awaitable);
+    }
+    if (publisher.in_flight() > 0) {
+        spdlog::warn("{} publishes still unacknowledged after {} ms; their closed klines are "
+                     "backfilled by the next start",
+                     publisher.in_flight(), cfg.graceful_shutdown_timeout.count());
+    }
+}
+
+asio::awaitable<void> market_data_gateway::impl::run() {
+    auto self = shared_from_this();
+    spdlog::info("NATS {}, database {}", bus.options().url, database.target());
+    co_await ensure_kline_stream();
+    if (auto loaded = co_await load(true)) apply(std::move(*loaded), true);
+    asio::co_spawn(executor, reload_loop(), asio::detached);
+    asio::co_spawn(executor, stats_loop(), asio::detached);
+    while (!stopping) co_await stop_signal.wait(1h);
+    for (auto& [exchange, feed] : feeds) feed->stop();
+    co_await drain();
+}
+
+market_data_gateway::market_data_gateway(asio::any_io_executor executor, bus::connection& bus, const app::config& cfg)
+    : impl_(std::make_shared<impl>(std::move(executor), bus, cfg)) {}
+
+market_data_gateway::~market_data_gateway() = default;
+
+asio::awaitable<void> market_data_gateway::run() { return impl_->run(); }
+
+void market_data_gateway::stop() {
+    impl_->stopping = true;
+    impl_->stop_signal.notify();
+}
+
+gateway_stats market_data_gateway::stats() const {
+    gateway_stats total = impl_->retired;
+    for (const auto& [exchange, feed] : impl_->feeds) {
+        add_counts(total, feed->counters());
+        total.streams += feed->counters().streams;
+        if (feed->connected()) ++total.connected_venues;
+    }
+    total.in_flight = impl_->publisher.in_flight();
+    return total;
+}
+
+}  // namespace hft::services
