@@ -178,14 +178,13 @@ http_client::~http_client() { impl_->close(); }
 
 const http_origin& http_client::origin() const noexcept { return impl_->origin; }
 
-asio::awaitable<expected<http_reply, std::string>> http_client::request(std::string_view method,
-                                                                       std::string_view target, std::string body,
-                                                                       const http_headers& headers) {
+asio::awaitable<expected<http_reply, std::string>> http_client::request(std::string method, std::string target,
+                                                                       std::string body, http_headers headers) {
     auto& self = *impl_;
     http::request<http::string_body> request;
     request.method(http::string_to_verb(method));
     if (request.method() == http::verb::unknown) co_return unexpected<std::string>("unknown HTTP method");
-    request.target(self.origin.base_path + std::string(target));
+    request.target(self.origin.base_path + target);
     request.version(11);
     request.set(http::field::host, self.origin.host);
     request.set(http::field::user_agent, self.options.user_agent);

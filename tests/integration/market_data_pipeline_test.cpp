@@ -282,12 +282,17 @@ private:
     std::optional<test::hft_service> worker_;
 };
 
+// Ends the test with every process's output when `held` is false.
+void require_with_logs(pipeline& p, bool held, std::string_view what) {
+    if (!held) FAIL(what << "\n" << p.logs());
+}
+
 // Stops intake, lets the worker store what is in flight, and audits both streams.
 void require_exactly_once(pipeline& p) {
     for (std::size_t i = 0; i < p.gateway_count(); ++i) {
         if (p.gateway(i).running()) CHECK(p.gateway(i).stop() == 0);
     }
-    REQUIRE(p.worker_caught_up());
+    require_with_logs(p, p.worker_caught_up(), "p.worker_caught_up()");
     CHECK(p.worker().stop() == 0);
     for (const auto& symbol : symbols) {
         const auto a = p.check(symbol);
@@ -305,12 +310,11 @@ void require_exactly_once(pipeline& p) {
 
 }  // namespace
 
-TEST_CASE("every closed kline the sim emits is stored once with identical OHLCV, malformed frames only counted",
+TEST_CASE("every closed kline the sim emits is stored once with identical OHLCV and malformed frames are only counted",
           "[integration][market-data]") {
     pipeline p({"--malformed-rate", "0.02"});
     p.start_all();
-    INFO(p.logs());
-    REQUIRE(p.grows_by(60));
+    require_with_logs(p, p.grows_by(60), "p.grows_by(60)");
     require_exactly_once(p);
     const auto logs = p.logs();
     CHECK(logs.find("malformed frame") != std::string::npos);
@@ -320,8 +324,7 @@ TEST_CASE("no closed kline is lost or doubled while the sim drops and stalls con
           "[integration][market-data]") {
     pipeline p({"--drop-every", "2", "--stall-every", "3", "--stall-for", "2"});
     p.start_all();
-    INFO(p.logs());
-    REQUIRE(p.grows_by(150, 90s));
+    require_with_logs(p, p.grows_by(150, 90s), "p.grows_by(150, 90s)");
     require_exactly_once(p);
     const auto logs = p.logs();
     CHECK(logs.find("backfilling") != std::string::npos);
@@ -332,17 +335,16 @@ TEST_CASE("no closed kline is lost or doubled when the gateway and the worker ar
           "[integration][market-data]") {
     pipeline p;
     p.start_all();
-    INFO(p.logs());
-    REQUIRE(p.grows_by(30));
+    require_with_logs(p, p.grows_by(30), "p.grows_by(30)");
     p.gateway().kill();
     // Candles the sim closes while no gateway listens: the gap the restarted gateway must backfill.
     const auto killed_at = p.sim_latest_closed();
-    REQUIRE(test::eventually([&] { return p.sim_latest_closed() >= killed_at + 20 * candle_ms; }));
+    require_with_logs(p, test::eventually([&] { return p.sim_latest_closed() >= killed_at + 20 * candle_ms; }), "test::eventually([&] { return p.sim_latest_closed() >= killed_at + 20 * candle_ms; })");
     p.gateway().start();
-    REQUIRE(p.grows_by(30));
+    require_with_logs(p, p.grows_by(30), "p.grows_by(30)");
     p.worker().kill();  // mid-batch: it has fetched but not acked; JetStream redelivers after ack_wait
     p.worker().start();
-    REQUIRE(p.grows_by(30));
+    require_with_logs(p, p.grows_by(30), "p.grows_by(30)");
     require_exactly_once(p);
 }
 
@@ -350,20 +352,18 @@ TEST_CASE("no closed kline is lost or doubled when PostgreSQL and nats-server re
           "[integration][market-data]") {
     pipeline p;
     p.start_all();
-    INFO(p.logs());
-    REQUIRE(p.grows_by(30));
+    require_with_logs(p, p.grows_by(30), "p.grows_by(30)");
     pipeline::pg().restart();
-    REQUIRE(p.grows_by(30));
+    require_with_logs(p, p.grows_by(30), "p.grows_by(30)");
     p.nats().restart();
-    REQUIRE(p.grows_by(30, 90s));
+    require_with_logs(p, p.grows_by(30, 90s), "p.grows_by(30, 90s)");
     require_exactly_once(p);
 }
 
 TEST_CASE("two gateways at once put each closed kline into JetStream once", "[integration][market-data]") {
     pipeline p({}, 2);
     p.start_all();
-    INFO(p.logs());
-    REQUIRE(p.grows_by(40));
+    require_with_logs(p, p.grows_by(40), "p.grows_by(40)");
     require_exactly_once(p);
     const auto counts = p.closed_messages_in_stream();
     CHECK(counts.size() >= 80);

@@ -31,6 +31,12 @@ void hft_service::start() {
     std::ofstream(log_file_, std::ios::app) << "---- start " << starts_ << " (" << run_log << ")\n";
 }
 
+std::string hft_service::log() const {
+    auto text = read_file(log_file_);
+    if (process_) text += read_file(process_->log_file());
+    return text;
+}
+
 void hft_service::kill() {
     if (!process_) return;
     process_->signal(SIGKILL);

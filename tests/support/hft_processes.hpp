@@ -39,7 +39,8 @@ public:
     /// SIGTERM and the exit code (nullopt when it did not exit within `timeout`).
     std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(30));
     bool running() { return process_ && process_->running(); }
-    std::string log() const { return read_file(log_file_); }
+    /// Every run's output so far, the current one included.
+    std::string log() const;
 
 private:
     std::string subcommand_;

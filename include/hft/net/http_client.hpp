@@ -59,12 +59,12 @@ public:
 
     /// `target` is the path and query ("/api/v3/klines?symbol=BTCUSDT"). The error names what failed
     /// ("connect to 127.0.0.1:9000: Connection refused", "timed out after 10000 ms").
-    boost::asio::awaitable<expected<http_reply, std::string>> request(std::string_view method, std::string_view target,
-                                                                      std::string body = {},
-                                                                      const http_headers& headers = {});
+    /// Arguments are taken by value: the coroutine outlives the caller's temporaries.
+    boost::asio::awaitable<expected<http_reply, std::string>> request(std::string method, std::string target,
+                                                                      std::string body = {}, http_headers headers = {});
 
-    boost::asio::awaitable<expected<http_reply, std::string>> get(std::string_view target) {
-        return request("GET", target);
+    boost::asio::awaitable<expected<http_reply, std::string>> get(std::string target) {
+        return request("GET", std::move(target));
     }
 
     const http_origin& origin() const noexcept;

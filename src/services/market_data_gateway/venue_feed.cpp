@@ -309,8 +309,7 @@ asio::awaitable<bool> venue_feed::backfill(net::http_client& rest, const core::k
     auto start = range.first_open_time;
     while (start <= range.last_open_time) {
         if (stopping_) co_return false;
-        const auto* stream = find_stream(range.symbol, range.interval);
-        if (stream == nullptr) co_return true;  // unsubscribed meanwhile
+        if (find_stream(range.symbol, range.interval) == nullptr) co_return true;  // unsubscribed meanwhile
         const auto end = std::min(range.last_open_time, start + (tuning.backfill_limit - 1) * *length);
         const auto reply = co_await rest.get(
             exchange::binance::klines_history_target(range.symbol, range.interval, start, end, tuning.backfill_limit));
@@ -337,7 +336,7 @@ asio::awaitable<bool> venue_feed::backfill(net::http_client& rest, const core::k
             const auto received_ns = wall_clock_ns();
             for (auto& k : klines) k.received_ns = received_ns;
             const auto count = klines.size();
-            if (co_await publish_all(*stream, std::move(klines))) {
+            if (co_await publish_all(std::move(klines))) {
                 counters_.backfilled += count;
                 backoff.reset();
                 start = end + *length;
@@ -353,8 +352,9 @@ asio::awaitable<bool> venue_feed::backfill(net::http_client& rest, const core::k
     co_return true;
 }
 
-// Publishes `klines` and waits for every ack; true when all were acked.
-asio::awaitable<bool> venue_feed::publish_all(const stream_state& stream, std::vector<domain::kline> klines) {
+// Publishes `klines` and waits for every ack; true when all were acked. Streams are looked up per kline:
+// a subscription change while we wait rebuilds them.
+asio::awaitable<bool> venue_feed::publish_all(std::vector<domain::kline> klines) {
     struct outcome {
         explicit outcome(asio::any_io_executor executor) : done(std::move(executor)) {}
         std::size_t pending = 0;
@@ -362,7 +362,6 @@ asio::awaitable<bool> venue_feed::publish_all(const stream_state& stream, std::v
         wakeup done;
     };
     auto state = std::make_shared<outcome>(context_.executor);
-    const auto subject = stream.subject;  // `stream` may go away while we wait
     for (const auto& k : klines) {
         while ((!context_.publisher.can_publish() || !context_.bus.connected()) && !stopping_) {
             co_await context_.capacity.wait(100ms);

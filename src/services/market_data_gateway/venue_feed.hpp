@@ -99,7 +99,7 @@ private:
     boost::asio::awaitable<void> write_outbox(std::shared_ptr<connection_state> connection);
     boost::asio::awaitable<void> backfill_loop();
     boost::asio::awaitable<bool> backfill(net::http_client& rest, const core::kline_range& range);
-    boost::asio::awaitable<bool> publish_all(const stream_state& stream, std::vector<domain::kline> klines);
+    boost::asio::awaitable<bool> publish_all(std::vector<domain::kline> klines);
     boost::asio::awaitable<void> pause(boost::asio::steady_timer& timer, std::chrono::milliseconds delay);
 
     void on_kline(const domain::kline& k);
