@@ -93,6 +93,11 @@ publisher::~publisher() {
 
 void publisher::publish(std::string_view subject, std::string_view payload, std::string_view msg_id,
                         done_handler on_done) {
+    publish(subject, payload, msg_id, {}, std::move(on_done));
+}
+
+void publisher::publish(std::string_view subject, std::string_view payload, std::string_view msg_id,
+                        const message_headers& headers, done_handler on_done) {
     const auto fail = [&](std::string error) {
         asio::post(state_->executor, [on_done = std::move(on_done), error = std::move(error)]() mutable {
             if (on_done) on_done(publish_result{0, false, std::move(error)});
@@ -108,6 +113,10 @@ void publisher::publish(std::string_view subject, std::string_view payload, std:
                                        static_cast<int>(payload.size()));
     msg_ptr message(raw);
     if (status != NATS_OK) return fail(nats_error("natsMsg_Create", status).what());
+    for (const auto& [name, value] : headers) {
+        status = natsMsgHeader_Add(raw, name.c_str(), value.c_str());
+        if (status != NATS_OK) return fail(nats_error("natsMsgHeader_Add " + name, status).what());
+    }
     const std::string id(msg_id);
     jsPubOptions pub_options;
     jsPubOptions_Init(&pub_options);

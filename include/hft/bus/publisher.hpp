@@ -17,6 +17,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace hft::bus {
 
@@ -26,6 +28,9 @@ struct publish_result {
     std::string error;           ///< empty on success
     bool ok() const noexcept { return error.empty(); }
 };
+
+/// Header name and value pairs, in order.
+using message_headers = std::vector<std::pair<std::string, std::string>>;
 
 struct publisher_options {
     std::size_t max_in_flight = 1024;
@@ -46,6 +51,9 @@ public:
     /// Publishes `payload` on `subject` with Nats-Msg-Id `msg_id` (empty: none). `on_done` runs on the executor
     /// exactly once: with the ack, or with an error (including "at capacity" when !can_publish()).
     void publish(std::string_view subject, std::string_view payload, std::string_view msg_id, done_handler on_done);
+    /// The same with message headers (e.g. a dead letter's reason).
+    void publish(std::string_view subject, std::string_view payload, std::string_view msg_id,
+                 const message_headers& headers, done_handler on_done);
 
     bool can_publish() const noexcept;
     std::size_t in_flight() const noexcept;
