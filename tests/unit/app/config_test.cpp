@@ -616,3 +616,33 @@ TEST_CASE("config.yml.example parses and documents the defaults", "[app][config]
         CHECK(cfg.database.get("market_data").dsn == "postgres://hft@127.0.0.1:15432/market_data?sslmode=disable");
     }
 }
+
+TEST_CASE("the market-data gateway and worker sections have defaults and take their keys", "[app][config]") {
+    const auto defaults = parse_config("");
+    CHECK(defaults.market_data_gateway.idle_timeout == std::chrono::seconds(30));
+    CHECK(defaults.market_data_gateway.max_connection_age == std::chrono::hours(23));
+    CHECK(defaults.market_data_worker.durable == "market-data-worker");
+    CHECK(defaults.market_data_worker.batch_size == 500);
+
+    const auto cfg = parse_config(
+        "market_data_gateway:\n  idle_timeout: 5s\n  max_in_flight: 100\n  backfill_limit: 500\n"
+        "market_data_worker:\n  durable: worker-b\n  batch_size: 50\n  batch_timeout: 10ms\n  ack_wait: 2s\n"
+        "  max_deliver: 3\n  nak_delay: 250ms\n");
+    CHECK(cfg.market_data_gateway.idle_timeout == std::chrono::seconds(5));
+    CHECK(cfg.market_data_gateway.max_in_flight == 100);
+    CHECK(cfg.market_data_gateway.backfill_limit == 500);
+    CHECK(cfg.market_data_worker.durable == "worker-b");
+    CHECK(cfg.market_data_worker.batch_size == 50);
+    CHECK(cfg.market_data_worker.max_deliver == 3);
+    CHECK(cfg.market_data_worker.nak_delay == std::chrono::milliseconds(250));
+}
+
+TEST_CASE("market-data settings that cannot work are refused with the key and the reason", "[app][config]") {
+    CHECK(error_of("market_data_gateway:\n  reconnect_min: 5s\n  reconnect_max: 1s\n").find(
+              "market_data_gateway.reconnect_max (1s) is smaller than reconnect_min (5s)") != std::string::npos);
+    CHECK(error_of("market_data_gateway:\n  backfill_limit: 5000\n").find("market_data_gateway.backfill_limit") !=
+          std::string::npos);
+    CHECK(error_of("market_data_worker:\n  durable: a.b\n").find("market_data_worker.durable") != std::string::npos);
+    CHECK(error_of("market_data_worker:\n  batch_timeout: 40s\n").find("shorter than ack_wait") != std::string::npos);
+    CHECK(error_of("market_data_worker:\n  batch_sise: 5\n").find("did you mean \"batch_size\"") != std::string::npos);
+}

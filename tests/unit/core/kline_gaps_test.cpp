@@ -60,3 +60,14 @@ TEST_CASE("after an outage the candles that closed meanwhile are missing", "[cor
           kline_range{"binanceus", "BTCUSDT", "1m", t + minute, t + 2 * minute});
     CHECK_FALSE(tracker.missing_until("binanceus", "ETHUSDT", "1m", t + 10 * minute));
 }
+
+TEST_CASE("a stream seeded from storage reports the candles that closed while nothing listened", "[core][gaps]") {
+    kline_gap_tracker tracker;
+    const auto t = sample_kline().open_time;
+    tracker.seed("binanceus", "BTCUSDT", "1m", t);
+    tracker.seed("binanceus", "BTCUSDT", "1m", t - minute);  // never moves back
+    CHECK(tracker.last_closed_open_time("binanceus", "BTCUSDT", "1m") == t);
+    const auto gap = tracker.on_closed("binanceus", "BTCUSDT", "1m", t + 4 * minute);
+    REQUIRE(gap);
+    CHECK(*gap == kline_range{"binanceus", "BTCUSDT", "1m", t + minute, t + 3 * minute});
+}
