@@ -86,6 +86,13 @@ public:
 
     pqxx::connection connect() const { return pqxx::connection(pg().dsn(database_)); }
 
+    void execute(const std::string& sql) const {
+        auto c = connect();
+        pqxx::work tx(c);
+        tx.exec(sql);
+        tx.commit();
+    }
+
     /// Closed candles stored for `symbol`, or 0 while the database is unreachable (during a restart).
     std::size_t closed_count(const std::string& symbol) const {
         try {
@@ -380,4 +387,24 @@ TEST_CASE("two gateways at once put each closed kline into JetStream once", "[in
         }
     }
     CHECK(duplicates > 0);
+}
+
+TEST_CASE("the gateway follows subscriptions disabled and enabled at run time and backfills the pause",
+          "[integration][market-data]") {
+    pipeline p;
+    p.start_all();
+    require_with_logs(p, p.grows_by(20), "p.grows_by(20)");
+    p.execute("UPDATE kline_subscriptions SET enabled = false WHERE symbol = 'BTCUSDC'");
+    require_with_logs(p, test::eventually([&] { return p.gateway().log().find("stream removed: BTCUSDC 1s") !=
+                                                       std::string::npos; }),
+                      "the gateway unsubscribes BTCUSDC");
+    const auto paused_at = p.sim_latest_closed();
+    require_with_logs(p, test::eventually([&] { return p.sim_latest_closed() >= paused_at + 20 * candle_ms; }),
+                      "the sim closes 20 candles meanwhile");
+    p.execute("UPDATE kline_subscriptions SET enabled = true WHERE symbol = 'BTCUSDC'");
+    require_with_logs(p, test::eventually([&] { return p.gateway().log().find("stream added: BTCUSDC 1s") !=
+                                                       std::string::npos; }),
+                      "the gateway subscribes BTCUSDC again");
+    require_with_logs(p, p.grows_by(20), "p.grows_by(20)");
+    require_exactly_once(p);
 }

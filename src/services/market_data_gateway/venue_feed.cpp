@@ -444,10 +444,10 @@ void venue_feed::update(venue_plan next) {
     rebuild_streams(previous);
     if (change.empty()) return;
     for (const auto& stream : change.removed) {
-        spdlog::info("{}: unsubscribing {} {}", plan_.exchange, stream.symbol, stream.interval);
+        spdlog::info("{}: stream removed: {} {}", plan_.exchange, stream.symbol, stream.interval);
     }
     for (const auto& stream : change.added) {
-        spdlog::info("{}: subscribing {} {}", plan_.exchange, stream.symbol, stream.interval);
+        spdlog::info("{}: stream added: {} {}", plan_.exchange, stream.symbol, stream.interval);
     }
     if (connection_ && connection_->subscribed) {
         if (!change.removed.empty()) subscribe(connection_, change.removed, "UNSUBSCRIBE");
