@@ -222,12 +222,15 @@ asio::awaitable<void> market_data_gateway::impl::stats_loop() {
         for (const auto& [exchange, feed] : feeds) {
             const auto& c = feed->counters();
             const auto frames = c.frames - std::exchange(frames_before[exchange], c.frames);
+            const auto latency = feed->take_ack_latency();
             spdlog::info(
-                "{}: {:.0f} frames/s, {} klines, published {}, acked {} ({} duplicates), failed "
-                "{}, in flight {}, malformed {}, reconnects {}, backfilled {}, lag {} ms{}",
+                "{}: {:.0f} frames/s, {} klines, published {}, acked {} ({} duplicates), failed {}, in flight {}, "
+                "ack latency avg {:.2f} ms max {:.2f} ms, malformed {}, reconnects {}, backfilled {}{}",
                 exchange, static_cast<double>(frames) * 1000.0 / static_cast<double>(interval.count()), c.klines,
-                c.published, c.acked, c.duplicates, c.publish_failed, publisher.in_flight(), c.malformed,
-                c.reconnects, c.backfilled, feed->last_lag_ms(), feed->connected() ? "" : ", DISCONNECTED");
+                c.published, c.acked, c.duplicates, c.publish_failed, publisher.in_flight(),
+                latency.count == 0 ? 0.0 : static_cast<double>(latency.total_us) / static_cast<double>(latency.count) / 1000.0,
+                static_cast<double>(latency.max_us) / 1000.0, c.malformed, c.reconnects, c.backfilled,
+                feed->connected() ? "" : ", DISCONNECTED");
         }
     }
 }

@@ -236,7 +236,6 @@ void venue_feed::on_kline(const domain::kline& k) {
     auto* stream = find_stream(k.symbol, k.interval);
     if (stream == nullptr) return;  // an UNSUBSCRIBE still in flight, or a stream another payload asked for
     ++counters_.klines;
-    last_lag_ms_ = k.received_ns / 1'000'000 - k.event_time;
     if (std::exchange(stream->needs_catchup, false) && !k.is_closed) {
         // A closed kline reports its own gap once acked; a forming one tells which candles have closed since.
         if (auto gap = gaps_.missing_until(plan_.exchange, k.symbol, k.interval, k.open_time)) enqueue_backfill(*gap);
@@ -250,10 +249,15 @@ void venue_feed::publish(const stream_state& stream, const domain::kline& k, std
     context_.publisher.publish(
         stream.subject, codec::encode(k), msg_id,
         [self = shared_from_this(), symbol = k.symbol, interval = k.interval, open_time = k.open_time,
-         closed = k.is_closed, then = std::move(then)](bus::publish_result result) {
+         closed = k.is_closed, received_ns = k.received_ns, then = std::move(then)](bus::publish_result result) {
             auto& counters = self->counters_;
             if (result.ok()) {
                 ++counters.acked;
+                const auto latency_us = (wall_clock_ns() - received_ns) / 1000;
+                auto& latency = self->ack_latency_;
+                ++latency.count;
+                latency.total_us += latency_us;
+                latency.max_us = std::max(latency.max_us, latency_us);
                 if (result.duplicate) ++counters.duplicates;
                 if (closed) self->on_closed_acked(symbol, interval, open_time);
             } else {

@@ -72,8 +72,13 @@ public:
     bool connected() const noexcept { return connection_ != nullptr && connection_->subscribed; }
     const std::string& exchange() const noexcept { return plan_.exchange; }
     const venue_endpoints& endpoints() const noexcept { return endpoints_; }
-    /// Event-time lag of the newest kline frame: local receive time minus the exchange's event time.
-    std::int64_t last_lag_ms() const noexcept { return last_lag_ms_; }
+    /// Time from a frame coming off the socket to JetStream's ack of its kline, since the last call.
+    struct ack_latency {
+        std::uint64_t count = 0;
+        std::int64_t total_us = 0;
+        std::int64_t max_us = 0;
+    };
+    ack_latency take_ack_latency() noexcept { return std::exchange(ack_latency_, {}); }
 
 private:
     struct stream_state {
@@ -123,7 +128,7 @@ private:
     exchange::binance::frame_result frame_;
     gateway_stats counters_;
     std::set<std::string> unknown_symbols_seen_;
-    std::int64_t last_lag_ms_ = 0;
+    ack_latency ack_latency_;
     std::uint64_t next_request_id_ = 1;
     bool stopping_ = false;
     boost::asio::steady_timer reconnect_timer_;
