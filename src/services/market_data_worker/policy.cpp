@@ -1,0 +1,42 @@
+// The worker's pure decisions: decoding, redelivery delays, and what each message of a stored batch gets.
+
+#include "hft/codec/kline_event.hpp"
+#include "hft/services/market_data_worker.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace hft::services {
+
+expected<domain::kline, std::string> decode_kline_message(std::string_view payload) {
+    // The codec applies domain::validate too: an insane candle is refused here, not by a table constraint.
+    auto decoded = codec::decode_kline_event(payload);
+    if (!decoded) return unexpected<std::string>("undecodable kline event: " + decoded.error().to_string());
+    return std::move(*decoded);
+}
+
+std::chrono::milliseconds redelivery_delay(std::chrono::milliseconds nak_delay, std::uint64_t deliveries) {
+    constexpr std::chrono::milliseconds cap = std::chrono::hours(1);
+    // 2^21 already exceeds any sane factor; the clamp keeps the shift and the product from overflowing.
+    const auto doublings = static_cast<int>(std::min<std::uint64_t>(deliveries == 0 ? 0 : deliveries - 1, 21));
+    if (nak_delay >= cap) return cap;
+    return std::min(cap, nak_delay * (std::int64_t{1} << doublings));
+}
+
+settlement settle(const store_outcome& outcome, std::size_t index, std::uint64_t deliveries, int max_deliver,
+                  std::chrono::milliseconds nak_delay) {
+    if (outcome.database_unavailable) {
+        if (deliveries >= static_cast<std::uint64_t>(max_deliver)) {
+            return {settlement_kind::dead_letter, {},
+                    fmt::format("database unavailable after {} deliveries: {}", deliveries, outcome.error)};
+        }
+        return {settlement_kind::nak, redelivery_delay(nak_delay, deliveries), {}};
+    }
+    if (const auto rejected = outcome.rejected.find(index); rejected != outcome.rejected.end()) {
+        return {settlement_kind::dead_letter, {}, "rejected by the database: " + rejected->second};
+    }
+    return {};
+}
+
+}  // namespace hft::services

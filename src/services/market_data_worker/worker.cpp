@@ -1,0 +1,379 @@
+#include "hft/services/market_data_worker.hpp"
+
+#include "hft/app/blocking_lane.hpp"
+#include "hft/app/redact.hpp"
+#include "hft/bus/dead_letter.hpp"
+#include "hft/bus/publisher.hpp"
+#include "hft/bus/pull_consumer.hpp"
+#include "hft/bus/subjects.hpp"
+#include "hft/core/backoff.hpp"
+#include "hft/store/database.hpp"
+#include "hft/store/kline_repository.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+
+#include <random>
+#include <span>
+#include <tuple>
+#include <vector>
+
+namespace hft::services {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using namespace asio::experimental::awaitable_operators;
+using std::chrono::steady_clock;
+constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+const std::string kline_stream = "KLINE";
+const std::string kline_filter = "kline.data.>";
+
+// One fetched message and what decoding made of it.
+struct delivery {
+    bus::message message;
+    expected<domain::kline, std::string> kline;
+};
+using batch = std::vector<delivery>;
+
+std::string first_line(std::string_view text) {
+    const auto end = text.find('\n');
+    return std::string(text.substr(0, end));
+}
+
+// One transaction for the whole batch. A row the database refuses for good (a table constraint stricter than
+// domain::validate) fails the whole statement, so the batch is then retried one kline per transaction and
+// only the culprits are refused.
+store_outcome store_batch(store::database& database, std::span<const domain::kline> klines) {
+    const auto commit = [&](std::span<const domain::kline> part) {
+        database.run([&](pqxx::connection& connection) {
+            pqxx::work tx{connection};
+            store::upsert_klines(tx, part);
+            tx.commit();
+        });
+    };
+    store_outcome outcome;
+    try {
+        try {
+            commit(klines);
+        } catch (const store::database_unavailable&) {
+            throw;
+        } catch (const std::exception&) {
+            for (std::size_t i = 0; i < klines.size(); ++i) {
+                try {
+                    commit(klines.subspan(i, 1));
+                } catch (const store::database_unavailable&) {
+                    throw;
+                } catch (const std::exception& refused) {
+                    outcome.rejected.emplace(i, first_line(refused.what()));
+                }
+            }
+        }
+    } catch (const store::database_unavailable& unavailable) {
+        return {true, unavailable.what(), {}};
+    }
+    return outcome;
+}
+
+double seconds_of(steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+struct market_data_worker::impl : std::enable_shared_from_this<impl> {
+    impl(asio::any_io_executor executor_, bus::connection& bus_, const app::config& cfg)
+        : executor(executor_),
+          bus(bus_),
+          settings(cfg.market_data_worker),
+          nats(cfg.require_nats_jetstream()),
+          shutdown_timeout(cfg.graceful_shutdown_timeout),
+          database(cfg.database.get("market_data").dsn),
+          dead_letters(bus_),
+          pause_timer(executor_),
+          stats_timer(executor_),
+          drain_timer(executor_),
+          retry({200ms, 10s, 2.0}, std::random_device{}()) {}
+
+    asio::awaitable<void> run();
+    asio::awaitable<bool> set_up_consumer();
+    asio::awaitable<void> consume();
+    asio::awaitable<batch> fetch();
+    asio::awaitable<store_outcome> store(const batch& deliveries);
+    void settle_batch(batch& deliveries, const store_outcome& outcome);
+    void dead_letter(bus::message message, std::string reason);
+    asio::awaitable<void> wait_for_database(batch& held);
+    asio::awaitable<void> drain_dead_letters();
+    asio::awaitable<void> stats_loop();
+    asio::awaitable<void> pause(std::chrono::milliseconds delay);
+    void stop();
+
+    asio::any_io_executor executor;
+    bus::connection& bus;
+    app::market_data_worker_config settings;
+    app::nats_jetstream_config nats;
+    std::chrono::milliseconds shutdown_timeout;
+    // database and consumer are only touched from their lanes, which are declared after them so that the lanes
+    // (joining their threads) are destroyed first.
+    store::database database;
+    std::unique_ptr<bus::pull_consumer> consumer;
+    bus::publisher dead_letters;
+    app::blocking_lane fetch_lane;
+    app::blocking_lane database_lane;
+    asio::steady_timer pause_timer;
+    asio::steady_timer stats_timer;
+    asio::steady_timer drain_timer;
+    core::backoff retry;
+    bool stopping = false;
+    bool nats_outage = false;
+    std::size_t dead_letters_in_flight = 0;
+    worker_stats counters;
+};
+
+asio::awaitable<void> market_data_worker::impl::run() {
+    const auto self = shared_from_this();
+    spdlog::info("durable '{}' on stream {} ({}), dead letters to {}, NATS {}, database {}; "
+                 "batches of {} klines or {} ms, ack_wait {} ms, max_deliver {}",
+                 settings.durable, kline_stream, kline_filter, bus::dlq_subject(kline_stream),
+                 app::redact_text(bus.options().url), database.target(), settings.batch_size,
+                 settings.batch_timeout.count(), settings.ack_wait.count(), settings.max_deliver);
+    if (!co_await set_up_consumer()) co_return;
+    // Both end after stop(): the stats loop at once, consume() once the batch in hand is settled.
+    co_await (consume() && stats_loop());
+    co_await drain_dead_letters();
+    spdlog::info("totals: received {}, committed {} in {} batches, acked {}, NAKed {}, "
+                 "dead-lettered {}",
+                 counters.received, counters.committed, counters.batches, counters.acked, counters.naked,
+                 counters.dead_lettered);
+}
+
+asio::awaitable<bool> market_data_worker::impl::set_up_consumer() {
+    auto klines = bus::kline_stream_spec(nats.kline_max_age, nats.replicas);
+    klines.duplicate_window = nats.duplicate_window;
+    bus::consumer_spec durable{
+        .durable = settings.durable,
+        .filter_subject = kline_filter,
+        .ack_wait = settings.ack_wait,
+        .max_deliver = settings.max_deliver,
+        // Room for the batch being committed and the one being fetched, for two workers sharing the durable.
+        .max_ack_pending = 4 * settings.batch_size,
+    };
+    bool reported = false;
+    retry.reset();
+    while (!stopping) {
+        std::string problem;
+        try {
+            co_await fetch_lane.run([&] {
+                bus.ensure_stream(klines);
+                bus.ensure_stream(bus::dlq_stream_spec(nats.replicas));
+                bus.ensure_consumer(kline_stream, durable);
+                consumer = std::make_unique<bus::pull_consumer>(bus, kline_stream, settings.durable, kline_filter);
+            });
+            if (reported) spdlog::info("NATS answers; consuming");
+            co_return true;
+        } catch (const bus::nats_error& e) {
+            problem = e.what();
+        }
+        if (!std::exchange(reported, true)) {
+            spdlog::warn("cannot set up consumer {}/{}: {}; retrying with backoff until NATS answers",
+                         kline_stream, settings.durable, problem);
+        }
+        co_await pause(retry.next());
+    }
+    co_return false;
+}
+
+// The next batch is fetched while the current one commits; a batch is settled only after its commit.
+asio::awaitable<void> market_data_worker::impl::consume() {
+    batch current;
+    while (true) {
+        if (current.empty()) {
+            if (stopping) break;
+            current = co_await fetch();
+            continue;
+        }
+        for (auto& undecodable : current) {
+            if (!undecodable.kline) dead_letter(std::move(undecodable.message), undecodable.kline.error());
+        }
+        batch next;
+        store_outcome outcome;
+        if (stopping) {
+            outcome = co_await store(current);
+        } else {
+            std::tie(next, outcome) = co_await (fetch() && store(current));
+        }
+        settle_batch(current, outcome);
+        if (outcome.database_unavailable) co_await wait_for_database(next);
+        current = std::move(next);
+    }
+}
+
+asio::awaitable<batch> market_data_worker::impl::fetch() {
+    std::string problem;
+    try {
+        auto fetched = co_await fetch_lane.run([this] {
+            auto messages = consumer->fetch(settings.batch_size, settings.batch_timeout);
+            batch deliveries;
+            deliveries.reserve(messages.size());
+            for (auto& message : messages) {
+                auto kline = decode_kline_message(message.data());
+                deliveries.push_back({std::move(message), std::move(kline)});
+            }
+            return deliveries;
+        });
+        if (std::exchange(nats_outage, false)) spdlog::info("fetching again");
+        counters.received += fetched.size();
+        co_return fetched;
+    } catch (const bus::nats_error& e) {
+        problem = e.what();
+    }
+    if (!std::exchange(nats_outage, true)) {
+        retry.reset();
+        spdlog::warn("cannot fetch from {}/{}: {}; retrying with backoff until NATS answers",
+                     kline_stream, settings.durable, problem);
+    }
+    co_await pause(retry.next());
+    co_return batch{};
+}
+
+asio::awaitable<store_outcome> market_data_worker::impl::store(const batch& deliveries) {
+    std::vector<domain::kline> klines;
+    klines.reserve(deliveries.size());
+    for (const auto& decoded : deliveries) {
+        if (decoded.kline) klines.push_back(*decoded.kline);
+    }
+    if (klines.empty()) co_return store_outcome{};
+    co_return co_await database_lane.run([this, &klines] { return store_batch(database, klines); });
+}
+
+void market_data_worker::impl::settle_batch(batch& deliveries, const store_outcome& outcome) {
+    std::size_t index = 0;  // among the decoded klines, as store() numbered them
+    std::size_t stored = 0;
+    for (auto& decoded : deliveries) {
+        if (!decoded.kline) continue;  // already on its way to the DLQ
+        const auto deliveries_so_far = decoded.message.metadata().deliveries;
+        auto verdict = settle(outcome, index++, deliveries_so_far, settings.max_deliver, settings.nak_delay);
+        switch (verdict.kind) {
+            case settlement_kind::ack:
+                decoded.message.ack();
+                ++counters.acked;
+                ++stored;
+                break;
+            case settlement_kind::nak:
+                decoded.message.nak(verdict.delay);
+                ++counters.naked;
+                break;
+            case settlement_kind::dead_letter: dead_letter(std::move(decoded.message), std::move(verdict.reason)); break;
+        }
+    }
+    if (outcome.database_unavailable) {
+        spdlog::warn("{}; NAKed the batch of {} and paused fetching until PostgreSQL answers",
+                     outcome.error, index);
+        return;
+    }
+    if (index == 0) return;
+    counters.committed += stored;
+    ++counters.batches;
+    counters.last_batch_size = index;
+}
+
+void market_data_worker::impl::dead_letter(bus::message message, std::string reason) {
+    const auto& where = message.metadata();
+    spdlog::warn("dead-lettering {} #{} ({} deliveries): {}", message.subject(),
+                 where.stream_sequence, where.deliveries, reason);
+    ++dead_letters_in_flight;
+    auto held = std::make_shared<bus::message>(std::move(message));
+    bus::publish_dead_letter(dead_letters, *held, reason, [self = shared_from_this(), held](bus::publish_result result) {
+        --self->dead_letters_in_flight;
+        if (result.ok()) {
+            // Terminated only now: a crash before this line repeats the dead letter, which the DLQ dedupes.
+            held->term();
+            ++self->counters.dead_lettered;
+        } else {
+            const auto& what = held->metadata();
+            spdlog::error("could not dead-letter {} #{}: {}; NAKed to try again",
+                          held->subject(), what.stream_sequence, result.error);
+            held->nak(redelivery_delay(self->settings.nak_delay, what.deliveries));
+            ++self->counters.naked;
+        }
+        if (self->dead_letters_in_flight == 0) self->drain_timer.cancel();
+    });
+}
+
+// Pauses fetching until PostgreSQL accepts a connection again. `held` (fetched while the failed batch was
+// being committed) is kept: it never failed, so it is not NAKed, and in_progress keeps it from redelivery.
+asio::awaitable<void> market_data_worker::impl::wait_for_database(batch& held) {
+    const auto started = steady_clock::now();
+    retry.reset();
+    while (!stopping) {
+        for (auto& delivery : held) delivery.message.in_progress();
+        co_await pause(std::min(retry.next(), settings.ack_wait / 2));
+        if (stopping) break;
+        try {
+            co_await database_lane.run([this] { database.connection(); });
+            spdlog::info("PostgreSQL at {} answers again after {:.1f} s; fetching again",
+                         database.target(), seconds_of(steady_clock::now() - started));
+            co_return;
+        } catch (const store::database_unavailable&) {
+            // Reported once, when the batch failed; this is the retry loop.
+        }
+    }
+}
+
+asio::awaitable<void> market_data_worker::impl::drain_dead_letters() {
+    if (dead_letters_in_flight == 0) co_return;
+    drain_timer.expires_after(shutdown_timeout);
+    co_await drain_timer.async_wait(as_tuple_awaitable);
+    if (dead_letters_in_flight > 0) {
+        spdlog::warn("{} dead letters still unacked after {} ms; they will be redelivered",
+                     dead_letters_in_flight, shutdown_timeout.count());
+    }
+}
+
+asio::awaitable<void> market_data_worker::impl::stats_loop() {
+    if (settings.stats_interval <= 0ms) co_return;
+    auto previous = counters;
+    auto previous_time = steady_clock::now();
+    while (!stopping) {
+        stats_timer.expires_after(settings.stats_interval);
+        co_await stats_timer.async_wait(as_tuple_awaitable);
+        if (stopping) break;
+        const auto now = steady_clock::now();
+        const double rate = static_cast<double>(counters.committed - previous.committed) / seconds_of(now - previous_time);
+        spdlog::info("{:.0f} klines/s, committed {}, acked {}, NAKed {}, dead-lettered {}, "
+                     "batches {}, last batch {}",
+                     rate, counters.committed, counters.acked, counters.naked, counters.dead_lettered,
+                     counters.batches, counters.last_batch_size);
+        previous = counters;
+        previous_time = now;
+    }
+}
+
+asio::awaitable<void> market_data_worker::impl::pause(std::chrono::milliseconds delay) {
+    if (stopping) co_return;
+    pause_timer.expires_after(delay);
+    co_await pause_timer.async_wait(as_tuple_awaitable);
+}
+
+void market_data_worker::impl::stop() {
+    stopping = true;
+    pause_timer.cancel();
+    stats_timer.cancel();
+}
+
+market_data_worker::market_data_worker(asio::any_io_executor executor, bus::connection& bus, const app::config& cfg)
+    : impl_(std::make_shared<impl>(std::move(executor), bus, cfg)) {}
+
+market_data_worker::~market_data_worker() = default;
+
+asio::awaitable<void> market_data_worker::run() { return impl_->run(); }
+
+void market_data_worker::stop() { impl_->stop(); }
+
+worker_stats market_data_worker::stats() const { return impl_->counters; }
+
+}  // namespace hft::services
