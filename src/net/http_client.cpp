@@ -1,5 +1,7 @@
 #include "hft/net/http_client.hpp"
 
+#include "url_parts.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -45,7 +47,7 @@ expected<http_origin, std::string> http_origin::parse(std::string_view url) {
         return unexpected<std::string>("URL must start with http:// or https://");
     }
     const auto slash = url.find('/');
-    auto authority = url.substr(0, slash);
+    const auto authority = url.substr(0, slash);
     if (slash != std::string_view::npos) {
         origin.base_path = std::string(url.substr(slash));
         while (!origin.base_path.empty() && origin.base_path.back() == '/') origin.base_path.pop_back();
@@ -53,23 +55,10 @@ expected<http_origin, std::string> http_origin::parse(std::string_view url) {
             return unexpected<std::string>("URL must not have a query or fragment");
         }
     }
-    const auto colon = authority.rfind(':');
-    if (colon != std::string_view::npos) {
-        const auto port = authority.substr(colon + 1);
-        unsigned number = 0;
-        const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
-        if (ec != std::errc{} || end != port.data() + port.size() || number == 0 || number > 65535) {
-            return unexpected<std::string>("URL has an invalid port");
-        }
-        origin.port = std::string(port);
-        authority = authority.substr(0, colon);
-    } else {
-        origin.port = origin.tls ? "443" : "80";
-    }
-    if (authority.empty() || authority.find('@') != std::string_view::npos) {
-        return unexpected<std::string>("URL needs a host (and no user info)");
-    }
-    origin.host = std::string(authority);
+    auto parsed = detail::parse_authority(authority, origin.tls ? "443" : "80", "URL");
+    if (!parsed) return unexpected<std::string>(parsed.error());
+    origin.host = std::move(parsed->host);
+    origin.port = std::move(parsed->port);
     return origin;
 }
 
@@ -113,12 +102,7 @@ struct http_client::impl {
             if (connect_error) co_return "connect to " + origin.host + ":" + origin.port + ": " + connect_error.message();
             tcp_layer.socket().set_option(tcp::no_delay(true));
             if constexpr (std::is_same_v<std::decay_t<decltype(s)>, tls_stream>) {
-                // SSL_set_tlsext_host_name is a macro with a C cast; this is its expansion.
-                if (SSL_ctrl(s.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                             const_cast<char*>(origin.host.c_str())) != 1) {
-                    co_return "TLS SNI for " + origin.host + " failed";
-                }
-                s.set_verify_callback(asio::ssl::host_name_verification(origin.host));
+                if (!detail::prepare_tls_client(s, origin.host)) co_return "TLS SNI for " + origin.host + " failed";
                 auto [tls_error] = co_await s.async_handshake(asio::ssl::stream_base::client, as_tuple_awaitable);
                 if (tls_error) co_return "TLS handshake with " + origin.host + ": " + tls_error.message();
             }

@@ -1,5 +1,7 @@
 #include "hft/net/websocket_client.hpp"
 
+#include "url_parts.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -43,25 +45,11 @@ expected<websocket_url, std::string> websocket_url::parse(std::string_view url) 
         return unexpected<std::string>("websocket URL must start with ws:// or wss://");
     }
     const auto slash = url.find('/');
-    auto authority = url.substr(0, slash);
     parsed.target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
-    const auto colon = authority.rfind(':');
-    if (colon != std::string_view::npos) {
-        const auto port = authority.substr(colon + 1);
-        unsigned number = 0;
-        const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
-        if (ec != std::errc{} || end != port.data() + port.size() || number == 0 || number > 65535) {
-            return unexpected<std::string>("websocket URL has an invalid port");
-        }
-        parsed.port = std::string(port);
-        authority = authority.substr(0, colon);
-    } else {
-        parsed.port = parsed.tls ? "443" : "80";
-    }
-    if (authority.empty() || authority.find('@') != std::string_view::npos) {
-        return unexpected<std::string>("websocket URL needs a host (and no user info)");
-    }
-    parsed.host = std::string(authority);
+    auto authority = detail::parse_authority(url.substr(0, slash), parsed.tls ? "443" : "80", "websocket URL");
+    if (!authority) return unexpected<std::string>(authority.error());
+    parsed.host = std::move(authority->host);
+    parsed.port = std::move(authority->port);
     return parsed;
 }
 
@@ -113,15 +101,10 @@ asio::awaitable<boost::system::error_code> websocket_client::connect(const webso
         tcp_layer.socket().set_option(tcp::no_delay(true));
         if constexpr (std::is_same_v<std::decay_t<decltype(ws)>, tls_stream>) {
             auto& tls = ws.next_layer();
-            // SNI: many hosts behind one address need it to pick the certificate; then check that certificate
-            // names the host we asked for.
-            // SSL_set_tlsext_host_name is a macro with a C cast; this is its expansion.
-            if (SSL_ctrl(tls.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                         const_cast<char*>(url.host.c_str())) != 1) {
+            if (!detail::prepare_tls_client(tls, url.host)) {
                 co_return boost::system::error_code(static_cast<int>(::ERR_get_error()),
                                                     asio::error::get_ssl_category());
             }
-            tls.set_verify_callback(asio::ssl::host_name_verification(url.host));
             auto [tls_error] = co_await tls.async_handshake(asio::ssl::stream_base::client, as_tuple_awaitable);
             if (tls_error) co_return tls_error;
         }
