@@ -40,6 +40,21 @@ void init_service_logging(const global_options& globals, app::log_config base, s
     app::init_logging(base, service);
 }
 
+app::config load_service_config(const global_options& globals, std::string_view service) {
+    auto cfg = app::load_config(globals.config_path);
+    init_service_logging(globals, cfg.log, service);
+    for (const auto& warning : cfg.warnings) spdlog::warn("{}", warning);
+    return cfg;
+}
+
+void log_bus_event(bus::connection_event event) {
+    if (event == bus::connection_event::disconnected) {
+        spdlog::warn("NATS disconnected; reconnecting");
+    } else if (event == bus::connection_event::reconnected) {
+        spdlog::info("NATS reconnected");
+    }
+}
+
 int run(int argc, char** argv) {
     CLI::App root{"hft: an event-driven crypto trading service", "hft"};
     root.set_version_flag("--version", "hft " HFT_VERSION);

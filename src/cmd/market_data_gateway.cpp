@@ -13,14 +13,13 @@ namespace hft::cmd {
 namespace {
 
 int run_market_data_gateway(const global_options& globals) {
-    const auto cfg = app::load_config(globals.config_path);
-    init_service_logging(globals, cfg.log, "market-data-gateway");
-    for (const auto& warning : cfg.warnings) spdlog::warn("{}", warning);
+    const auto cfg = load_service_config(globals, "market-data-gateway");
     const auto& nats = cfg.require_nats_jetstream();
     cfg.database.get("market_data");  // a missing DSN is a config error now, not a retry loop later
 
     app::service_runtime runtime("market-data-gateway");
-    bus::connection bus(runtime.executor(), bus::connection_options{.url = nats.url, .name = "hft-market-data-gateway"});
+    bus::connection bus(runtime.executor(), bus::connection_options{.url = nats.url, .name = "hft-market-data-gateway"},
+                        log_bus_event);
     services::market_data_gateway gateway(runtime.executor(), bus, cfg);
     const int code = runtime.run(gateway.run(), [&] { gateway.stop(); });
     const auto stats = gateway.stats();

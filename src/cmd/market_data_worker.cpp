@@ -7,26 +7,16 @@
 #include "hft/cmd/cli.hpp"
 #include "hft/services/market_data_worker.hpp"
 
-#include <spdlog/spdlog.h>
-
 namespace hft::cmd {
 namespace {
 
 int run_market_data_worker(const global_options& globals) {
-    const auto cfg = app::load_config(globals.config_path);
-    init_service_logging(globals, cfg.log, "market-data-worker");
-    for (const auto& warning : cfg.warnings) spdlog::warn("{}", warning);
+    const auto cfg = load_service_config(globals, "market-data-worker");
     const auto& nats = cfg.require_nats_jetstream();
 
     app::service_runtime runtime("market-data-worker");
     bus::connection bus(runtime.executor(), bus::connection_options{.url = nats.url, .name = "hft-market-data-worker"},
-                        [](bus::connection_event event) {
-                            if (event == bus::connection_event::disconnected) {
-                                spdlog::warn("NATS disconnected; reconnecting");
-                            } else if (event == bus::connection_event::reconnected) {
-                                spdlog::info("NATS reconnected");
-                            }
-                        });
+                        log_bus_event);
     services::market_data_worker worker(runtime.executor(), bus, cfg);
     return runtime.run(worker.run(), [&] { worker.stop(); });
 }

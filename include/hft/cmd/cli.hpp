@@ -3,6 +3,7 @@
 // The `hft` command line: global options, one subcommand per service. main() only calls run().
 
 #include "hft/app/config.hpp"
+#include "hft/bus/connection.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -26,6 +27,12 @@ struct command {
 
 /// Starts logging for `service`: the config's log section, overridden by --log-level / --log-format.
 void init_service_logging(const global_options& globals, app::log_config base, std::string_view service);
+
+/// For a long-running service: loads the config, starts its logging and logs the config's warnings.
+app::config load_service_config(const global_options& globals, std::string_view service);
+
+/// A NATS connection event handler that logs losing and regaining the connection.
+void log_bus_event(bus::connection_event event);
 
 /// Each subcommand lives in src/cmd/<name>.cpp and registers itself on the root app.
 command add_migrate(CLI::App& root, const global_options& globals);
