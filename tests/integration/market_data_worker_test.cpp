@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -187,6 +188,22 @@ struct worker_fixture {
         }
     }
 
+    // Publishes 1000 klines, starts the worker and, once it stores, runs `outage`, which publishes 1000 more
+    // at its chosen moment; every one of the 2000 must end up stored exactly once and nothing dead-lettered.
+    void require_exactly_once_across(const std::function<void(const std::function<void()>&)>& outage) {
+        auto all = closed_klines(0, 2000);
+        const std::vector first(all.begin(), all.begin() + 1000);
+        const std::vector second(all.begin() + 1000, all.end());
+        publish(first);
+        worker.start();
+        require_stored(1);
+        outage([&] { publish(second); });
+        require_stored(2000);
+        require_stored_exactly(all);
+        require_clean_exit();
+        CHECK(dlq_messages() == 0);
+    }
+
     std::uint64_t dlq_messages() const {
         jsStreamInfo* raw = nullptr;
         jsErrCode code = static_cast<jsErrCode>(0);
@@ -277,39 +294,21 @@ TEST_CASE("worker stores every closed kline exactly once after being killed mid-
 
 TEST_CASE("worker loses no kline when PostgreSQL restarts mid-stream", "[integration][worker]") {
     worker_fixture f;
-    const auto first = closed_klines(0, 1000);
-    f.publish(first);
-    f.worker.start();
-    f.require_stored(1);
-    f.pg.stop();
-    const auto second = closed_klines(1000, 1000);
-    f.publish(second);  // NATS keeps them while the database is away
-    REQUIRE(eventually([&] { return f.worker.log().find("paused fetching until PostgreSQL answers") != std::string::npos; }));
-    f.pg.start();
-    f.require_stored(2000);
-    auto all = first;
-    all.insert(all.end(), second.begin(), second.end());
-    f.require_stored_exactly(all);
+    f.require_exactly_once_across([&](const std::function<void()>& publish_second_half) {
+        f.pg.stop();
+        publish_second_half();  // NATS keeps them while the database is away
+        REQUIRE(eventually([&] { return f.worker.log().find("paused fetching until PostgreSQL answers") != std::string::npos; }));
+        f.pg.start();
+    });
     CHECK_THAT(f.worker.log(), Catch::Contains("answers again"));
-    f.require_clean_exit();
-    CHECK(f.dlq_messages() == 0);
 }
 
 TEST_CASE("worker loses no kline when nats-server restarts mid-stream", "[integration][worker]") {
     worker_fixture f;
-    const auto first = closed_klines(0, 2000);
-    f.publish(first);
-    f.worker.start();
-    f.require_stored(1);
-    f.nats.restart();
-    const auto second = closed_klines(2000, 500);
-    f.publish(second);
-    f.require_stored(2500);
-    auto all = first;
-    all.insert(all.end(), second.begin(), second.end());
-    f.require_stored_exactly(all);
-    f.require_clean_exit();
-    CHECK(f.dlq_messages() == 0);
+    f.require_exactly_once_across([&](const std::function<void()>& publish_second_half) {
+        f.nats.restart();
+        publish_second_half();
+    });
 }
 
 TEST_CASE("poison messages go to the DLQ with their reason and the rest of the batch is stored",
