@@ -9,7 +9,6 @@
 
 namespace hft::app {
 
-service_runtime::service_runtime(std::string name) : name_(std::move(name)) {}
 
 int service_runtime::run(boost::asio::awaitable<void> service, std::function<void()> stop) {
     boost::asio::signal_set signals(io_, SIGINT, SIGTERM);
@@ -19,12 +18,12 @@ int service_runtime::run(boost::asio::awaitable<void> service, std::function<voi
                                                                                 int signal) {
         if (ec) return;
         if (std::exchange(stopping, true)) {
-            spdlog::warn("{}: second signal {}; exiting without draining", name_, signal);
+            spdlog::warn("second signal {}; exiting without draining", signal);
             exit_code = 128 + signal;
             io_.stop();
             return;
         }
-        spdlog::info("{}: signal {}; stopping intake and draining", name_, signal);
+        spdlog::info("signal {}; stopping intake and draining", signal);
         stop();
         signals.async_wait(on_signal);
     };
@@ -38,7 +37,7 @@ int service_runtime::run(boost::asio::awaitable<void> service, std::function<voi
     });
     io_.run();
     if (failure) std::rethrow_exception(failure);
-    if (exit_code == 0) spdlog::info("{}: stopped", name_);
+    if (exit_code == 0) spdlog::info("stopped");
     return exit_code;
 }
 

@@ -61,8 +61,9 @@ const char* to_string(connection_event event) noexcept {
     return "unknown";
 }
 
-stream_spec kline_stream_spec(std::chrono::nanoseconds max_age, int replicas) {
-    return {"KLINE", {"kline.data.>"}, max_age, std::chrono::minutes(2), replicas};
+stream_spec kline_stream_spec(std::chrono::nanoseconds max_age, std::chrono::nanoseconds duplicate_window,
+                              int replicas) {
+    return {"KLINE", {"kline.data.>"}, max_age, duplicate_window, replicas};
 }
 
 stream_spec order_engine_stream_spec(int replicas) {

@@ -17,7 +17,7 @@ int run_market_data_gateway(const global_options& globals) {
     const auto& nats = cfg.require_nats_jetstream();
     cfg.database.get("market_data");  // a missing DSN is a config error now, not a retry loop later
 
-    app::service_runtime runtime("market-data-gateway");
+    app::service_runtime runtime;
     bus::connection bus(runtime.executor(), bus::connection_options{.url = nats.url, .name = "hft-market-data-gateway"},
                         log_bus_event);
     services::market_data_gateway gateway(runtime.executor(), bus, cfg);

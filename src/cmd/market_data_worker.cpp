@@ -14,7 +14,7 @@ int run_market_data_worker(const global_options& globals) {
     const auto cfg = load_service_config(globals, "market-data-worker");
     const auto& nats = cfg.require_nats_jetstream();
 
-    app::service_runtime runtime("market-data-worker");
+    app::service_runtime runtime;
     bus::connection bus(runtime.executor(), bus::connection_options{.url = nats.url, .name = "hft-market-data-worker"},
                         log_bus_event);
     services::market_data_worker worker(runtime.executor(), bus, cfg);

@@ -4,7 +4,7 @@
 // SIGINT/SIGTERM handling, and the exit code. The first signal asks the service to stop (it drains and
 // returns); a second one ends the process at once. Every subcommand that runs a service uses it:
 //
-//     app::service_runtime runtime("market-data-gateway");
+//     app::service_runtime runtime;
 //     bus::connection bus(runtime.executor(), ...);
 //     services::market_data_gateway gateway(runtime.executor(), bus, cfg);
 //     return runtime.run(gateway.run(), [&] { gateway.stop(); });
@@ -20,7 +20,7 @@ namespace hft::app {
 
 class service_runtime {
 public:
-    explicit service_runtime(std::string name);
+    service_runtime() = default;
     service_runtime(const service_runtime&) = delete;
     service_runtime& operator=(const service_runtime&) = delete;
 
@@ -32,7 +32,6 @@ public:
     int run(boost::asio::awaitable<void> service, std::function<void()> stop);
 
 private:
-    std::string name_;
     boost::asio::io_context io_{1};
 };
 

@@ -42,7 +42,9 @@ struct stream_spec {
     int replicas = 1;
 };
 
-stream_spec kline_stream_spec(std::chrono::nanoseconds max_age = std::chrono::hours(24), int replicas = 1);
+/// KLINE: max_age and duplicate window from nats_jetstream.kline_max_age and .duplicate_window.
+stream_spec kline_stream_spec(std::chrono::nanoseconds max_age = std::chrono::hours(24),
+                              std::chrono::nanoseconds duplicate_window = std::chrono::minutes(2), int replicas = 1);
 stream_spec order_engine_stream_spec(int replicas = 1);
 stream_spec order_update_stream_spec(int replicas = 1);
 stream_spec dlq_stream_spec(int replicas = 1);

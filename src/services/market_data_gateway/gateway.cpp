@@ -97,8 +97,7 @@ asio::awaitable<void> market_data_gateway::impl::pause(std::chrono::milliseconds
 
 asio::awaitable<void> market_data_gateway::impl::ensure_kline_stream() {
     const auto& nats = cfg.require_nats_jetstream();
-    auto spec = bus::kline_stream_spec(nats.kline_max_age, nats.replicas);
-    spec.duplicate_window = nats.duplicate_window;
+    const auto spec = bus::kline_stream_spec(nats.kline_max_age, nats.duplicate_window, nats.replicas);
     core::backoff backoff({500ms, 30s, 2.0}, std::random_device{}());
     while (!stopping) {
         std::string problem;

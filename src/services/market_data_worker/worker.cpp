@@ -152,8 +152,7 @@ asio::awaitable<void> market_data_worker::impl::run() {
 }
 
 asio::awaitable<bool> market_data_worker::impl::set_up_consumer() {
-    auto klines = bus::kline_stream_spec(nats.kline_max_age, nats.replicas);
-    klines.duplicate_window = nats.duplicate_window;
+    const auto klines = bus::kline_stream_spec(nats.kline_max_age, nats.duplicate_window, nats.replicas);
     bus::consumer_spec durable{
         .durable = settings.durable,
         .filter_subject = kline_filter,
