@@ -1,0 +1,404 @@
+#include "hft/exchange/tokocrypto/wire.hpp"
+
+#include "hft/exchange/signing.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace hft::exchange::tokocrypto {
+namespace {
+
+using json = nlohmann::json;
+using domain::decimal;
+
+// Binance codes that mean "slow down" (§1.8): too many requests, too many orders.
+bool is_rate_limit_code(std::int64_t code) { return code == -1003 || code == -1015; }
+// Binance's "timeout waiting for the backend; the execution status is unknown".
+constexpr std::int64_t unknown_execution_code = -1007;
+
+std::string message_of(const json& body) {
+    for (const char* key : {"msg", "message"}) {
+        if (const auto it = body.find(key); it != body.end() && it->is_string()) return it->get<std::string>();
+    }
+    return {};
+}
+
+std::optional<std::int64_t> integer_of(const json& value) {
+    if (value.is_number_integer()) return value.get<std::int64_t>();
+    if (value.is_string()) {
+        const auto& text = value.get_ref<const std::string&>();
+        std::int64_t number = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+        if (ec == std::errc{} && end == text.data() + text.size()) return number;
+    }
+    return std::nullopt;
+}
+
+// Field readers for one JSON object; the first problem names the field.
+class reader {
+public:
+    explicit reader(const json& object) : object_(object) {}
+
+    const json* find(std::initializer_list<const char*> names) const {
+        for (const char* name : names) {
+            if (const auto it = object_.find(name); it != object_.end() && !it->is_null()) return &*it;
+        }
+        return nullptr;
+    }
+    std::string text(std::initializer_list<const char*> names, bool required = true) {
+        const auto* value = find(names);
+        if (value == nullptr) {
+            if (required) fail(*names.begin(), "is missing");
+            return {};
+        }
+        if (value->is_string()) return value->get<std::string>();
+        if (value->is_number_integer()) return std::to_string(value->get<std::int64_t>());
+        fail(*names.begin(), "is not a string");
+        return {};
+    }
+    std::int64_t integer(std::initializer_list<const char*> names, std::optional<std::int64_t> fallback = {}) {
+        const auto* value = find(names);
+        if (value == nullptr) {
+            if (!fallback) fail(*names.begin(), "is missing");
+            return fallback.value_or(0);
+        }
+        if (auto number = integer_of(*value)) return *number;
+        fail(*names.begin(), "is not an integer");
+        return 0;
+    }
+    decimal number(std::initializer_list<const char*> names, bool required = true) {
+        const auto* value = find(names);
+        if (value == nullptr) {
+            if (required) fail(*names.begin(), "is missing");
+            return {};
+        }
+        if (!value->is_string()) {
+            fail(*names.begin(), "is not a decimal string");
+            return {};
+        }
+        auto parsed = decimal::parse(value->get_ref<const std::string&>());
+        if (!parsed) fail(*names.begin(), "is not an exact decimal");
+        return parsed.value_or(decimal{});
+    }
+    void fail(std::string_view field, std::string_view problem) {
+        if (problem_.empty()) problem_ = fmt::format("{} {}", field, problem);
+    }
+    const std::string& problem() const { return problem_; }
+
+private:
+    const json& object_;
+    std::string problem_;
+};
+
+template <class T, class Parse>
+expected<std::vector<T>, std::string> parse_list(std::string_view data, const char* list_key, Parse parse_one) {
+    const auto parsed = json::parse(data, nullptr, false);
+    if (parsed.is_discarded()) return unexpected<std::string>("data is not JSON");
+    const json* list = &parsed;
+    if (parsed.is_object()) {
+        const auto it = parsed.find(list_key);
+        if (it == parsed.end()) return unexpected<std::string>(fmt::format("data.{} is missing", list_key));
+        list = &*it;
+    }
+    if (!list->is_array()) return unexpected<std::string>(fmt::format("data.{} is not an array", list_key));
+    std::vector<T> out;
+    out.reserve(list->size());
+    for (std::size_t i = 0; i < list->size(); ++i) {
+        if (!(*list)[i].is_object()) return unexpected<std::string>(fmt::format("{}[{}] is not an object", list_key, i));
+        auto item = parse_one((*list)[i]);
+        if (!item) return unexpected<std::string>(fmt::format("{}[{}]: {}", list_key, i, item.error()));
+        out.push_back(std::move(*item));
+    }
+    return out;
+}
+
+expected<exchange_order, std::string> order_from(const json& object) {
+    reader r(object);
+    exchange_order order;
+    order.order_id = r.integer({"orderId"});
+    order.client_id = r.text({"clientId", "clientOrderId"}, false);
+    order.symbol = r.text({"symbol"});
+    const auto side = side_from_code(r.integer({"side"}));
+    const auto type = type_from_code(r.integer({"type"}));
+    const auto status = status_from_code(r.integer({"status"}));
+    if (!side) r.fail("side", "is not a known side code");
+    if (!type) r.fail("type", "is not LIMIT (1) or MARKET (2)");
+    if (!status) r.fail("status", "is not a known status code");
+    order.price = r.number({"price"}, false);
+    order.quantity = r.number({"origQty"});
+    order.executed_quantity = r.number({"executedQty"}, false);
+    order.executed_quote = r.number({"executedQuoteQty"}, false);
+    order.create_time = r.integer({"createTime"}, 0);
+    order.binance_order_id = r.text({"borderId", "bOrderId"}, false);
+    if (!r.problem().empty()) return unexpected<std::string>(r.problem());
+    order.side = *side;
+    order.type = *type;
+    order.status = *status;
+    return order;
+}
+
+// "Filter failure: <FILTER>: <what>", like the exchange's own wording.
+std::string filter_failure(std::string_view filter, std::string_view what) {
+    return fmt::format("Filter failure: {}: {}", filter, what);
+}
+
+// min <= value <= max and (value - min) a multiple of step, each bound disabled by a zero.
+std::optional<std::string> range_problem(std::string_view filter, std::string_view name, const decimal& value,
+                                         const decimal& min, const decimal& max, const decimal& step) {
+    if (!min.is_zero() && value < min) return filter_failure(filter, fmt::format("{} {} is below {}", name, value.to_string(), min.to_string()));
+    if (!max.is_zero() && value > max) return filter_failure(filter, fmt::format("{} {} is above {}", name, value.to_string(), max.to_string()));
+    if (!step.is_zero()) {
+        const auto offset = value.checked_sub(min);
+        if (!offset || !offset->is_multiple_of(step)) {
+            return filter_failure(filter, fmt::format("{} {} is not a multiple of {}", name, value.to_string(), step.to_string()));
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+int to_code(domain::order_side side) noexcept { return side == domain::order_side::buy ? 0 : 1; }
+int to_code(domain::order_type type) noexcept { return type == domain::order_type::limit ? 1 : 2; }
+int to_code(domain::time_in_force tif) noexcept {
+    switch (tif) {
+        case domain::time_in_force::gtc: return 1;
+        case domain::time_in_force::ioc: return 2;
+        case domain::time_in_force::fok: return 3;
+    }
+    return 1;
+}
+
+std::optional<domain::order_side> side_from_code(std::int64_t code) noexcept {
+    if (code == 0) return domain::order_side::buy;
+    if (code == 1) return domain::order_side::sell;
+    return std::nullopt;
+}
+
+std::optional<domain::order_type> type_from_code(std::int64_t code) noexcept {
+    if (code == 1) return domain::order_type::limit;
+    if (code == 2) return domain::order_type::market;
+    return std::nullopt;
+}
+
+std::optional<domain::order_status> status_from_code(std::int64_t code) noexcept {
+    switch (code) {
+        case -2:  // SYSTEM_PROCESSING
+        case 0:
+        case 4:  // PENDING_CANCEL: still open until the exchange says otherwise
+            return domain::order_status::new_;
+        case 1: return domain::order_status::partially_filled;
+        case 2: return domain::order_status::filled;
+        case 3: return domain::order_status::canceled;
+        case 5: return domain::order_status::rejected;
+        case 6: return domain::order_status::expired;
+        default: return std::nullopt;
+    }
+}
+
+const char* to_string(failure_kind kind) noexcept {
+    switch (kind) {
+        case failure_kind::rejected: return "rejected";
+        case failure_kind::ambiguous: return "ambiguous";
+        case failure_kind::rate_limited: return "rate limited";
+    }
+    return "unknown";
+}
+
+std::string api_failure::describe() const {
+    std::string text = to_string(kind);
+    if (http_status != 0) text += fmt::format(" (HTTP {})", http_status);
+    if (code != 0) text += fmt::format(": code {}", code);
+    if (!message.empty()) text += ": " + message;
+    if (retry_after.count() > 0) text += fmt::format("; retry after {} s", retry_after.count());
+    return text;
+}
+
+expected<std::string, api_failure> read_envelope(unsigned http_status, std::string_view body,
+                                                 std::optional<std::string_view> retry_after) {
+    api_failure failure;
+    failure.http_status = http_status;
+    const auto parsed = json::parse(body, nullptr, false);
+    const bool object = !parsed.is_discarded() && parsed.is_object();
+    if (object) {
+        failure.message = message_of(parsed);
+        if (const auto it = parsed.find("code"); it != parsed.end()) failure.code = integer_of(*it).value_or(0);
+        // A Tokocrypto code may wrap a Binance one: {"code":3210,"msg":..,"data":{"code":-1013,"msg":..}}
+        if (const auto data = parsed.find("data"); data != parsed.end() && data->is_object() && data->contains("code") &&
+                                                   failure.code != 0) {
+            if (const auto inner = integer_of((*data)["code"]); inner && *inner != 0) {
+                failure.code = *inner;
+                if (const auto inner_message = message_of(*data); !inner_message.empty()) {
+                    failure.message += " (" + inner_message + ")";
+                }
+            }
+        }
+    } else {
+        failure.message = body.empty() ? "empty answer" : "answer is not a JSON object";
+    }
+    if (http_status == 429 || http_status == 418 || is_rate_limit_code(failure.code)) {
+        failure.kind = failure_kind::rate_limited;
+        std::int64_t seconds = 0;
+        if (retry_after) std::from_chars(retry_after->data(), retry_after->data() + retry_after->size(), seconds);
+        failure.retry_after = std::chrono::seconds(std::max<std::int64_t>(seconds, 1));
+        return unexpected(std::move(failure));
+    }
+    if (http_status >= 500 || failure.code == unknown_execution_code) {
+        failure.kind = failure_kind::ambiguous;  // "5XX means the execution status is UNKNOWN" (§1.8)
+        return unexpected(std::move(failure));
+    }
+    if (http_status >= 400) {
+        failure.kind = failure_kind::rejected;
+        return unexpected(std::move(failure));
+    }
+    if (!object) {
+        failure.kind = failure_kind::ambiguous;  // a 2xx we cannot read may still have placed the order
+        return unexpected(std::move(failure));
+    }
+    // Success is code 0 (or "200", which ccxt also accepts); anything else is the exchange saying no.
+    if (failure.code != 0 && failure.code != 200) {
+        failure.kind = failure_kind::rejected;
+        return unexpected(std::move(failure));
+    }
+    const auto data = parsed.find("data");
+    return data == parsed.end() ? std::string("null") : data->dump();
+}
+
+expected<std::vector<symbol_rules>, std::string> parse_symbols(std::string_view data) {
+    return parse_list<symbol_rules>(data, "list", [](const json& object) -> expected<symbol_rules, std::string> {
+        reader r(object);
+        symbol_rules rules;
+        rules.symbol = r.text({"symbol"});
+        rules.type = static_cast<int>(r.integer({"type"}, 1));
+        rules.base_asset = r.text({"baseAsset"}, false);
+        rules.quote_asset = r.text({"quoteAsset"}, false);
+        rules.trading_enabled = r.integer({"spotTradingEnable"}, 1) == 1;
+        if (const auto* types = r.find({"orderTypes"}); types != nullptr && types->is_array()) {
+            for (const auto& t : *types) {
+                if (t.is_string()) rules.order_types.push_back(t.get<std::string>());
+            }
+        }
+        if (const auto* filters = r.find({"filters"}); filters != nullptr && filters->is_array()) {
+            for (const auto& filter : *filters) {
+                if (!filter.is_object()) continue;
+                reader f(filter);
+                const auto kind = f.text({"filterType"});
+                if (kind == "PRICE_FILTER") {
+                    rules.min_price = f.number({"minPrice"});
+                    rules.max_price = f.number({"maxPrice"});
+                    rules.tick_size = f.number({"tickSize"});
+                } else if (kind == "LOT_SIZE") {
+                    rules.min_qty = f.number({"minQty"});
+                    rules.max_qty = f.number({"maxQty"});
+                    rules.step_size = f.number({"stepSize"});
+                } else if (kind == "NOTIONAL" || kind == "MIN_NOTIONAL") {
+                    rules.min_notional = f.number({"minNotional"});
+                    rules.max_notional = f.number({"maxNotional"}, false);
+                    if (const auto* apply = f.find({"applyToMarket"}); apply != nullptr && apply->is_boolean()) {
+                        rules.notional_applies_to_market = apply->get<bool>();
+                    }
+                }
+                if (!f.problem().empty()) return unexpected<std::string>(kind + ": " + f.problem());
+            }
+        }
+        if (!r.problem().empty()) return unexpected<std::string>(r.problem());
+        return rules;
+    });
+}
+
+expected<void, std::string> check_filters(const symbol_rules& rules, domain::order_type type,
+                                          const std::optional<decimal>& price, const decimal& quantity,
+                                          const std::optional<decimal>& reference_price) {
+    if (!rules.trading_enabled) return unexpected<std::string>(rules.symbol + " is not open for trading");
+    if (type == domain::order_type::limit) {
+        if (!price) return unexpected<std::string>("a LIMIT order needs a price");
+        if (auto problem = range_problem("PRICE_FILTER", "price", *price, rules.min_price, rules.max_price, rules.tick_size)) {
+            return unexpected(std::move(*problem));
+        }
+    }
+    if (auto problem = range_problem("LOT_SIZE", "quantity", quantity, rules.min_qty, rules.max_qty, rules.step_size)) {
+        return unexpected(std::move(*problem));
+    }
+    const auto notional_price = type == domain::order_type::limit ? price : reference_price;
+    const bool applies = type == domain::order_type::limit || rules.notional_applies_to_market;
+    if (applies && notional_price) {
+        const auto notional = notional_price->checked_mul(quantity);
+        if (!notional) return unexpected<std::string>(filter_failure("NOTIONAL", "price * quantity overflows"));
+        if (auto problem = range_problem("NOTIONAL", "notional", *notional, rules.min_notional, rules.max_notional, {})) {
+            return unexpected(std::move(*problem));
+        }
+    }
+    return {};
+}
+
+expected<exchange_order, std::string> parse_order(std::string_view data) {
+    const auto parsed = json::parse(data, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object()) return unexpected<std::string>("order is not a JSON object");
+    return order_from(parsed);
+}
+
+expected<std::vector<exchange_order>, std::string> parse_order_list(std::string_view data) {
+    return parse_list<exchange_order>(data, "list", order_from);
+}
+
+expected<std::vector<exchange_trade>, std::string> parse_trades(std::string_view data) {
+    return parse_list<exchange_trade>(data, "list", [](const json& object) -> expected<exchange_trade, std::string> {
+        reader r(object);
+        exchange_trade trade;
+        trade.trade_id = r.text({"tradeId", "id"});
+        trade.order_id = r.integer({"orderId"});
+        trade.symbol = r.text({"symbol"});
+        trade.price = r.number({"price"});
+        trade.quantity = r.number({"qty"});
+        trade.fee = r.number({"commission"}, false);
+        trade.fee_asset = r.text({"commissionAsset"}, false);
+        if (const auto* maker = r.find({"isMaker"}); maker != nullptr) {
+            trade.is_maker = maker->is_boolean() ? maker->get<bool>() : integer_of(*maker).value_or(0) == 1;
+        }
+        trade.time = r.integer({"time"}, 0);
+        if (!r.problem().empty()) return unexpected<std::string>(r.problem());
+        return trade;
+    });
+}
+
+expected<std::vector<asset_balance>, std::string> parse_balances(std::string_view data) {
+    return parse_list<asset_balance>(data, "accountAssets",
+                                     [](const json& object) -> expected<asset_balance, std::string> {
+                                         reader r(object);
+                                         asset_balance balance{r.text({"asset"}), r.number({"free"}),
+                                                               r.number({"locked"})};
+                                         if (!r.problem().empty()) return unexpected<std::string>(r.problem());
+                                         return balance;
+                                     });
+}
+
+std::string client_order_id(std::string_view order_id) {
+    // Binance-family client ids are at most 36 characters of [.A-Za-z:/0-9_-]; a longer order id is hashed
+    // (stable, so a resend of the same order is recognised).
+    constexpr std::size_t max_length = 36;
+    const bool usable = order_id.size() <= max_length && std::all_of(order_id.begin(), order_id.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == ':' || c == '/' || c == '_' || c == '-';
+    });
+    if (usable) return std::string(order_id);
+    return "hft-" + hmac_sha256_hex("hft client order id", order_id).substr(0, 32);
+}
+
+std::string new_order_params(std::string_view order_symbol, domain::order_side side, domain::order_type type,
+                             const std::optional<decimal>& price, const decimal& quantity,
+                             std::optional<domain::time_in_force> tif, std::string_view client_id) {
+    std::string params = fmt::format("symbol={}&side={}&type={}&quantity={}", order_symbol, to_code(side), to_code(type),
+                                     quantity.to_string());
+    if (type == domain::order_type::limit && price) {
+        params += "&price=" + price->to_string();
+        params += fmt::format("&timeInForce={}", to_code(tif.value_or(domain::time_in_force::gtc)));
+    }
+    params += "&clientId=";
+    params += client_id;
+    return params;
+}
+
+}  // namespace hft::exchange::tokocrypto
