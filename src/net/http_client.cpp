@@ -180,23 +180,24 @@ asio::awaitable<expected<http_reply, std::string>> http_client::request(std::str
     // A reused connection may have been closed by the server while idle: then a GET is sent again on a new one.
     // Nothing else is: a POST that reached the server before the connection broke must never be sent twice.
     const bool may_resend = self.stream.has_value() && request.method() == http::verb::get;
+    // One co_return at the end: GCC 12 mis-destroys temporaries of a co_return inside this loop.
+    expected<http_reply, std::string> outcome = unexpected<std::string>("request failed");
     for (int attempt = 0; attempt < 2; ++attempt) {
-        if (!self.stream) {
-            if (auto error = co_await self.open(); !error.empty()) {
-                self.close();
-                co_return unexpected<std::string>(std::move(error));
-            }
-        }
+        std::string error;
+        if (!self.stream) error = co_await self.open();
         http_reply reply;
-        auto error = co_await self.exchange(request, reply);
+        if (error.empty()) error = co_await self.exchange(request, reply);
         if (error.empty()) {
             if (!self.keep_alive) self.close();
-            co_return reply;
+            outcome = std::move(reply);
+            break;
         }
         self.close();
-        if (!may_resend || attempt > 0 || error.starts_with("timed out")) co_return unexpected<std::string>(std::move(error));
+        const bool timed_out = error.starts_with("timed out");
+        outcome = unexpected<std::string>(std::move(error));
+        if (!may_resend || attempt > 0 || timed_out) break;
     }
-    co_return unexpected<std::string>("request failed");
+    co_return outcome;
 }
 
 }  // namespace hft::net

@@ -1,0 +1,82 @@
+#pragma once
+
+// Tokocrypto's signed REST API for one account: place, query, cancel and list orders, read trades and
+// balances, and the symbol rules (fetched once, cached, refreshed). Every signed call carries timestamp and
+// recvWindow and the HMAC-SHA256 signature of query + body (exchange-apis.md §1.3); the API key travels in
+// X-MBX-APIKEY and neither key nor secret ever reaches a log or an error.
+//
+// Outcomes are values (wire.hpp): `rejected` is final, `ambiguous` means the order may exist (reconcile by
+// client id, never resend blindly), `rate_limited` makes the client refuse every call until Retry-After has
+// passed, so a 429 is never answered with more requests. One connection is reused; calls run one at a time.
+
+#include "hft/exchange/tokocrypto/wire.hpp"
+#include "hft/net/http_client.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hft::exchange::tokocrypto {
+
+struct credentials {
+    std::string api_key;
+    std::string api_secret;
+};
+
+struct rest_options {
+    std::chrono::milliseconds recv_window{5000};
+    std::chrono::milliseconds timeout{std::chrono::seconds(10)};
+    std::chrono::minutes rules_refresh{std::chrono::minutes(10)};  ///< symbol rules older than this are re-fetched
+    std::function<std::int64_t()> now_ms;  ///< the request timestamp; the system clock when empty
+};
+
+struct new_order {
+    std::string symbol;  ///< order form, BTC_USDT
+    domain::order_side side = domain::order_side::buy;
+    domain::order_type type = domain::order_type::limit;
+    std::optional<domain::decimal> price;
+    domain::decimal quantity;
+    std::optional<domain::time_in_force> time_in_force;
+    std::string client_id;  ///< client_order_id(order_id)
+};
+
+template <class T>
+using result = expected<T, api_failure>;
+
+class rest_client {
+public:
+    rest_client(boost::asio::any_io_executor executor, net::http_origin origin, credentials account,
+                rest_options options = {});
+    ~rest_client();
+    rest_client(const rest_client&) = delete;
+    rest_client& operator=(const rest_client&) = delete;
+
+    boost::asio::awaitable<result<exchange_order>> place_order(new_order order);
+    boost::asio::awaitable<result<exchange_order>> query_order(std::string symbol, std::int64_t order_id);
+    /// The order with `client_id` among the symbol's orders since `since_ms` (open and history): how an
+    /// ambiguous placement is resolved. nullopt when the exchange has no such order.
+    boost::asio::awaitable<result<std::optional<exchange_order>>> find_by_client_id(std::string symbol,
+                                                                                    std::string client_id,
+                                                                                    std::int64_t since_ms);
+    boost::asio::awaitable<result<exchange_order>> cancel_order(std::string symbol, std::int64_t order_id);
+    boost::asio::awaitable<result<std::vector<exchange_order>>> open_orders(std::string symbol);
+    boost::asio::awaitable<result<std::vector<exchange_trade>>> trades(std::string symbol, std::int64_t order_id);
+    boost::asio::awaitable<result<std::vector<asset_balance>>> balances();
+
+    /// The rules of `symbol` (order form), from the cache when fresh enough.
+    boost::asio::awaitable<result<symbol_rules>> rules(std::string symbol);
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace hft::exchange::tokocrypto
