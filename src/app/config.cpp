@@ -919,6 +919,53 @@ void read_market_data_worker(parse_context& ctx, map_reader& top, config& cfg) {
     }
 }
 
+void read_strategies(parse_context& ctx, map_reader& top, config& cfg) {
+    const auto list = top.child("strategies");
+    if (!list.exists || list.node.IsNull()) return;
+    if (!list.node.IsSequence()) {
+        ctx.fail(list.line, fmt::format("strategies must be a list (lines starting with \"- id: ...\"), got {}; {}",
+                                        describe(list.node), see_example));
+    }
+    for (std::size_t i = 0; i < list.node.size(); ++i) {
+        const auto item = list.node[i];
+        map_reader r(ctx, child_node{item, fmt::format("strategies[{}]", i), line_of(item), true});
+        strategy_instance_config s;
+        s.line = r.line();
+        const auto required = [&](std::string_view key) {
+            auto value = r.string(key, "");
+            if (value.empty()) ctx.fail(r.line(), fmt::format("{}.{} is missing; {}", r.path(), key, see_example));
+            return value;
+        };
+        s.id = required("id");
+        s.kind = required("kind");
+        s.exchange = required("exchange");
+        s.symbol = required("symbol");
+        s.interval = required("interval");
+        s.user_id = required("user_id");
+        s.enabled = r.boolean("enabled", true);
+        map_reader params(ctx, r.child("params"));
+        for (const auto& param : params.children_by_name()) {
+            const auto key = param.path.substr(params.path().size() + 1);
+            s.params.emplace(key, params.string(key, ""));
+        }
+        params.finish();
+        r.finish();
+        constexpr std::array kinds{"lazy_grid", "grid", "sma_cross"};
+        if (std::find(kinds.begin(), kinds.end(), s.kind) == kinds.end()) {
+            ctx.fail(r.where_of("kind"), fmt::format("{}.kind must be lazy_grid, grid or sma_cross; got \"{}\"",
+                                                     r.path(), s.kind));
+        }
+        for (const auto& other : cfg.strategies) {
+            if (other.id == s.id) {
+                ctx.fail(r.where_of("id"), fmt::format("{}.id \"{}\" is used twice; every strategy needs its own id "
+                                                       "(its orders and its state are keyed by it)",
+                                                       r.path(), s.id));
+            }
+        }
+        cfg.strategies.push_back(std::move(s));
+    }
+}
+
 bool looks_like_dsn(std::string_view dsn) {
     return dsn.starts_with("postgres://") || dsn.starts_with("postgresql://") ||
            dsn.find('=') != std::string_view::npos;
@@ -1022,6 +1069,7 @@ parse_result parse(std::string_view yaml_text, const std::filesystem::path& sour
     read_nats(ctx, top, cfg);
     read_market_data_gateway(ctx, top, cfg);
     read_market_data_worker(ctx, top, cfg);
+    read_strategies(ctx, top, cfg);
     read_databases(ctx, top, cfg);
     read_obsolete_sections(ctx, top);
     top.finish();

@@ -115,6 +115,20 @@ struct market_data_worker_config {
     duration stats_interval{std::chrono::seconds(10)};
 };
 
+/// One strategy instance run by `hft strategy`. `params` are the kind's own settings as written (decimals stay
+/// strings); the strategy kind validates them, so this reader needs no knowledge of each kind.
+struct strategy_instance_config {
+    std::string id;
+    std::string kind;      ///< lazy_grid | grid | sma_cross
+    std::string exchange;
+    std::string symbol;    ///< any of the market's forms; resolved through symbol_mappings
+    std::string interval;  ///< the kline interval it trades on, e.g. 1m
+    std::string user_id;   ///< whose account its orders use
+    bool enabled = true;
+    std::map<std::string, std::string> params;
+    int line = 0;  ///< where it is defined, for the kind's validation errors
+};
+
 struct port_config {
     std::uint16_t order_engine_gateway_http = 9801;
 };
@@ -128,6 +142,7 @@ struct config {
     port_config port;
     market_data_gateway_config market_data_gateway;
     market_data_worker_config market_data_worker;
+    std::vector<strategy_instance_config> strategies;
     std::map<std::string, exchange_config> exchanges;
     std::optional<nats_jetstream_config> nats_jetstream;
     databases_config database;

@@ -646,3 +646,29 @@ TEST_CASE("market-data settings that cannot work are refused with the key and th
     CHECK(error_of("market_data_worker:\n  batch_timeout: 40s\n").find("shorter than ack_wait") != std::string::npos);
     CHECK(error_of("market_data_worker:\n  batch_sise: 5\n").find("did you mean \"batch_size\"") != std::string::npos);
 }
+
+TEST_CASE("strategy instances are read with their kind's parameters as written", "[app][config]") {
+    const auto cfg = parse_config(
+        "strategies:\n"
+        "  - id: cross-1\n    kind: sma_cross\n    exchange: sim\n    symbol: BTCUSDT\n    interval: 1m\n"
+        "    user_id: paper\n    params:\n      fast: 5\n      slow: \"20\"\n"
+        "  - id: grid-1\n    kind: grid\n    exchange: sim\n    symbol: BTC_USDC\n    interval: 1s\n"
+        "    user_id: paper\n    enabled: false\n");
+    REQUIRE(cfg.strategies.size() == 2);
+    CHECK(cfg.strategies[0].id == "cross-1");
+    CHECK(cfg.strategies[0].kind == "sma_cross");
+    CHECK(cfg.strategies[0].enabled);
+    CHECK(cfg.strategies[0].params == std::map<std::string, std::string>{{"fast", "5"}, {"slow", "20"}});
+    CHECK_FALSE(cfg.strategies[1].enabled);
+    CHECK(cfg.strategies[1].params.empty());
+}
+
+TEST_CASE("a strategy without a field, with an unknown kind or a reused id is refused", "[app][config]") {
+    const std::string base = "    exchange: sim\n    symbol: BTCUSDT\n    interval: 1m\n    user_id: paper\n";
+    CHECK(error_of("strategies:\n  - kind: grid\n" + base).find("strategies[0].id is missing") != std::string::npos);
+    CHECK(error_of("strategies:\n  - id: a\n    kind: martingale\n" + base).find(
+              "strategies[0].kind must be lazy_grid, grid or sma_cross") != std::string::npos);
+    CHECK(error_of("strategies:\n  - id: a\n    kind: grid\n" + base + "  - id: a\n    kind: grid\n" + base)
+              .find("strategies[1].id \"a\" is used twice") != std::string::npos);
+    CHECK(error_of("strategies:\n  id: a\n").find("strategies must be a list") != std::string::npos);
+}
