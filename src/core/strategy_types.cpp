@@ -22,15 +22,12 @@ expected<void, field_error> validate(const symbol_rules& rules) noexcept {
 }
 
 std::string order_id_for(std::string_view strategy_id, std::int64_t kline_open_time, std::size_t decision_index) {
-    char digits[48];
-    char* end = digits;
-    *end++ = '-';
-    end = std::to_chars(end, digits + sizeof digits, kline_open_time).ptr;
-    *end++ = '-';
-    end = std::to_chars(end, digits + sizeof digits, decision_index).ptr;
+    char digits[24];  // int64 and size_t need at most 20 characters
     std::string id;
-    id.reserve(strategy_id.size() + static_cast<std::size_t>(end - digits));
-    id.append(strategy_id).append(digits, end);
+    id.reserve(strategy_id.size() + 1 + 20 + 1 + 3);
+    id.append(strategy_id).push_back('-');
+    id.append(digits, std::to_chars(digits, digits + sizeof digits, kline_open_time).ptr).push_back('-');
+    id.append(digits, std::to_chars(digits, digits + sizeof digits, decision_index).ptr);
     return id;
 }
 
