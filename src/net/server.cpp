@@ -7,6 +7,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -281,7 +282,13 @@ asio::awaitable<void> server::impl::run_connection(tcp::socket socket, std::uint
         }
 
         bool keep_alive = req.keep_alive() && !stopping;
-        auto res = to_beast(routes.dispatch(request), req.version(), keep_alive);
+        auto response = routes.dispatch(request);
+        if (response.delay.count() > 0) {
+            asio::steady_timer delay(stream.get_executor(), response.delay);
+            co_await delay.async_wait(use_tuple);
+        }
+        if (response.drop_connection) break;
+        auto res = to_beast(std::move(response), req.version(), keep_alive);
         auto [write_ec, written] = co_await http::async_write(stream, res, use_tuple);
         if (write_ec || !keep_alive) break;
     }

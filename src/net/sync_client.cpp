@@ -40,7 +40,8 @@ beast::error_code run_with_timeout(asio::io_context& ioc, std::chrono::milliseco
 }  // namespace
 
 sync_http_result http_request_sync(std::string_view host, std::uint16_t port, std::string_view method,
-                                   std::string_view target, std::string body, std::chrono::milliseconds timeout) {
+                                   std::string_view target, std::string body, std::chrono::milliseconds timeout,
+                                   const http_headers& headers) {
     asio::io_context ioc;
     beast::tcp_stream stream(ioc);
     sync_http_result out;
@@ -48,12 +49,13 @@ sync_http_result http_request_sync(std::string_view host, std::uint16_t port, st
     tcp::resolver resolver(ioc);
     beast::error_code ec;
     auto endpoints = resolver.resolve(std::string(host), std::to_string(port), ec);
-    if (ec) return {0, {}, "resolve: " + ec.message()};
+    if (ec) return {0, {}, "resolve: " + ec.message(), {}};
     http::request<http::string_body> req;
     req.method_string(std::string(method));
     req.target(std::string(target));
     req.version(11);
     req.set(http::field::host, std::string(host));
+    for (const auto& [name, value] : headers) req.set(name, value);
     req.body() = std::move(body);
     req.prepare_payload();
     http::response<http::string_body> res;
@@ -72,12 +74,20 @@ sync_http_result http_request_sync(std::string_view host, std::uint16_t port, st
         });
     });
     ioc.run();
-    if (ec) return {0, {}, ec.message()};
+    if (ec) return {0, {}, ec.message(), {}};
     out.status = res.result_int();
     out.body = res.body();
+    for (const auto& field : res) out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     return out;
+}
+
+std::optional<std::string> sync_http_result::header(std::string_view name) const {
+    for (const auto& [key, value] : headers) {
+        if (beast::iequals(key, name)) return value;
+    }
+    return std::nullopt;
 }
 
 struct sync_ws_client::impl {

@@ -3,6 +3,7 @@
 // Plain HTTP requests and responses as values, and a router from (method, path) to a handler. No Beast here:
 // this header is included by every module that serves routes, and only src/net/server.cpp speaks the wire.
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -32,6 +33,10 @@ struct http_response {
     std::string body;
     std::string content_type = "application/json";
     std::vector<std::pair<std::string, std::string>> headers;
+    /// Fault injection (exchange-sim): answer only after this long, without blocking other connections...
+    std::chrono::milliseconds delay{0};
+    /// ...or close the connection instead of answering, as when a response is lost on the way.
+    bool drop_connection = false;
 
     static http_response json(unsigned status, std::string body);
 };

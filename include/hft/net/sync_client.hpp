@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace hft::net {
 
@@ -16,12 +18,19 @@ struct sync_http_result {
     unsigned status = 0;  ///< 0 when the request failed
     std::string body;
     std::string error;  ///< why it failed, empty on success
+    std::vector<std::pair<std::string, std::string>> headers;  ///< response headers as received
+
+    /// A response header by case-insensitive name; nullopt when absent.
+    std::optional<std::string> header(std::string_view name) const;
 };
 
-/// One request over a fresh connection; `method` is "GET", "POST", ...
+using http_headers = std::vector<std::pair<std::string, std::string>>;
+
+/// One request over a fresh connection; `method` is "GET", "POST", ...; `headers` are sent as given.
 sync_http_result http_request_sync(std::string_view host, std::uint16_t port, std::string_view method,
                                    std::string_view target, std::string body = {},
-                                   std::chrono::milliseconds timeout = std::chrono::seconds(5));
+                                   std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                                   const http_headers& headers = {});
 
 inline sync_http_result http_get(std::string_view host, std::uint16_t port, std::string_view target,
                                  std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
