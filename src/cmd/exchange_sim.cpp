@@ -36,6 +36,17 @@ struct exchange_sim_flags {
     std::string malformed_rate = "0";
     std::string ping_interval = "20";
     std::string pong_timeout = "60";
+    std::vector<std::string> accounts;
+    std::string maker_fee = "0.001";
+    std::string taker_fee = "0.001";
+    int liquidity_levels = 5;
+    std::string liquidity_quantity = "1";
+    std::string error_rate = "0";
+    std::string rate_limit_rate = "0";
+    unsigned retry_after = 1;
+    std::string slow_rate = "0";
+    std::string slow_for = "0";
+    std::string lost_answer_rate = "0";
 };
 
 std::vector<std::string> split_list(const std::string& text) {
@@ -46,6 +57,18 @@ std::vector<std::string> split_list(const std::string& text) {
         if (!item.empty()) out.push_back(item);
     }
     return out;
+}
+
+std::uint32_t parse_rate(const std::string& text, std::string_view flag) {
+    auto rate = exchange::sim::parse_rate_per_million(text);
+    if (!rate) throw app::config_error(std::string(flag) + ": " + rate.error());
+    return *rate;
+}
+
+domain::decimal parse_non_negative(const std::string& text, std::string_view flag) {
+    auto d = domain::decimal::parse(text);
+    if (!d || d->is_negative()) throw app::config_error(std::string(flag) + ": '" + text + "' is not a non-negative decimal");
+    return *d;
 }
 
 // Seconds as an exact decimal ("0.5") into milliseconds; the flag name goes into the error.
@@ -85,9 +108,24 @@ int run_exchange_sim(const global_options& globals, const exchange_sim_flags& fl
     options.drop_every = parse_seconds(flags.drop_every, "--drop-every");
     options.stall_every = parse_seconds(flags.stall_every, "--stall-every");
     options.stall_for = parse_seconds(flags.stall_for, "--stall-for");
-    auto rate = exchange::sim::parse_rate_per_million(flags.malformed_rate);
-    if (!rate) throw app::config_error("--malformed-rate: " + rate.error());
-    options.malformed_per_million = *rate;
+    options.malformed_per_million = parse_rate(flags.malformed_rate, "--malformed-rate");
+    for (const auto& text : flags.accounts) {
+        auto account = exchange::sim::parse_account_spec(text);
+        if (!account) throw app::config_error(account.error());
+        options.accounts.push_back(std::move(*account));
+    }
+    options.fees.maker = parse_non_negative(flags.maker_fee, "--maker-fee");
+    options.fees.taker = parse_non_negative(flags.taker_fee, "--taker-fee");
+    if (flags.liquidity_levels < 0) throw app::config_error("--liquidity-levels must not be negative");
+    options.liquidity.levels = flags.liquidity_levels;
+    options.liquidity.quantity = parse_non_negative(flags.liquidity_quantity, "--liquidity-quantity");
+    if (!options.liquidity.quantity.is_positive()) throw app::config_error("--liquidity-quantity must be positive");
+    options.server_error_per_million = parse_rate(flags.error_rate, "--error-rate");
+    options.rate_limit_per_million = parse_rate(flags.rate_limit_rate, "--rate-limit-rate");
+    options.retry_after = std::chrono::seconds{flags.retry_after};
+    options.slow_per_million = parse_rate(flags.slow_rate, "--slow-rate");
+    options.slow_for = parse_seconds(flags.slow_for, "--slow-for");
+    options.lost_answer_per_million = parse_rate(flags.lost_answer_rate, "--lost-answer-rate");
     options.ping_interval = parse_seconds(flags.ping_interval, "--ping-interval");
     options.pong_timeout = parse_seconds(flags.pong_timeout, "--pong-timeout");
     options.on_warning = [](std::string_view what) { spdlog::warn("exchange-sim: {}", what); };
@@ -153,6 +191,30 @@ command add_exchange_sim(CLI::App& root, const global_options& globals) {
     sub->add_option("--ping-interval", flags->ping_interval, "Seconds; with --pong-timeout sets the idle timeout")
         ->capture_default_str();
     sub->add_option("--pong-timeout", flags->pong_timeout, "Seconds a silent client has to answer a ping")
+        ->capture_default_str();
+    sub->add_option("--account", flags->accounts,
+                    "Trading account KEY:SECRET:ASSET=AMOUNT,... (repeatable); default paper-key:paper-secret with "
+                    "100000 USDT/USDC and 10 BTC");
+    sub->add_option("--maker-fee", flags->maker_fee, "Maker fee rate, charged in the asset received")
+        ->capture_default_str();
+    sub->add_option("--taker-fee", flags->taker_fee, "Taker fee rate, charged in the asset received")
+        ->capture_default_str();
+    sub->add_option("--liquidity-levels", flags->liquidity_levels,
+                    "Synthetic resting orders per side, one tick apart around the simulated price (0: none)")
+        ->capture_default_str();
+    sub->add_option("--liquidity-quantity", flags->liquidity_quantity, "Base quantity of each synthetic order")
+        ->capture_default_str();
+    sub->add_option("--error-rate", flags->error_rate, "Share of trading requests answered 503 unprocessed, 0..1")
+        ->capture_default_str();
+    sub->add_option("--rate-limit-rate", flags->rate_limit_rate,
+                    "Share of trading requests answered 429 with Retry-After, unprocessed, 0..1")
+        ->capture_default_str();
+    sub->add_option("--retry-after", flags->retry_after, "Seconds in the Retry-After of a 429")->capture_default_str();
+    sub->add_option("--slow-rate", flags->slow_rate, "Share of trading answers delayed by --slow-for, 0..1")
+        ->capture_default_str();
+    sub->add_option("--slow-for", flags->slow_for, "Seconds a slow answer is delayed")->capture_default_str();
+    sub->add_option("--lost-answer-rate", flags->lost_answer_rate,
+                    "Share of trading POSTs carried out whose answer is lost (connection closed), 0..1")
         ->capture_default_str();
     return command{sub, [flags, &globals] { return run_exchange_sim(globals, *flags); }};
 }

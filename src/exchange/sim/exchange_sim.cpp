@@ -2,6 +2,7 @@
 
 #include "hft/domain/decimal.hpp"
 #include "hft/exchange/sim/clock.hpp"
+#include "hft/exchange/sim/trading_api.hpp"
 #include "hft/exchange/sim/wire.hpp"
 #include "hft/net/server.hpp"
 
@@ -102,6 +103,7 @@ struct exchange_sim::impl final : net::ws_handler {
           options(std::move(options_)),
           generator(std::move(generator_)),
           clock(generator.config().start_time_ms, options.speed_milli),
+          engine(build_engine(options)),
           tick_timer(ioc_),
           drop_timer(ioc_),
           stall_timer(ioc_),
@@ -115,6 +117,16 @@ struct exchange_sim::impl final : net::ws_handler {
         so.ws_idle_timeout = options.ping_interval + options.pong_timeout;
         so.on_error = options.on_warning;
         server = std::make_unique<net::server>(ioc, std::move(so), make_routes(), this);
+    }
+
+    static trading_engine build_engine(const sim_options& o) {
+        std::vector<symbol_rules> rules;
+        for (const auto& symbol : o.symbols) rules.push_back(default_rules(symbol));
+        trading_engine built(std::move(rules), o.fees, o.liquidity);
+        for (const auto& spec : o.accounts.empty() ? std::vector{default_paper_account()} : o.accounts) {
+            if (auto added = built.add_account(spec); !added) throw std::invalid_argument(added.error());
+        }
+        return built;
     }
 
     // ---- websocket side ----------------------------------------------------------------------------------
@@ -179,6 +191,10 @@ struct exchange_sim::impl final : net::ws_handler {
         if (!running) return;
         updates.clear();
         generator.advance(market_now(), updates);
+        for (const auto& source : generator.config().symbols) {
+            if (auto units = generator.last_price(source.symbol))
+                engine.on_price(source.symbol, domain::decimal::from_raw(*units, 8).value(), wall_now_ms());
+        }
         if (stalled || sessions.empty()) return;
         for (const auto& u : updates) {
             auto stream = u.stream_name();
@@ -248,26 +264,45 @@ struct exchange_sim::impl final : net::ws_handler {
         });
         r.add("GET", "/api/v3/ping", [](const net::http_request&) { return net::http_response::json(200, "{}"); });
         r.add("GET", "/api/v3/klines", [this](const net::http_request& request) { return klines_response(request); });
+        add_trading_routes(r, engine,
+                           trading_api_hooks{wall_now_ms, [this] { pump(); },
+                                             [this](const net::http_request& request, const net::http_handler& serve) {
+                                                 return with_faults(request, serve);
+                                             }});
         return r;
+    }
+
+    bool roll(std::uint32_t per_million) {
+        return per_million > 0 && next_random(fault_rng) % 1'000'000 < per_million;
+    }
+
+    net::http_response with_faults(const net::http_request& request, const net::http_handler& serve) {
+        if (roll(options.server_error_per_million)) {
+            return error_envelope(trading_error{-1001, "Internal error; unable to process your request. Please try again.",
+                                                std::nullopt, 503},
+                                  wall_now_ms());
+        }
+        if (roll(options.rate_limit_per_million)) {
+            auto limited = error_envelope(
+                trading_error{-1003, "Too many requests. Please try again later.", std::nullopt, 429}, wall_now_ms());
+            limited.headers.emplace_back("Retry-After", std::to_string(options.retry_after.count()));
+            return limited;
+        }
+        auto response = serve(request);
+        if (roll(options.slow_per_million)) response.delay = options.slow_for;
+        if (request.method == "POST" && roll(options.lost_answer_per_million)) response.drop_connection = true;
+        return response;
     }
 
     net::http_response symbols_response() const {
         std::string list;
         for (const auto& source : generator.config().symbols) {
-            auto parts = split_symbol(source.symbol);
-            auto base = parts ? parts->first : source.symbol;
-            auto quote = parts ? parts->second : std::string{};
+            const auto& rules = *engine.rules(source.symbol);
             if (!list.empty()) list += ",";
-            list += "{\"symbol\":\"" + base + "_" + quote + "\",\"type\":1,\"baseAsset\":\"" + base +
-                    "\",\"basePrecision\":8,\"quoteAsset\":\"" + quote +
-                    "\",\"quotePrecision\":2,\"filters\":["
-                    "{\"filterType\":\"PRICE_FILTER\",\"minPrice\":\"0.01\",\"maxPrice\":\"1000000.00\","
-                    "\"tickSize\":\"0.01\"},"
-                    "{\"filterType\":\"LOT_SIZE\",\"minQty\":\"0.00001\",\"maxQty\":\"9000.00000000\","
-                    "\"stepSize\":\"0.00001\"},"
-                    "{\"filterType\":\"NOTIONAL\",\"minNotional\":\"5.00\",\"maxNotional\":\"9000000.00\","
-                    "\"applyToMarket\":true,\"avgPriceMins\":5}],"
-                    "\"orderTypes\":[\"LIMIT\",\"MARKET\"],\"spotTradingEnable\":1,\"permissions\":[\"SPOT\"]}";
+            list += "{\"symbol\":\"" + rules.base + "_" + rules.quote + "\",\"type\":1,\"baseAsset\":\"" + rules.base +
+                    "\",\"basePrecision\":8,\"quoteAsset\":\"" + rules.quote +
+                    "\",\"quotePrecision\":2,\"filters\":" + filters_json(rules) +
+                    ",\"orderTypes\":[\"LIMIT\",\"MARKET\"],\"spotTradingEnable\":1,\"permissions\":[\"SPOT\"]}";
         }
         return net::http_response::json(200, "{\"code\":0,\"msg\":\"success\",\"data\":{\"list\":[" + list +
                                                  "]},\"timestamp\":" + std::to_string(market_now()) + "}");
@@ -316,6 +351,7 @@ struct exchange_sim::impl final : net::ws_handler {
     sim_options options;
     market_data_generator generator;
     sim_clock clock;
+    trading_engine engine;
     std::unique_ptr<net::server> server;
     std::unordered_map<std::uint64_t, session> sessions;
     std::vector<kline_update> updates;
@@ -424,6 +460,16 @@ std::string exchange_sim::describe() const {
     if (o.drop_every.count() > 0) out += ", drop every " + seconds_text(o.drop_every);
     if (o.stall_every.count() > 0) out += ", stall " + seconds_text(o.stall_for) + " every " + seconds_text(o.stall_every);
     if (o.malformed_per_million > 0) out += ", malformed " + std::to_string(o.malformed_per_million) + " ppm";
+    out += "; trading: /open/v1/orders, /open/v1/account/spot; fees maker " + o.fees.maker.to_string() + " taker " +
+           o.fees.taker.to_string() + "; accounts:";
+    for (const auto& a : o.accounts.empty() ? std::vector{default_paper_account()} : o.accounts) out += " " + a.api_key;
+    auto fault = [&](std::uint32_t ppm, std::string_view what) {
+        if (ppm > 0) out += ", " + std::string(what) + " " + std::to_string(ppm) + " ppm";
+    };
+    fault(o.server_error_per_million, "5xx");
+    fault(o.rate_limit_per_million, "429");
+    fault(o.slow_per_million, "slow " + seconds_text(o.slow_for));
+    fault(o.lost_answer_per_million, "lost answers");
     return out;
 }
 

@@ -5,6 +5,7 @@
 // sockets, subscriptions, REST routes and fault injection. Issue 4 adds trading routes through routes().
 
 #include "hft/exchange/sim/market_data.hpp"
+#include "hft/exchange/sim/trading.hpp"
 #include "hft/net/http.hpp"
 
 #include <chrono>
@@ -41,6 +42,17 @@ struct sim_options {
     std::chrono::milliseconds tick{10};               ///< how often (wall time) the generator is advanced
     std::size_t max_connections = 256;
     std::size_t queue_limit = 4096;  ///< frames queued per websocket before it counts as a slow consumer
+    /// Trading accounts; none means default_paper_account().
+    std::vector<account_spec> accounts;
+    fee_schedule fees;
+    liquidity_config liquidity;
+    /// Trading endpoints' faults, each a share in parts per million of the requests it applies to:
+    std::uint32_t server_error_per_million = 0;  ///< 503 before anything happens
+    std::uint32_t rate_limit_per_million = 0;    ///< 429 with Retry-After before anything happens
+    std::chrono::seconds retry_after{1};
+    std::uint32_t slow_per_million = 0;          ///< the answer comes after slow_for
+    std::chrono::milliseconds slow_for{0};
+    std::uint32_t lost_answer_per_million = 0;   ///< POSTs: done, then the connection closes without an answer
     std::function<void(std::string_view)> on_warning;  ///< unexpected I/O failures; null ignores them
 };
 

@@ -1,0 +1,381 @@
+#include "hft/exchange/sim/trading.hpp"
+
+#include "hft/exchange/sim/exchange_sim.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace hft::exchange::sim {
+namespace {
+
+using domain::decimal;
+
+decimal dec(std::string_view text) { return decimal::parse(text).value(); }
+// Amounts here are bounded by the filters and the balances given at start-up, far inside decimal's 38 digits,
+// so an overflow would be a bug: value() throws rather than letting money go wrong silently.
+decimal plus(const decimal& a, const decimal& b) { return a.checked_add(b).value(); }
+decimal minus(const decimal& a, const decimal& b) { return a.checked_sub(b).value(); }
+decimal times(const decimal& a, const decimal& b) { return a.checked_mul(b).value(); }
+
+trading_error filter_failure(int code, std::string msg, std::string_view filter) {
+    return trading_error{code, std::move(msg), std::pair{-1013, "Filter failure: " + std::string(filter)}, 400};
+}
+
+trading_error mandatory(std::string_view name) {
+    return trading_error{-1102,
+                         "Mandatory parameter '" + std::string(name) + "' was not sent, was empty/null, or malformed.",
+                         std::nullopt, 400};
+}
+
+trading_error insufficient_balance() { return trading_error{2202, "Insufficient balance", std::nullopt, 400}; }
+
+// minimum <= value <= maximum (a zero bound is off), and on the grid of `step` counted from `minimum`.
+bool within(const decimal& value, const decimal& minimum, const decimal& maximum, const decimal& step) {
+    if (!minimum.is_zero() && value < minimum) return false;
+    if (!maximum.is_zero() && value > maximum) return false;
+    return step.is_zero() || minus(value, minimum).is_multiple_of(step);
+}
+
+expected<void, trading_error> check_notional(const symbol_rules& rules, const decimal& notional) {
+    if (notional < rules.min_notional)
+        return unexpected(filter_failure(3210, "The total volume is too low", "NOTIONAL"));
+    if (!rules.max_notional.is_zero() && notional > rules.max_notional)
+        return unexpected(filter_failure(-1013, "The total volume is too high", "NOTIONAL"));
+    return {};
+}
+
+int price_digits(const symbol_rules& rules) { return rules.tick_size.normalized().scale(); }
+int quantity_digits(const symbol_rules& rules) { return rules.step_size.normalized().scale(); }
+
+}  // namespace
+
+symbol_rules default_rules(const std::string& symbol) {
+    auto parts = split_symbol(symbol);
+    return symbol_rules{symbol,          parts ? parts->first : symbol, parts ? parts->second : std::string{},
+                        dec("0.01"),     dec("1000000"),                dec("0.01"),
+                        dec("0.00001"),  dec("9000"),                   dec("0.00001"),
+                        dec("5"),        dec("9000000")};
+}
+
+std::string filters_json(const symbol_rules& r) {
+    auto s = [](const decimal& d) { return "\"" + d.to_string() + "\""; };
+    return "[{\"filterType\":\"PRICE_FILTER\",\"minPrice\":" + s(r.min_price) + ",\"maxPrice\":" + s(r.max_price) +
+           ",\"tickSize\":" + s(r.tick_size) + "},{\"filterType\":\"LOT_SIZE\",\"minQty\":" + s(r.min_quantity) +
+           ",\"maxQty\":" + s(r.max_quantity) + ",\"stepSize\":" + s(r.step_size) +
+           "},{\"filterType\":\"NOTIONAL\",\"minNotional\":" + s(r.min_notional) +
+           ",\"maxNotional\":" + s(r.max_notional) + ",\"applyToMarket\":true,\"avgPriceMins\":5}]";
+}
+
+expected<void, trading_error> check_filters(const symbol_rules& rules, const std::optional<decimal>& price,
+                                            const decimal& quantity, const decimal& market_price) {
+    if (price) {
+        if (!rules.min_price.is_zero() && *price < rules.min_price)
+            return unexpected(filter_failure(3207, "The price is below the minimum " + rules.min_price.to_string(),
+                                             "PRICE_FILTER"));
+        if (!within(*price, rules.min_price, rules.max_price, rules.tick_size))
+            return unexpected(filter_failure(-1013, "The price must be at most " + rules.max_price.to_string() +
+                                                        " and a multiple of " + rules.tick_size.to_string(),
+                                             "PRICE_FILTER"));
+    }
+    if (!within(quantity, rules.min_quantity, rules.max_quantity, rules.step_size))
+        return unexpected(filter_failure(3203, "Incorrect order quantity: between " + rules.min_quantity.to_string() +
+                                                   " and " + rules.max_quantity.to_string() + " in steps of " +
+                                                   rules.step_size.to_string(),
+                                         "LOT_SIZE"));
+    // Only now is the product safe: both factors are on the filters' grids and within their bounds.
+    return check_notional(rules, times(price.value_or(market_price), quantity));
+}
+
+expected<account_spec, std::string> parse_account_spec(std::string_view text) {
+    auto fail = [&](std::string why) {
+        return unexpected<std::string>("--account '" + std::string(text) + "': " + why +
+                                       " (expected KEY:SECRET:ASSET=AMOUNT,...)");
+    };
+    auto first = text.find(':');
+    auto second = first == std::string_view::npos ? first : text.find(':', first + 1);
+    if (second == std::string_view::npos) return fail("missing ':'");
+    account_spec spec{std::string(text.substr(0, first)), std::string(text.substr(first + 1, second - first - 1)), {}};
+    if (spec.api_key.empty() || spec.secret.empty()) return fail("empty key or secret");
+    std::string_view rest = text.substr(second + 1);
+    while (!rest.empty()) {
+        auto comma = rest.find(',');
+        auto item = rest.substr(0, comma);
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        auto eq = item.find('=');
+        if (eq == std::string_view::npos || eq == 0) return fail("balance '" + std::string(item) + "' is not ASSET=AMOUNT");
+        auto amount = decimal::parse(item.substr(eq + 1));
+        if (!amount || amount->is_negative())
+            return fail("amount of " + std::string(item.substr(0, eq)) + " is not a non-negative decimal");
+        spec.balances.emplace_back(std::string(item.substr(0, eq)), *amount);
+    }
+    return spec;
+}
+
+account_spec default_paper_account() {
+    return account_spec{"paper-key",
+                        "paper-secret",
+                        {{"USDT", dec("100000")}, {"USDC", dec("100000")}, {"BIDR", dec("1000000000")},
+                         {"IDR", dec("1000000000")}, {"BTC", dec("10")}}};
+}
+
+decimal fee_on(const decimal& received, const decimal& rate) {
+    return received.checked_mul(rate, domain::rounding::up).value().quantize(8, domain::rounding::up).value();
+}
+
+trading_engine::trading_engine(std::vector<symbol_rules> symbols, fee_schedule fees, liquidity_config liquidity)
+    : fees_(std::move(fees)), liquidity_(std::move(liquidity)) {
+    for (auto& rules : symbols) {
+        core::order_book book(price_digits(rules), quantity_digits(rules));
+        markets_.push_back(std::make_unique<market>(market{std::move(rules), std::move(book), {}, {}}));
+    }
+}
+
+expected<void, std::string> trading_engine::add_account(const account_spec& spec) {
+    if (find_account(spec.api_key)) return unexpected<std::string>("API key " + spec.api_key + " is given twice");
+    auto a = std::make_unique<account>();
+    a->spec = spec;
+    for (const auto& [asset, amount] : spec.balances) a->balances[asset].free = amount;
+    accounts_.push_back(std::move(a));
+    return {};
+}
+
+trading_engine::account* trading_engine::find_account(std::string_view api_key) {
+    for (auto& a : accounts_) {
+        if (a->spec.api_key == api_key) return a.get();
+    }
+    return nullptr;
+}
+
+trading_engine::market* trading_engine::find_market(std::string_view symbol) const {
+    for (const auto& m : markets_) {
+        if (m->rules.symbol == symbol) return m.get();
+    }
+    return nullptr;
+}
+
+const symbol_rules* trading_engine::rules(std::string_view symbol) const {
+    auto m = find_market(symbol);
+    return m ? &m->rules : nullptr;
+}
+
+const core::order_book* trading_engine::book(std::string_view symbol) const {
+    auto m = find_market(symbol);
+    return m ? &m->book : nullptr;
+}
+
+std::optional<decimal> trading_engine::last_price(std::string_view symbol) const {
+    auto m = find_market(symbol);
+    return m ? m->price : std::nullopt;
+}
+
+expected<sim_order, trading_error> trading_engine::place(account& owner, const new_order& request,
+                                                         std::int64_t now_ms) {
+    market* m = find_market(request.symbol);
+    if (!m) return unexpected(trading_error{-1121, "Invalid symbol.", std::nullopt, 400});
+    const auto& r = m->rules;
+    auto& base = owner.balances[r.base];
+    auto& quote = owner.balances[r.quote];
+    bool buying = request.side == codes::buy;
+
+    sim_order order;
+    order.symbol = r.symbol;
+    order.side = request.side;
+    order.type = request.type;
+    order.time_in_force = request.time_in_force;
+    order.create_time = order.update_time = now_ms;
+    std::optional<decimal> budget;
+    if (request.type == codes::limit) {
+        if (!request.price) return unexpected(mandatory("price"));
+        if (!request.quantity) return unexpected(mandatory("quantity"));
+        if (auto ok = check_filters(r, request.price, *request.quantity, {}); !ok) return unexpected(ok.error());
+        auto cost = times(*request.price, *request.quantity);
+        if (buying ? quote.free < cost : base.free < *request.quantity) return unexpected(insufficient_balance());
+        order.price = *request.price;
+        order.orig_quantity = *request.quantity;
+        order.orig_quote_quantity = cost;
+    } else if (request.quantity) {
+        if (!m->price) return unexpected(trading_error{-2010, "No price yet for " + r.symbol, std::nullopt, 400});
+        if (auto ok = check_filters(r, std::nullopt, *request.quantity, *m->price); !ok)
+            return unexpected(ok.error());
+        if (buying ? !quote.free.is_positive() : base.free < *request.quantity)
+            return unexpected(insufficient_balance());
+        order.orig_quantity = *request.quantity;
+        // A market buy may not spend more than the free quote balance.
+        if (buying) budget = quote.free;
+    } else {
+        if (!buying || !request.quote_quantity) return unexpected(mandatory("quantity"));
+        if (auto ok = check_notional(r, *request.quote_quantity); !ok) return unexpected(ok.error());
+        if (quote.free < *request.quote_quantity) return unexpected(insufficient_balance());
+        order.orig_quote_quantity = *request.quote_quantity;
+        budget = request.quote_quantity;
+    }
+
+    order.order_id = next_order_id_++;
+    order.client_id = request.client_id.empty() ? "sim-" + std::to_string(order.order_id) : request.client_id;
+    if (request.type == codes::limit) {
+        if (buying) {
+            quote.free = minus(quote.free, order.orig_quote_quantity);
+            quote.locked = plus(quote.locked, order.orig_quote_quantity);
+        } else {
+            base.free = minus(base.free, order.orig_quantity);
+            base.locked = plus(base.locked, order.orig_quantity);
+        }
+    }
+    auto& stored = owner.orders.emplace(order.order_id, std::move(order)).first->second;
+    owners_.emplace(stored.order_id, owner_ref{&owner, stored.order_id});
+
+    fills_.clear();
+    auto side = buying ? domain::order_side::buy : domain::order_side::sell;
+    auto tif = stored.time_in_force == codes::ioc   ? domain::time_in_force::ioc
+               : stored.time_in_force == codes::fok ? domain::time_in_force::fok
+                                                    : domain::time_in_force::gtc;
+    // The filters already guarantee prices and quantities on the book's grid, so the book cannot refuse.
+    auto result = request.type == codes::limit
+                      ? m->book.add_limit(stored.order_id, side, stored.price, stored.orig_quantity, tif, fills_)
+                      : m->book.add_market(stored.order_id, side,
+                                           core::market_size{request.quantity, budget}, fills_);
+    settle(*m, fills_, now_ms);
+    switch (result.value().outcome) {
+        case core::book_outcome::resting: return stored;
+        case core::book_outcome::filled: stored.status = codes::filled; break;
+        case core::book_outcome::expired:
+        case core::book_outcome::killed: stored.status = codes::expired; break;
+    }
+    owners_.erase(stored.order_id);
+    release(owner, stored, r);
+    return stored;
+}
+
+void trading_engine::release(account& owner, sim_order& order, const symbol_rules& r) {
+    if (order.type != codes::limit) return;
+    auto unfilled = minus(order.orig_quantity, order.executed_quantity);
+    auto& b = owner.balances[order.side == codes::buy ? r.quote : r.base];
+    auto amount = order.side == codes::buy ? times(order.price, unfilled) : unfilled;
+    b.locked = minus(b.locked, amount);
+    b.free = plus(b.free, amount);
+}
+
+void trading_engine::settle(market& m, const std::vector<core::book_fill>& fills, std::int64_t now_ms) {
+    for (const auto& fill : fills) {
+        for (bool maker : {true, false}) {
+            auto id = maker ? fill.maker_order_id : fill.taker_order_id;
+            auto ref = owners_.find(id);
+            if (ref == owners_.end() || ref->second.owner == nullptr) continue;
+            auto& owner = *ref->second.owner;
+            settle_side(m, owner, owner.orders.at(id), fill, maker, now_ms);
+        }
+        if (fill.maker_done) owners_.erase(fill.maker_order_id);
+    }
+}
+
+void trading_engine::settle_side(market& m, account& owner, sim_order& order, const core::book_fill& fill, bool maker,
+                                 std::int64_t now_ms) {
+    const auto& r = m.rules;
+    auto& base = owner.balances[r.base];
+    auto& quote = owner.balances[r.quote];
+    auto quote_amount = times(fill.price, fill.quantity);
+    const auto& rate = maker ? fees_.maker : fees_.taker;
+    sim_trade trade{fill.trade_id, order.order_id, r.symbol, order.side, fill.price, fill.quantity, quote_amount,
+                    {}, {}, maker, now_ms};
+    if (order.side == codes::buy) {
+        if (order.type == codes::limit) {
+            // The quote was locked at the limit price; a better fill price hands the difference back.
+            auto reserved = times(order.price, fill.quantity);
+            quote.locked = minus(quote.locked, reserved);
+            quote.free = plus(quote.free, minus(reserved, quote_amount));
+        } else {
+            quote.free = minus(quote.free, quote_amount);
+        }
+        trade.commission = fee_on(fill.quantity, rate);
+        trade.commission_asset = r.base;
+        base.free = plus(base.free, minus(fill.quantity, trade.commission));
+    } else {
+        auto& source = order.type == codes::limit ? base.locked : base.free;
+        source = minus(source, fill.quantity);
+        trade.commission = fee_on(quote_amount, rate);
+        trade.commission_asset = r.quote;
+        quote.free = plus(quote.free, minus(quote_amount, trade.commission));
+    }
+    order.executed_quantity = plus(order.executed_quantity, fill.quantity);
+    order.executed_quote = plus(order.executed_quote, quote_amount);
+    order.status = order.executed_quantity == order.orig_quantity ? codes::filled : codes::partially_filled;
+    order.update_time = now_ms;
+    owner.trades.push_back(std::move(trade));
+}
+
+expected<sim_order, trading_error> trading_engine::cancel(account& owner, std::optional<std::uint64_t> order_id,
+                                                          const std::string& client_id, std::int64_t now_ms) {
+    auto found = const_cast<sim_order*>(find_order(owner, order_id, client_id));
+    if (!found) return unexpected(trading_error{3218, "Order does not exist", std::pair{-2013, "Order does not exist."}, 400});
+    if (!found->is_open())
+        return unexpected(trading_error{-2011, "Unknown order sent.", std::nullopt, 400});
+    auto m = find_market(found->symbol);
+    m->book.cancel(found->order_id);
+    owners_.erase(found->order_id);
+    found->status = codes::canceled;
+    found->update_time = now_ms;
+    release(owner, *found, m->rules);
+    return *found;
+}
+
+const sim_order* trading_engine::find_order(const account& owner, std::optional<std::uint64_t> order_id,
+                                            const std::string& client_id) const {
+    if (order_id) {
+        auto it = owner.orders.find(*order_id);
+        return it == owner.orders.end() ? nullptr : &it->second;
+    }
+    // Client ids need not be unique (Tokocrypto does not check them): the newest open one wins, else the newest.
+    const sim_order* newest = nullptr;
+    for (auto it = owner.orders.rbegin(); it != owner.orders.rend(); ++it) {
+        if (it->second.client_id != client_id) continue;
+        if (it->second.is_open()) return &it->second;
+        if (!newest) newest = &it->second;
+    }
+    return newest;
+}
+
+std::vector<sim_order> trading_engine::list_orders(const account& owner, std::string_view symbol,
+                                                   order_filter filter) const {
+    std::vector<sim_order> out;
+    for (const auto& [id, order] : owner.orders) {
+        if (!symbol.empty() && order.symbol != symbol) continue;
+        if (filter == order_filter::open && !order.is_open()) continue;
+        if (filter == order_filter::history && order.is_open()) continue;
+        out.push_back(order);
+    }
+    return out;
+}
+
+void trading_engine::on_price(std::string_view symbol, const decimal& raw_price, std::int64_t now_ms) {
+    market* m = find_market(symbol);
+    if (!m) return;
+    auto price = raw_price.quantize_to_step(m->rules.tick_size, domain::rounding::half_even);
+    if (!price || !price->is_positive() || (m->price && *m->price == *price)) return;
+    m->price = *price;
+    for (auto id : m->synthetic) {
+        m->book.cancel(id);
+        owners_.erase(id);
+    }
+    m->synthetic.clear();
+    auto spacing = times(m->rules.tick_size, decimal::from_integer(liquidity_.spacing_ticks));
+    for (int k = 1; k <= liquidity_.levels; ++k) {
+        auto offset = times(spacing, decimal::from_integer(k));
+        for (auto side : {domain::order_side::buy, domain::order_side::sell}) {
+            auto level = side == domain::order_side::buy ? minus(*price, offset) : plus(*price, offset);
+            if (!level.is_positive()) continue;
+            auto id = next_order_id_++;
+            owners_.emplace(id, owner_ref{nullptr, id});
+            fills_.clear();
+            auto result = m->book.add_limit(id, side, level, liquidity_.quantity, domain::time_in_force::gtc, fills_);
+            // Crossing a resting account order is how "the price moved through my limit" turns into a fill.
+            settle(*m, fills_, now_ms);
+            if (result && result->outcome == core::book_outcome::resting) {
+                m->synthetic.push_back(id);
+            } else {
+                owners_.erase(id);
+            }
+        }
+    }
+}
+
+}  // namespace hft::exchange::sim
