@@ -13,6 +13,8 @@ using nlohmann::json;
 namespace {
 
 constexpr std::array<std::string_view, 4> slot_status_names{"idle", "buying", "holding", "selling"};
+/// lazy_level_status spelled like the grid slot statuses it shares.
+constexpr std::array<std::string_view, 3> lazy_status_names{"buying", "holding", "selling"};
 
 /// Thrown inside decode only, caught at its boundary and returned as a codec_error.
 struct decode_failure {
@@ -83,6 +85,20 @@ json encode_kind(const core::grid_state& state) {
     return {{"slots", slots}};
 }
 
+json encode_kind(const core::lazy_grid_state& state) {
+    json positions = json::array();
+    for (const auto& position : state.positions) {
+        positions.push_back({{"level", position.level},
+                             {"status", lazy_status_names[static_cast<std::size_t>(position.status)]},
+                             {"order_id", position.order_id},
+                             {"held", position.held.to_string()},
+                             {"cost", position.cost.to_string()}});
+    }
+    return {{"anchor", state.anchor ? json(state.anchor->to_string()) : json(nullptr)},
+            {"last_level", state.last_level},
+            {"positions", positions}};
+}
+
 void decode_kind(const json& object, core::sma_cross_state& state) {
     decode_average(member(object, "fast"), "fast", state.fast);
     decode_average(member(object, "slow"), "slow", state.slow);
@@ -110,6 +126,24 @@ void decode_kind(const json& object, core::grid_state& state) {
         slot.status = static_cast<core::grid_slot_status>(name - slot_status_names.begin());
         slot.order_id = member(slots[i], "order_id").get<std::string>();
         slot.held = decimal_from(member(slots[i], "held"), "held");
+    }
+}
+
+void decode_kind(const json& object, core::lazy_grid_state& state) {
+    const auto& anchor = member(object, "anchor");
+    if (!anchor.is_null()) state.anchor = decimal_from(anchor, "anchor");
+    state.last_level = member(object, "last_level").get<int>();
+    const auto& positions = member(object, "positions");
+    if (!positions.is_array()) throw decode_failure{"positions", "must be an array"};
+    for (const auto& entry : positions) {
+        const auto status = member(entry, "status").get<std::string>();
+        const auto* name = std::find(lazy_status_names.begin(), lazy_status_names.end(), status);
+        if (name == lazy_status_names.end()) throw decode_failure{"status", "must be buying, holding or selling"};
+        state.positions.push_back({member(entry, "level").get<int>(),
+                                   static_cast<core::lazy_level_status>(name - lazy_status_names.begin()),
+                                   member(entry, "order_id").get<std::string>(),
+                                   decimal_from(member(entry, "held"), "held"),
+                                   decimal_from(member(entry, "cost"), "cost")});
     }
 }
 

@@ -5,7 +5,7 @@
 namespace hft::core {
 
 namespace {
-constexpr std::array<std::string_view, std::variant_size_v<strategy_params>> kind_names{"sma_cross", "grid"};
+constexpr std::array<std::string_view, std::variant_size_v<strategy_params>> kind_names{"sma_cross", "grid", "lazy_grid"};
 }  // namespace
 
 std::string_view to_string(strategy_kind kind) noexcept { return kind_names[static_cast<std::size_t>(kind)]; }

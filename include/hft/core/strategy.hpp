@@ -6,6 +6,7 @@
 // the same orders, which the order engine deduplicates.
 
 #include "hft/core/strategies/grid.hpp"
+#include "hft/core/strategies/lazy_grid.hpp"
 #include "hft/core/strategies/sma_cross.hpp"
 #include "hft/core/strategy_types.hpp"
 #include "hft/domain/kline.hpp"
@@ -18,14 +19,14 @@
 
 namespace hft::core {
 
-enum class strategy_kind : std::uint8_t { sma_cross, grid };
+enum class strategy_kind : std::uint8_t { sma_cross, grid, lazy_grid };
 
-/// "sma_cross" or "grid".
+/// "sma_cross", "grid" or "lazy_grid".
 std::string_view to_string(strategy_kind kind) noexcept;
 std::optional<strategy_kind> parse_strategy_kind(std::string_view text) noexcept;
 
 /// The kind is the params' alternative, so the two cannot disagree.
-using strategy_params = std::variant<sma_cross_params, grid_params>;
+using strategy_params = std::variant<sma_cross_params, grid_params, lazy_grid_params>;
 
 /// One configured strategy instance.
 struct strategy_config {
@@ -46,7 +47,7 @@ expected<void, domain::field_error> validate(const strategy_config& config);
 /// Everything a strategy remembers between klines.
 struct strategy_state {
     std::optional<std::int64_t> last_open_time;  ///< of the last kline evaluated
-    std::variant<sma_cross_state, grid_state> kind_state;
+    std::variant<sma_cross_state, grid_state, lazy_grid_state> kind_state;
 };
 
 strategy_state initial_state(const strategy_config& config);

@@ -51,6 +51,13 @@ TEST_CASE("a grid state restored from its JSON keeps its slots' orders and holdi
     check_restored_state_decides_alike(grid_config(), {"115", "101"}, "112");
 }
 
+TEST_CASE("a lazy_grid state restored from its JSON keeps its anchor and bought levels", "[strategy][codec]") {
+    const auto config = config_for(lazy_grid_params{dec("0.01"), dec("1"), dec("1000"), dec("0"), dec("0.003322"), 0,
+                                                     {dec("0.01"), dec("1")}},
+                                   "lazy");
+    check_restored_state_decides_alike(config, {"100", "98.5"}, "99.5");
+}
+
 TEST_CASE("a stored state of another kind or another grid shape is refused naming the field", "[strategy][codec]") {
     const auto sma_json = encode(initial_state(sma_config(average_kind::simple)));
     CHECK(decode_strategy_state(grid_config(), sma_json).error().field == "kind");
