@@ -186,7 +186,7 @@ TEST_CASE("a limit order rests beside the book and fills at its own price once t
     CHECK(trades[0]["price"] == filled["price"]);
 }
 
-TEST_CASE("--error-rate 1 answers every trading request 503 and --rate-limit-rate 1 answers 429 with Retry-After",
+TEST_CASE("exchange-sim --error-rate 1 answers every trading request 503 and --rate-limit-rate 1 answers 429 with Retry-After",
           "[integration][exchange-sim-trading]") {
     sim_process failing({"--error-rate", "1"});
     REQUIRE(failing.ready);
@@ -204,7 +204,7 @@ TEST_CASE("--error-rate 1 answers every trading request 503 and --rate-limit-rat
     CHECK(json::parse(refused.body)["code"] == -1003);
 }
 
-TEST_CASE("--slow-rate 1 delays every trading answer by --slow-for", "[integration][exchange-sim-trading]") {
+TEST_CASE("exchange-sim --slow-rate 1 delays every trading answer by --slow-for", "[integration][exchange-sim-trading]") {
     sim_process sim({"--slow-rate", "1", "--slow-for", "1.5"});
     REQUIRE(sim.ready);
     trader t{sim.port, "paper-key", "paper-secret"};
@@ -214,7 +214,7 @@ TEST_CASE("--slow-rate 1 delays every trading answer by --slow-for", "[integrati
     CHECK(t.call("GET", "/open/v1/account/spot", "", now_ms(), 500ms).status == 0);  // the client gave up first
 }
 
-TEST_CASE("--lost-answer-rate 1 places the order but closes the connection without an answer",
+TEST_CASE("exchange-sim --lost-answer-rate 1 places the order but closes the connection without an answer",
           "[integration][exchange-sim-trading]") {
     sim_process sim({"--lost-answer-rate", "1"});
     REQUIRE(sim.ready);

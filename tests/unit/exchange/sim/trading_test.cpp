@@ -147,7 +147,7 @@ TEST_CASE("fees are charged in the received asset, rounded up to 8 decimals", "[
     CHECK(fee_on(d("10"), d("0")) == d("0"));
 }
 
-TEST_CASE("--account takes KEY:SECRET:ASSET=AMOUNT,... and refuses anything else", "[sim-trading]") {
+TEST_CASE("exchange-sim --account takes KEY:SECRET:ASSET=AMOUNT pairs and refuses anything else", "[sim-trading]") {
     auto spec = parse_account_spec("k:s:USDT=10000.5,BTC=1").value();
     CHECK(spec.api_key == "k");
     CHECK(spec.secret == "s");
