@@ -160,8 +160,6 @@ http_client::http_client(asio::any_io_executor executor, http_origin origin, htt
 
 http_client::~http_client() { impl_->close(); }
 
-const http_origin& http_client::origin() const noexcept { return impl_->origin; }
-
 asio::awaitable<expected<http_reply, std::string>> http_client::request(std::string method, std::string target,
                                                                        std::string body, http_headers headers) {
     auto& self = *impl_;

@@ -67,8 +67,6 @@ public:
         return request("GET", std::move(target));
     }
 
-    const http_origin& origin() const noexcept;
-
 private:
     struct impl;
     std::unique_ptr<impl> impl_;

@@ -70,8 +70,6 @@ public:
 
     const gateway_stats& counters() const noexcept { return counters_; }
     bool connected() const noexcept { return connection_ != nullptr && connection_->subscribed; }
-    const std::string& exchange() const noexcept { return plan_.exchange; }
-    const venue_endpoints& endpoints() const noexcept { return endpoints_; }
     /// Time from a frame coming off the socket to JetStream's ack of its kline, since the last call.
     struct ack_latency {
         std::uint64_t count = 0;
