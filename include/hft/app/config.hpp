@@ -8,6 +8,7 @@
 #include "hft/app/secret.hpp"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -115,6 +116,47 @@ struct market_data_worker_config {
     duration stats_interval{std::chrono::seconds(10)};
 };
 
+/// Pre-trade limits (DESIGN §5.5) as written in config; decimals stay strings until the engine parses them.
+/// An absent limit is not checked.
+struct risk_limits_config {
+    std::optional<std::string> max_order_notional;  ///< quote per order
+    std::optional<std::string> max_position;        ///< base held after the order fills
+    std::optional<int> max_open_orders;
+    std::optional<std::string> daily_loss_limit;    ///< quote; no new order once today's realized PnL <= -limit
+    double orders_per_second = 0;                   ///< token bucket; 0: no rate limit
+    int order_burst = 1;
+    int line = 0;
+};
+
+/// `hft order-engine-gateway`: commands and HTTP in, exchange orders out, state in PostgreSQL.
+struct order_engine_gateway_config {
+    std::string http_bind = "127.0.0.1";   ///< listen address of the HTTP API (port.order_engine_gateway_http)
+    std::size_t max_body_bytes = 64 * 1024;  ///< larger bodies get 413
+    int max_connections = 256;
+    duration request_timeout{std::chrono::seconds(15)};  ///< a synchronous place answers within this
+    std::string durable = "order-engine-gateway";        ///< consumer of the ORDER_ENGINE stream
+    duration ack_wait{std::chrono::seconds(30)};
+    int max_deliver = 5;
+    duration poll_interval{std::chrono::seconds(1)};      ///< status sync of open orders
+    duration unknown_retry{std::chrono::seconds(2)};      ///< how often an UNKNOWN order is looked up again
+    duration trading_state_refresh{std::chrono::seconds(1)};  ///< trading_state re-read (changes by SQL take effect)
+    duration stats_interval{std::chrono::seconds(10)};
+    risk_limits_config risk;                                  ///< every user's and strategy's default
+    std::map<std::string, risk_limits_config> user_risk;      ///< risk_users.<user_id>: replaces the default
+    std::map<std::string, risk_limits_config> strategy_risk;  ///< risk_strategies.<strategy_id>: checked as well
+};
+
+/// `hft strategy`: closed klines in, place-order commands out, state in a JetStream key-value bucket.
+struct strategy_service_config {
+    std::string kv_bucket = "strategy_state";
+    std::string durable_prefix = "strategy-";  ///< one durable per instance: <prefix><id>
+    int warmup_klines = 500;                    ///< closed klines read from market_klines at start
+    duration max_kline_age{std::chrono::minutes(2)};  ///< a kline received longer ago is not traded on; 0: no limit
+    duration ack_wait{std::chrono::seconds(30)};
+    int max_deliver = 5;
+    duration stats_interval{std::chrono::seconds(10)};
+};
+
 /// One strategy instance run by `hft strategy`. `params` are the kind's own settings as written (decimals stay
 /// strings); the strategy kind validates them, so this reader needs no knowledge of each kind.
 struct strategy_instance_config {
@@ -142,6 +184,8 @@ struct config {
     port_config port;
     market_data_gateway_config market_data_gateway;
     market_data_worker_config market_data_worker;
+    order_engine_gateway_config order_engine_gateway;
+    strategy_service_config strategy;
     std::vector<strategy_instance_config> strategies;
     std::map<std::string, exchange_config> exchanges;
     std::optional<nats_jetstream_config> nats_jetstream;
