@@ -48,6 +48,11 @@ void object_writer::add(std::string_view key_name, const domain::decimal& value)
     out_ += '"';
 }
 
+void object_writer::add_object(std::string_view key_name, std::string_view object_json) {
+    key(key_name);
+    out_ += object_json;
+}
+
 std::string object_writer::finish() && {
     out_ += '}';
     return std::move(out_);

@@ -27,6 +27,8 @@ public:
     void add(std::string_view key, std::int64_t value);
     void add(std::string_view key, bool value);
     void add(std::string_view key, const domain::decimal& value);
+    /// A nested object, already written by another object_writer.
+    void add_object(std::string_view key, std::string_view object_json);
 
     /// Closes the object and hands over the text.
     std::string finish() &&;
@@ -70,6 +72,24 @@ public:
     template <class Parse>
     auto optional_enumeration(std::string_view key, Parse parse, std::string_view allowed) {
         return enumeration(key, parse, allowed, false);
+    }
+
+    /// Reads the nested object at `key` with `read(object_reader&)`; a failure inside names "key.field".
+    template <class Read>
+    auto optional_object(std::string_view key, Read read) -> std::optional<decltype(read(std::declval<object_reader&>()))> {
+        const auto* value = member(key, false);
+        if (value == nullptr) return std::nullopt;
+        if (!value->is_object()) {
+            fail(key, "must be an object");
+            return std::nullopt;
+        }
+        object_reader inner{*value};
+        auto result = read(inner);
+        if (inner.error()) {
+            fail(std::string(key) + "." + inner.error()->field, inner.error()->message);
+            return std::nullopt;
+        }
+        return result;
     }
 
     /// Checks "v": when `required` is false an absent "v" counts as version 1.
