@@ -20,7 +20,6 @@ struct planned_command {
 
 // Services whose issue has not landed yet: listed in --help so the command line is stable.
 constexpr std::array planned_commands{
-    planned_command{"strategy", "Run strategies on closed klines and publish orders"},
     planned_command{"order-engine-gateway", "Validate, risk-check, execute and track orders"},
 };
 
@@ -74,6 +73,7 @@ int run(int argc, char** argv) {
     commands.push_back(add_exchange_sim(root, globals));
     commands.push_back(add_market_data_gateway(root, globals));
     commands.push_back(add_market_data_worker(root, globals));
+    commands.push_back(add_strategy(root, globals));
     for (const auto& planned : planned_commands) commands.push_back(add_planned(root, planned));
 
     try {

@@ -1,8 +1,10 @@
 #pragma once
 
 // market_data reads for the market-data gateway: what to subscribe to (kline_subscriptions), how each
-// market is spelled (symbol_mappings), and where each stream's stored history ends (market_klines).
+// market is spelled (symbol_mappings), and where each stream's stored history ends (market_klines); and for
+// the strategy service, the recent closed candles it warms its indicators up with.
 
+#include "hft/domain/kline.hpp"
 #include "hft/domain/symbol.hpp"
 
 #include <pqxx/transaction_base>
@@ -35,5 +37,9 @@ std::vector<domain::symbol_mapping> load_symbol_mappings(pqxx::transaction_base&
 /// The open time (ms) of the newest closed candle stored for a stream, if any.
 std::optional<std::int64_t> last_closed_open_time(pqxx::transaction_base& tx, std::string_view exchange,
                                                   std::string_view symbol, std::string_view interval);
+
+/// The newest `limit` closed candles of one stream, oldest first (received_ns 0, as stored candles carry none).
+std::vector<domain::kline> recent_closed_klines(pqxx::transaction_base& tx, std::string_view exchange,
+                                                std::string_view symbol, std::string_view interval, int limit);
 
 }  // namespace hft::store

@@ -1,0 +1,672 @@
+#include "hft/services/strategy_runner.hpp"
+
+#include "hft/app/blocking_lane.hpp"
+#include "hft/app/redact.hpp"
+#include "hft/bus/kv_bucket.hpp"
+#include "hft/bus/publisher.hpp"
+#include "hft/bus/pull_consumer.hpp"
+#include "hft/bus/subjects.hpp"
+#include "hft/codec/kline_event.hpp"
+#include "hft/codec/order_update.hpp"
+#include "hft/codec/place_order.hpp"
+#include "hft/core/backoff.hpp"
+#include "hft/exchange/tokocrypto/rest_client.hpp"
+#include "hft/services/strategy_params.hpp"
+#include "hft/store/database.hpp"
+#include "hft/store/market_data_repository.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/channel.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <exception>
+#include <random>
+#include <vector>
+
+namespace hft::services {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using namespace asio::experimental::awaitable_operators;
+constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+const std::string kline_stream = "KLINE";
+const std::string order_update_stream = "ORDER_UPDATE";
+constexpr int fetch_batch = 8;
+constexpr auto fetch_wait = 500ms;  // also bounds how long stop() waits for a fetch in flight
+constexpr std::string_view default_tokocrypto_api = "https://www.tokocrypto.com";
+
+std::int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::int64_t now_ms() { return now_ns() / 1'000'000; }
+
+std::string lower(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+    return text;
+}
+
+// A configured symbol in any of the market's forms (TKOIDR, tkoidr, TKO_IDR) -> its symbol_mappings row.
+const domain::symbol_mapping* find_mapping(const std::vector<domain::symbol_mapping>& mappings,
+                                           const app::strategy_instance_config& entry) {
+    const auto wanted = lower(entry.symbol);
+    const auto found = std::find_if(mappings.begin(), mappings.end(), [&](const domain::symbol_mapping& m) {
+        return m.exchange == entry.exchange &&
+               (lower(m.symbol) == wanted || lower(m.kline_symbol) == wanted || lower(m.order_symbol) == wanted);
+    });
+    return found == mappings.end() ? nullptr : &*found;
+}
+
+// One JetStream publish as an awaitable: resumes with the ack or the error.
+asio::awaitable<bus::publish_result> publish_acked(bus::publisher& sender, std::string subject, std::string payload,
+                                                   std::string msg_id) {
+    co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(bus::publish_result)>(
+        [&](auto handler) {
+            // publisher takes a copyable std::function; the awaitable's handler is move-only.
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            sender.publish(subject, payload, msg_id,
+                           [shared](bus::publish_result result) { std::move (*shared)(std::move(result)); });
+        },
+        asio::use_awaitable);
+}
+
+std::string describe(const core::decision& d) {
+    if (d.action == core::trade_action::hold) return fmt::format("HOLD ({})", d.reason);
+    return fmt::format("{} {} {} @ {} order {}{} ({})", core::to_string(d.action), domain::to_string(d.type),
+                       d.quantity.to_string(), d.limit_price ? d.limit_price->to_string() : std::string("market"),
+                       d.order_id, d.grid_level ? fmt::format(" level {}", *d.grid_level) : std::string(),
+                       d.reason);
+}
+
+domain::place_order_command command_for(const core::strategy_config& config, const core::decision& d,
+                                        const domain::kline& k) {
+    domain::place_order_command command;
+    command.request_id = d.order_id;
+    command.order_id = d.order_id;
+    command.user_id = config.user_id;
+    command.exchange = config.exchange;
+    command.symbol = config.symbol;
+    command.type = d.type;
+    command.side = d.action == core::trade_action::buy ? domain::order_side::buy : domain::order_side::sell;
+    command.price = d.limit_price;
+    command.quantity = d.quantity;
+    command.source = "strategy";
+    command.strategy_id = config.id;
+    command.requested_at = now_ms();
+    command.kline_open_time = k.open_time;
+    command.received_ns = k.received_ns;
+    return command;
+}
+
+// One fetched message and the consumer it came from.
+struct inbound {
+    bool is_update = false;
+    bus::message message;
+};
+using inbound_channel = asio::experimental::channel<void(boost::system::error_code, std::shared_ptr<inbound>)>;
+
+}  // namespace
+
+// One running strategy instance: its config, its state as saved, its consumers.
+struct instance {
+    instance(asio::any_io_executor executor, app::strategy_instance_config entry_, instance_site site_)
+        : entry(std::move(entry_)), site(std::move(site_)), inbox(executor), kline_pause(executor),
+          update_pause(executor) {}
+
+    app::strategy_instance_config entry;
+    instance_site site;
+    core::strategy_config config;
+    std::string kline_filter;
+    std::string update_filter;
+    std::string kline_durable;
+    std::string update_durable;
+    std::optional<saved_strategy> saved;  ///< set once restored (a state needs its config to exist)
+    std::uint64_t revision = 0;  ///< of the saved state in the bucket; 0: never written
+    std::vector<core::decision> decisions;
+    // The consumers are only touched from their lanes, declared after them so the lanes join first.
+    std::unique_ptr<bus::pull_consumer> klines;
+    std::unique_ptr<bus::pull_consumer> updates;
+    app::blocking_lane kline_lane;
+    app::blocking_lane update_lane;
+    inbound_channel inbox;
+    asio::steady_timer kline_pause;
+    asio::steady_timer update_pause;
+    int fetchers = 2;
+};
+
+struct strategy_runner::impl : std::enable_shared_from_this<impl> {
+    impl(asio::any_io_executor executor_, bus::connection& bus_, const app::config& cfg_)
+        : executor(executor_),
+          bus(bus_),
+          cfg(cfg_),
+          settings(cfg_.strategy),
+          nats(cfg_.require_nats_jetstream()),
+          database(cfg_.database.get("market_data").dsn),
+          orders(bus_),
+          stats_timer(executor_),
+          retry_timer(executor_),
+          done_timer(executor_),
+          retry({200ms, 10s, 2.0}, std::random_device{}()) {
+        for (std::size_t i = 0; i < cfg.strategies.size(); ++i) {
+            const auto& entry = cfg.strategies[i];
+            if (!entry.enabled) continue;
+            instances.push_back(
+                std::make_unique<instance>(executor, entry, instance_site{cfg.source, i, entry.line}));
+        }
+        if (instances.empty()) {
+            throw app::config_error(fmt::format("{}: strategies has no enabled entry, so hft strategy has nothing to "
+                                                "run; add one or set enabled: true (see config.yml.example)",
+                                                cfg.source.filename().string()));
+        }
+    }
+
+    asio::awaitable<void> run();
+    asio::awaitable<bool> resolve_instances();
+    asio::awaitable<core::symbol_rules> exchange_rules(const instance* inst, std::string order_symbol);
+    asio::awaitable<bool> set_up_bus();
+    asio::awaitable<bool> restore_states();
+    asio::awaitable<void> run_instance(instance* inst);
+    asio::awaitable<void> fetch_loop(instance* inst, bool updates);
+    asio::awaitable<void> process(instance* inst);
+    asio::awaitable<void> handle_kline(instance* inst, bus::message& message);
+    asio::awaitable<void> handle_update(instance* inst, bus::message& message);
+    asio::awaitable<bool> save(instance* inst, saved_strategy saved, bus::message& message);
+    asio::awaitable<void> reload(instance* inst);
+    asio::awaitable<void> stats_loop();
+    asio::awaitable<void> pause(asio::steady_timer& timer, std::chrono::milliseconds delay);
+    void stop();
+
+    asio::any_io_executor executor;
+    bus::connection& bus;
+    app::config cfg;
+    app::strategy_service_config settings;
+    app::nats_jetstream_config nats;
+    store::database database;
+    std::unique_ptr<bus::kv_bucket> kv;
+    bus::publisher orders;
+    std::vector<std::unique_ptr<instance>> instances;
+    // database and kv are only touched from these lanes, declared after them so the lanes join first.
+    app::blocking_lane database_lane;
+    app::blocking_lane kv_lane;
+    asio::steady_timer stats_timer;
+    asio::steady_timer retry_timer;
+    asio::steady_timer done_timer;
+    core::backoff retry;
+    bool stopping = false;
+    strategy_stats counters;
+};
+
+asio::awaitable<void> strategy_runner::impl::run() {
+    const auto self = shared_from_this();
+    spdlog::info("{} strategy instance(s); state in KV bucket {}, NATS {}, warm-up from {}; max_kline_age {} ms, "
+                 "ack_wait {} ms, max_deliver {}",
+                 instances.size(), settings.kv_bucket, app::redact_text(bus.options().url), database.target(),
+                 settings.max_kline_age.count(), settings.ack_wait.count(), settings.max_deliver);
+    if (!co_await resolve_instances()) co_return;
+    if (!co_await set_up_bus()) co_return;
+    if (!co_await restore_states()) co_return;
+
+    // Every instance runs until stop(); the first failure is rethrown once all have returned.
+    std::size_t running = instances.size();
+    std::exception_ptr failure;
+    done_timer.expires_at(asio::steady_timer::time_point::max());
+    for (auto& inst : instances) {
+        asio::co_spawn(executor, run_instance(inst.get()), [this, self, &running, &failure](std::exception_ptr e) {
+            if (e && !failure) {
+                failure = e;
+                stop();
+            }
+            if (--running == 0) done_timer.cancel();
+        });
+    }
+    asio::co_spawn(executor, stats_loop(), [self](std::exception_ptr) {});
+    while (running > 0) co_await done_timer.async_wait(as_tuple_awaitable);
+    if (failure) std::rethrow_exception(failure);
+    spdlog::info("totals: klines evaluated {}, not closed {}, stale {}; orders published {} ({} duplicates); "
+                 "fills applied {}, updates ignored {}",
+                 counters.klines_evaluated, counters.klines_not_closed, counters.klines_stale,
+                 counters.orders_published, counters.duplicate_orders, counters.fills_applied,
+                 counters.updates_ignored);
+}
+
+// Symbols through symbol_mappings, then each instance's params; a config problem throws config_error.
+asio::awaitable<bool> strategy_runner::impl::resolve_instances() {
+    std::vector<domain::symbol_mapping> mappings;
+    retry.reset();
+    bool reported = false;
+    while (true) {
+        if (stopping) co_return false;
+        try {
+            mappings = co_await database_lane.run([this] {
+                return database.run([](pqxx::connection& connection) {
+                    pqxx::read_transaction tx{connection};
+                    return store::load_symbol_mappings(tx);
+                });
+            });
+            break;
+        } catch (const store::database_unavailable& e) {
+            if (!std::exchange(reported, true)) {
+                spdlog::warn("cannot read symbol_mappings: {}; retrying with backoff until PostgreSQL answers", e.what());
+            }
+        }
+        co_await pause(retry_timer, retry.next());
+    }
+    for (auto& owned : instances) {
+        auto& inst = *owned;
+        const auto* mapping = find_mapping(mappings, inst.entry);
+        if (mapping == nullptr) {
+            throw app::config_error(fmt::format(
+                "{} \"{}\" has no symbol_mappings row for exchange {} in the market_data database; add the market's "
+                "row (symbol, kline_symbol, order_symbol) or fix the symbol",
+                inst.site.describe(".symbol"), inst.entry.symbol, inst.entry.exchange));
+        }
+        const auto configured = configured_rules(inst.entry, inst.site);
+        if (!configured) throw app::config_error(configured.error());
+        core::symbol_rules rules;
+        if (*configured) {
+            rules = **configured;
+        } else {
+            rules = co_await exchange_rules(&inst, mapping->order_symbol);
+        }
+        auto config = to_strategy_config(inst.entry, inst.site, mapping->symbol, rules);
+        if (!config) throw app::config_error(config.error());
+        inst.config = std::move(*config);
+        inst.kline_filter = bus::kline_subject(inst.config.exchange, inst.config.symbol, inst.config.interval);
+        inst.update_filter = bus::order_update_subject(inst.config.exchange, inst.config.symbol);
+        inst.kline_durable = settings.durable_prefix + inst.config.id;
+        inst.update_durable = inst.kline_durable + "-updates";
+        spdlog::info("{}: {} on {} (tick {}, step {}), {} for user {}", inst.config.id, inst.entry.kind,
+                     inst.kline_filter, rules.tick_size.to_string(), rules.step_size.to_string(),
+                     inst.update_filter, inst.config.user_id);
+    }
+    co_return true;
+}
+
+// The public symbol rules (no credentials needed); only Tokocrypto serves them to this service.
+asio::awaitable<core::symbol_rules> strategy_runner::impl::exchange_rules(const instance* inst,
+                                                                         std::string order_symbol) {
+    const auto fix = fmt::format("set params.tick_size and params.step_size for {}", inst->site.describe());
+    if (inst->entry.exchange != "tokocrypto") {
+        throw app::config_error(fmt::format("{}: cannot fetch the symbol rules of exchange {}; {}",
+                                            inst->site.describe(), inst->entry.exchange, fix));
+    }
+    const auto configured = cfg.exchanges.find(inst->entry.exchange);
+    const std::string base = configured != cfg.exchanges.end() && !configured->second.base_url.empty()
+                                 ? configured->second.base_url
+                                 : std::string(default_tokocrypto_api);
+    auto origin = net::http_origin::parse(base);
+    if (!origin) throw app::config_error(fmt::format("exchanges.{}.base_url: {}", inst->entry.exchange, origin.error()));
+    exchange::tokocrypto::rest_client client(executor, std::move(*origin), {});
+    std::optional<core::symbol_rules> rules;
+    retry.reset();
+    while (!rules && !stopping) {
+        auto fetched = co_await client.rules(order_symbol);
+        if (fetched) {
+            rules = core::symbol_rules{fetched->tick_size, fetched->step_size};
+            break;
+        }
+        if (fetched.error().kind == exchange::tokocrypto::failure_kind::rejected) {
+            throw app::config_error(fmt::format("{}: {} refuses symbol {}: {}; {}", inst->site.describe(), base,
+                                                order_symbol, fetched.error().describe(), fix));
+        }
+        spdlog::warn("{}: cannot fetch the symbol rules of {} from {}: {}; retrying", inst->entry.id, order_symbol,
+                     base, fetched.error().describe());
+        co_await pause(retry_timer, retry.next());
+    }
+    if (!rules) throw std::runtime_error("stopped before the symbol rules were fetched");
+    co_return *rules;
+}
+
+asio::awaitable<bool> strategy_runner::impl::set_up_bus() {
+    bool reported = false;
+    retry.reset();
+    while (!stopping) {
+        std::string problem;
+        try {
+            co_await kv_lane.run([this] {
+                bus.ensure_stream(bus::kline_stream_spec(nats.kline_max_age, nats.duplicate_window, nats.replicas));
+                bus.ensure_stream(bus::order_engine_stream_spec(nats.replicas));
+                bus.ensure_stream(bus::order_update_stream_spec(nats.replicas));
+                for (auto& inst : instances) {
+                    const auto consumer = [&](const std::string& durable, const std::string& filter) {
+                        return bus::consumer_spec{.durable = durable,
+                                                  .filter_subject = filter,
+                                                  .ack_wait = settings.ack_wait,
+                                                  .max_deliver = settings.max_deliver,
+                                                  .max_ack_pending = 4 * fetch_batch};
+                    };
+                    bus.ensure_consumer(kline_stream, consumer(inst->kline_durable, inst->kline_filter));
+                    bus.ensure_consumer(order_update_stream, consumer(inst->update_durable, inst->update_filter));
+                    inst->klines = std::make_unique<bus::pull_consumer>(bus, kline_stream, inst->kline_durable,
+                                                                        inst->kline_filter);
+                    inst->updates = std::make_unique<bus::pull_consumer>(bus, order_update_stream,
+                                                                         inst->update_durable, inst->update_filter);
+                }
+                if (!kv) kv = std::make_unique<bus::kv_bucket>(bus, bus::kv_bucket_spec{settings.kv_bucket, 1, nats.replicas});
+            });
+            if (reported) spdlog::info("NATS answers; consuming");
+            co_return true;
+        } catch (const bus::nats_error& e) {
+            problem = e.what();
+        }
+        if (!std::exchange(reported, true)) {
+            spdlog::warn("cannot set up streams, consumers and the {} bucket: {}; retrying with backoff until NATS "
+                         "answers",
+                         settings.kv_bucket, problem);
+        }
+        co_await pause(retry_timer, retry.next());
+    }
+    co_return false;
+}
+
+// The saved state of each instance, else a fresh one warmed up on market_klines.
+asio::awaitable<bool> strategy_runner::impl::restore_states() {
+    for (auto& owned : instances) {
+        auto* inst = owned.get();
+        retry.reset();
+        while (true) {
+            if (stopping) co_return false;
+            std::string problem;
+            try {
+                co_await reload(inst);
+                if (inst->revision != 0) {
+                    spdlog::info("{}: state restored from {} (revision {}, last kline {})", inst->config.id,
+                                 settings.kv_bucket, inst->revision, inst->saved->state.last_open_time.value_or(0));
+                    break;
+                }
+                const auto history = co_await database_lane.run([this, inst] {
+                    return database.run([&](pqxx::connection& connection) {
+                        pqxx::read_transaction tx{connection};
+                        return store::recent_closed_klines(tx, inst->config.exchange, inst->config.symbol,
+                                                           inst->config.interval, settings.warmup_klines);
+                    });
+                });
+                if (auto warmed = warm_up(inst->config, inst->saved->state, history); !warmed) {
+                    throw std::runtime_error(fmt::format("{}: warm-up failed: {}", inst->config.id,
+                                                         domain::to_string(warmed.error())));
+                }
+                spdlog::info("{}: no saved state; fresh, warmed up on {} closed klines from market_klines",
+                             inst->config.id, history.size());
+                break;
+            } catch (const store::database_unavailable& e) {
+                problem = e.what();
+            } catch (const bus::nats_error& e) {
+                problem = e.what();
+            }
+            spdlog::warn("{}: cannot restore its state: {}; retrying", inst->config.id, problem);
+            co_await pause(retry_timer, retry.next());
+        }
+    }
+    co_return true;
+}
+
+// Reads the saved state (revision 0 and a fresh state when there is none). A state that does not fit the
+// config is a config problem: starting fresh would forget open orders and positions.
+asio::awaitable<void> strategy_runner::impl::reload(instance* inst) {
+    const auto entry = co_await kv_lane.run([this, inst] { return kv->get(inst->config.id); });
+    if (!entry) {
+        inst->saved = saved_strategy{core::initial_state(inst->config), {}};
+        inst->revision = 0;
+        co_return;
+    }
+    auto decoded = decode_saved_strategy(inst->config, entry->value);
+    if (!decoded) {
+        throw app::config_error(fmt::format(
+            "{}: the saved state (key {} of KV bucket {}) does not fit its params: {}; restore the params it ran "
+            "with, or delete the key (nats kv del {} {}) to start fresh, after closing its open orders",
+            inst->site.describe(), inst->config.id, settings.kv_bucket, decoded.error(), settings.kv_bucket,
+            inst->config.id));
+    }
+    inst->saved = std::move(*decoded);
+    inst->revision = entry->revision;
+}
+
+asio::awaitable<void> strategy_runner::impl::run_instance(instance* inst) {
+    co_await (fetch_loop(inst, false) && fetch_loop(inst, true) && process(inst));
+}
+
+asio::awaitable<void> strategy_runner::impl::fetch_loop(instance* inst, bool updates) {
+    auto& lane = updates ? inst->update_lane : inst->kline_lane;
+    auto& timer = updates ? inst->update_pause : inst->kline_pause;
+    auto* consumer = updates ? inst->updates.get() : inst->klines.get();
+    core::backoff backoff({200ms, 10s, 2.0}, std::random_device{}());
+    bool outage = false;
+    while (!stopping) {
+        std::vector<bus::message> fetched;
+        std::string problem;
+        try {
+            fetched = co_await lane.run([consumer] { return consumer->fetch(fetch_batch, fetch_wait); });
+            if (std::exchange(outage, false)) spdlog::info("{}: fetching again", inst->config.id);
+            backoff.reset();
+        } catch (const bus::nats_error& e) {
+            problem = e.what();
+        }
+        if (!problem.empty()) {
+            if (!std::exchange(outage, true)) {
+                spdlog::warn("{}: cannot fetch from {}: {}; retrying with backoff until NATS answers",
+                             inst->config.id, updates ? inst->update_durable : inst->kline_durable, problem);
+            }
+            co_await pause(timer, backoff.next());
+            continue;
+        }
+        for (auto& message : fetched) {
+            auto item = std::make_shared<inbound>(inbound{updates, std::move(message)});
+            co_await inst->inbox.async_send(boost::system::error_code{}, std::move(item), as_tuple_awaitable);
+        }
+    }
+    if (--inst->fetchers == 0) inst->inbox.close();
+}
+
+// One message at a time, so a kline's publish-save-ack and a fill's apply-save-ack never interleave.
+asio::awaitable<void> strategy_runner::impl::process(instance* inst) {
+    while (true) {
+        auto received = co_await inst->inbox.async_receive(as_tuple_awaitable);
+        if (std::get<0>(received)) break;
+        auto item = std::move(std::get<1>(received));
+        if (stopping) {
+            item->message.nak(0ms);  // fetched but not started: for the next process, at once
+            continue;
+        }
+        if (item->is_update) {
+            co_await handle_update(inst, item->message);
+        } else {
+            co_await handle_kline(inst, item->message);
+        }
+    }
+}
+
+asio::awaitable<void> strategy_runner::impl::handle_kline(instance* inst, bus::message& message) {
+    const auto& id = inst->config.id;
+    auto decoded = codec::decode_kline_event(message.data());
+    if (!decoded) {
+        spdlog::error("{}: undecodable kline on {} (#{}), terminated: {}", id, message.subject(),
+                      message.metadata().stream_sequence, decoded.error().to_string());
+        message.term();
+        co_return;
+    }
+    const auto& k = *decoded;
+    if (!k.is_closed) {
+        ++counters.klines_not_closed;
+        message.ack();
+        co_return;
+    }
+    auto saved = *inst->saved;
+    if (is_stale(k.received_ns, now_ns(), settings.max_kline_age)) {
+        ++counters.klines_stale;
+        spdlog::info("{}: kline {} received {} ms ago, over max_kline_age: indicators only, no trading", id,
+                     k.open_time, (now_ns() - k.received_ns) / 1'000'000);
+        if (auto warmed = warm_up(inst->config, saved.state, {&k, 1}); !warmed) {
+            spdlog::error("{}: kline {} overflows the indicators ({}); terminated", id, k.open_time,
+                          domain::to_string(warmed.error()));
+            message.term();
+            co_return;
+        }
+        if (saved.state.last_open_time != inst->saved->state.last_open_time &&
+            !co_await save(inst, std::move(saved), message)) {
+            co_return;
+        }
+        message.ack();
+        co_return;
+    }
+    inst->decisions.clear();
+    const auto outcome = core::on_kline(inst->config, saved.state, k, inst->decisions);
+    if (!outcome) {
+        spdlog::error("{}: kline {} cannot be evaluated ({}); terminated, state unchanged", id, k.open_time,
+                      domain::to_string(outcome.error()));
+        message.term();
+        co_return;
+    }
+    if (*outcome != core::kline_outcome::evaluated) {
+        if (*outcome == core::kline_outcome::stale) ++counters.klines_stale;
+        if (*outcome == core::kline_outcome::not_closed) ++counters.klines_not_closed;
+        if (*outcome == core::kline_outcome::other_market) spdlog::warn("{}: kline of another market on {}", id, message.subject());
+        message.ack();
+        co_return;
+    }
+    ++counters.klines_evaluated;
+    for (const auto& d : inst->decisions) {
+        spdlog::info("{}: kline {} close {}: {}", id, k.open_time, k.close.to_string(), describe(d));
+        if (d.action == core::trade_action::hold) continue;
+        const auto payload = codec::encode(command_for(inst->config, d, k));
+        const auto result = co_await publish_acked(orders, bus::place_order_subject(), payload, d.order_id);
+        if (!result.ok()) {
+            // Nothing saved: the redelivered kline decides the same orders again, and the ones already acked
+            // are dropped as duplicates.
+            spdlog::warn("{}: publishing order {} failed: {}; kline {} redelivered in 1 s", id, d.order_id,
+                         result.error, k.open_time);
+            message.nak(1s);
+            co_return;
+        }
+        ++counters.orders_published;
+        if (result.duplicate) ++counters.duplicate_orders;
+    }
+    if (co_await save(inst, std::move(saved), message)) message.ack();
+}
+
+asio::awaitable<void> strategy_runner::impl::handle_update(instance* inst, bus::message& message) {
+    const auto& id = inst->config.id;
+    auto decoded = codec::decode_order_update(message.data());
+    if (!decoded) {
+        spdlog::error("{}: undecodable order update on {} (#{}), terminated: {}", id, message.subject(),
+                      message.metadata().stream_sequence, decoded.error().to_string());
+        message.term();
+        co_return;
+    }
+    const auto& order = decoded->order;
+    auto saved = *inst->saved;
+    const auto effect = apply_order_update(inst->config, saved, *decoded);
+    if (!effect) {
+        spdlog::error("{}: update of order {} cannot be applied ({}); terminated", id, order.order_id,
+                      domain::to_string(effect.error()));
+        message.term();
+        co_return;
+    }
+    switch (*effect) {
+        case update_effect::applied:
+            spdlog::info("{}: order {} {} filled {} of {}{}", id, order.order_id, domain::to_string(order.status),
+                         order.filled_quantity.to_string(), order.quantity.to_string(),
+                         order.avg_fill_price ? " at avg " + order.avg_fill_price->to_string() : std::string());
+            if (co_await save(inst, std::move(saved), message)) {
+                ++counters.fills_applied;
+                message.ack();
+            }
+            co_return;
+        case update_effect::not_yet_decided:
+            // Its kline was published but not saved (a crash): it is redelivered and re-decided first.
+            spdlog::info("{}: update of order {} precedes its kline's saved decision; redelivered in {} ms", id,
+                         order.order_id, settings.ack_wait.count());
+            message.nak(settings.ack_wait);
+            co_return;
+        case update_effect::nothing_new:
+        case update_effect::not_ours:
+            ++counters.updates_ignored;
+            message.ack();
+            co_return;
+    }
+}
+
+// Compare-and-set on the revision last read or written. On success `saved` becomes the instance's state; on a
+// conflict the state is reloaded and the message redelivered, on a NATS failure just redelivered.
+asio::awaitable<bool> strategy_runner::impl::save(instance* inst, saved_strategy saved, bus::message& message) {
+    const auto value = encode(saved);
+    std::string problem;
+    try {
+        // nullopt: a conflict (the lane's result must be default-constructible, hft::expected is not)
+        const auto written = co_await kv_lane.run([this, inst, &value]() -> std::optional<std::uint64_t> {
+            auto put = kv->put(inst->config.id, value, inst->revision);
+            if (!put) return std::nullopt;
+            return *put;
+        });
+        if (written) {
+            inst->revision = *written;
+            inst->saved = std::move(saved);
+            co_return true;
+        }
+        spdlog::warn("{}: its state in {} was written by another process; reloaded, message redelivered",
+                     inst->config.id, settings.kv_bucket);
+        co_await reload(inst);
+        message.nak(0ms);
+        co_return false;
+    } catch (const bus::nats_error& e) {
+        problem = e.what();
+    }
+    spdlog::warn("{}: cannot save its state: {}; message redelivered in 1 s", inst->config.id, problem);
+    message.nak(1s);
+    co_return false;
+}
+
+asio::awaitable<void> strategy_runner::impl::stats_loop() {
+    if (settings.stats_interval <= 0ms) co_return;
+    while (!stopping) {
+        stats_timer.expires_after(settings.stats_interval);
+        co_await stats_timer.async_wait(as_tuple_awaitable);
+        if (stopping) break;
+        spdlog::info("klines evaluated {}, not closed {}, stale {}; orders published {} ({} duplicates); "
+                     "fills applied {}, updates ignored {}",
+                     counters.klines_evaluated, counters.klines_not_closed, counters.klines_stale,
+                     counters.orders_published, counters.duplicate_orders, counters.fills_applied,
+                     counters.updates_ignored);
+    }
+}
+
+asio::awaitable<void> strategy_runner::impl::pause(asio::steady_timer& timer, std::chrono::milliseconds delay) {
+    if (stopping) co_return;
+    timer.expires_after(delay);
+    co_await timer.async_wait(as_tuple_awaitable);
+}
+
+void strategy_runner::impl::stop() {
+    stopping = true;
+    stats_timer.cancel();
+    retry_timer.cancel();
+    for (auto& inst : instances) {
+        inst->kline_pause.cancel();
+        inst->update_pause.cancel();
+    }
+}
+
+strategy_runner::strategy_runner(asio::any_io_executor executor, bus::connection& bus, const app::config& cfg)
+    : impl_(std::make_shared<impl>(std::move(executor), bus, cfg)) {}
+
+strategy_runner::~strategy_runner() = default;
+
+asio::awaitable<void> strategy_runner::run() { return impl_->run(); }
+
+void strategy_runner::stop() { impl_->stop(); }
+
+strategy_stats strategy_runner::stats() const { return impl_->counters; }
+
+}  // namespace hft::services
