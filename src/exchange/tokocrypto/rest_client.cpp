@@ -137,6 +137,12 @@ asio::awaitable<result<std::vector<asset_balance>>> rest_client::balances() {
     co_return decode(data, parse_balances);
 }
 
+std::chrono::seconds rest_client::backoff_remaining() const {
+    const auto left = impl_->blocked_until - steady::now();
+    if (left <= steady::duration::zero()) return std::chrono::seconds(0);
+    return std::chrono::ceil<std::chrono::seconds>(left);
+}
+
 asio::awaitable<result<symbol_rules>> rest_client::rules(std::string symbol) {
     auto& self = *impl_;
     const bool stale = steady::now() - self.rules_fetched > self.options.rules_refresh;

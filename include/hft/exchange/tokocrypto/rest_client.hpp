@@ -74,6 +74,10 @@ public:
     /// The rules of `symbol` (order form), from the cache when fresh enough.
     boost::asio::awaitable<result<symbol_rules>> rules(std::string symbol);
 
+    /// How long signed calls are still refused after the exchange's rate limit (zero when they are not), so a
+    /// caller can decline work before committing to it instead of failing halfway.
+    std::chrono::seconds backoff_remaining() const;
+
 private:
     struct impl;
     std::unique_ptr<impl> impl_;

@@ -1,0 +1,929 @@
+#include "hft/services/order_engine.hpp"
+
+#include "hft/app/blocking_lane.hpp"
+#include "hft/app/redact.hpp"
+#include "hft/bus/dead_letter.hpp"
+#include "hft/bus/publisher.hpp"
+#include "hft/bus/pull_consumer.hpp"
+#include "hft/bus/subjects.hpp"
+#include "hft/codec/order_update.hpp"
+#include "hft/codec/place_order.hpp"
+#include "hft/core/backoff.hpp"
+#include "hft/core/order_lifecycle.hpp"
+#include "hft/exchange/tokocrypto/rest_client.hpp"
+#include "hft/store/database.hpp"
+#include "hft/store/market_data_repository.hpp"
+#include "hft/store/order_repository.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/channel.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+
+namespace hft::services {
+namespace {
+
+namespace asio = boost::asio;
+namespace tk = exchange::tokocrypto;
+using namespace std::chrono_literals;
+using namespace asio::experimental::awaitable_operators;
+using domain::order_record;
+using domain::order_status;
+using steady = std::chrono::steady_clock;
+constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+const std::string engine_stream = "ORDER_ENGINE";
+const std::string default_base_url = "https://www.tokocrypto.com";
+constexpr int fetch_batch = 16;
+constexpr auto fetch_timeout = 1000ms;
+constexpr auto command_nak_delay = 1000ms;
+constexpr auto mappings_reload_min = 5s;          // an unknown symbol re-reads symbol_mappings at most this often
+constexpr std::int64_t find_lookback_ms = 60'000;  // clock skew allowance when listing orders since created_at
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+order_error error_of(order_error_kind kind, std::string code, std::string message) {
+    return {kind, std::move(code), std::move(message), std::nullopt};
+}
+
+order_error unavailable(std::string what) {
+    return error_of(order_error_kind::unavailable, "UNAVAILABLE", std::move(what) + "; retry later");
+}
+
+// An exchange failure where the caller waits for an answer: refused for good names the exchange's reason,
+// anything else is temporary.
+order_error exchange_error(const tk::api_failure& failure, std::string_view doing) {
+    if (failure.kind == tk::failure_kind::rejected) {
+        return error_of(order_error_kind::invalid_request, "EXCHANGE_REJECTED",
+                        fmt::format("the exchange refused {}: {}", doing, failure.describe()));
+    }
+    return unavailable(fmt::format("the exchange did not answer {}: {}", doing, failure.describe()));
+}
+
+// The status an exchange acknowledgement moves an unacknowledged order to before its fills are recorded: fills
+// move it further (record_fill), and FILLED needs them first.
+order_status acknowledged_status(const tk::exchange_order& answer) {
+    if (answer.executed_quantity.is_zero() && answer.status != order_status::filled) return answer.status;
+    return order_status::new_;
+}
+
+// One exchange account: its client and the lock that keeps its calls one at a time (http_client requires it).
+struct account {
+    using lock_channel = asio::experimental::channel<void(boost::system::error_code)>;
+    account(asio::any_io_executor executor, net::http_origin origin, tk::credentials credentials, tk::rest_options options)
+        : client(executor, std::move(origin), std::move(credentials), std::move(options)), lock(executor, 1) {}
+    tk::rest_client client;
+    lock_channel lock;
+};
+
+// Takes `a`'s lock for the duration of `call`.
+template <class T>
+asio::awaitable<T> exclusive(account& a, asio::awaitable<T> call) {
+    co_await a.lock.async_send(boost::system::error_code{}, asio::use_awaitable);
+    struct release {
+        account::lock_channel& lock;
+        ~release() { lock.try_receive([](boost::system::error_code) {}); }
+    } held{a.lock};
+    co_return co_await std::move(call);
+}
+
+domain::fill fill_of(const tk::exchange_trade& trade) {
+    return {trade.trade_id, trade.price, trade.quantity, trade.fee, trade.fee_asset, trade.is_maker, trade.time};
+}
+
+}  // namespace
+
+struct order_engine::impl : std::enable_shared_from_this<impl> {
+    impl(asio::any_io_executor executor_, bus::connection& bus_, const app::config& cfg)
+        : executor(executor_),
+          bus(bus_),
+          settings(cfg.order_engine_gateway),
+          nats(cfg.require_nats_jetstream()),
+          exchanges(cfg.exchanges),
+          shutdown_timeout(cfg.graceful_shutdown_timeout),
+          default_limits(parse_risk_limits(settings.risk, "order_engine_gateway.risk")),
+          orders_db(cfg.database.get("order_engine").dsn),
+          market_db(cfg.database.get("market_data").dsn),
+          publisher(bus_),
+          pause_timer(executor_),
+          poll_timer(executor_),
+          retry({200ms, 10s, 2.0}, std::random_device{}()) {
+        for (const auto& [user, limits] : settings.user_risk) {
+            user_limits.emplace(user, parse_risk_limits(limits, "order_engine_gateway.risk_users." + user));
+        }
+        for (const auto& [strategy, limits] : settings.strategy_risk) {
+            strategy_limits.emplace(strategy, parse_risk_limits(limits, "order_engine_gateway.risk_strategies." + strategy));
+        }
+        for (const auto& [name, venue] : exchanges) {
+            const auto& url = venue.base_url.empty() ? default_base_url : venue.base_url;
+            if (auto origin = net::http_origin::parse(url); !origin) {
+                throw app::config_error(fmt::format("exchanges.{}.base_url: {}; write it like https://www.tokocrypto.com",
+                                                    name, origin.error()));
+            }
+        }
+    }
+
+    // ---- plumbing ----
+
+    // Runs `work(connection)` against order_engine on the database lane; database_unavailable passes through.
+    template <class F>
+    asio::awaitable<std::invoke_result_t<F&, pqxx::connection&>> db(F work) {
+        auto result = co_await database_lane.run([this, work = std::move(work)]() mutable { return orders_db.run(work); });
+        database_ok = true;
+        co_return result;
+    }
+
+    expected<account*, order_error> account_for(const std::string& exchange, const std::string& user_id);
+    asio::awaitable<std::optional<domain::symbol_mapping>> mapping_for(std::string exchange, std::string text);
+    asio::awaitable<std::optional<domain::decimal>> reference_price(std::string exchange, std::string symbol);
+    asio::awaitable<void> refresh_trading_states(bool force);
+    asio::awaitable<expected<void, order_error>> check_risk(domain::place_order_command command,
+                                                            domain::decimal price, std::string symbol);
+    core::order_rate_limiter* limiter(const std::string& scope, const core::risk_limits& limits);
+
+    void publish_update(const order_record& order, std::optional<domain::fill> fill);
+    asio::awaitable<bus::publish_result> publish_and_wait(std::string subject, std::string payload, std::string msg_id);
+    asio::awaitable<std::optional<order_record>> transition(order_record current, store::order_transition change);
+
+    // ---- orders ----
+
+    asio::awaitable<order_result<order_record>> place(domain::place_order_command command);
+    asio::awaitable<order_result<order_record>> send(order_record order, account* acct, domain::symbol_mapping market);
+    asio::awaitable<order_result<void>> submit(domain::place_order_command command);
+    asio::awaitable<order_result<order_record>> cancel(domain::cancel_order_command command);
+    asio::awaitable<order_record> sync(order_record order);
+    asio::awaitable<order_record> apply(order_record order, account& acct, std::string order_symbol,
+                                        store::fill_market market, tk::exchange_order answer);
+
+    // ---- loops ----
+
+    asio::awaitable<void> run();
+    asio::awaitable<bool> set_up_consumer();
+    asio::awaitable<void> reconcile();
+    asio::awaitable<bool> poll_once(bool everything);
+    asio::awaitable<void> poll_loop();
+    asio::awaitable<void> consume();
+    asio::awaitable<void> handle(bus::message message);
+    void dead_letter(bus::message message, std::string reason);
+    asio::awaitable<void> pause(asio::steady_timer& timer, std::chrono::milliseconds delay);
+    void stop();
+
+    asio::any_io_executor executor;
+    bus::connection& bus;
+    app::order_engine_gateway_config settings;
+    app::nats_jetstream_config nats;
+    std::map<std::string, app::exchange_config> exchanges;
+    std::chrono::milliseconds shutdown_timeout;
+    core::risk_limits default_limits;
+    std::map<std::string, core::risk_limits> user_limits;
+    std::map<std::string, core::risk_limits> strategy_limits;
+    std::map<std::string, core::order_rate_limiter> limiters;
+    // Both databases and the consumer are only touched from their lanes, declared after them so the lanes (joining
+    // their threads) are destroyed first.
+    store::database orders_db;
+    store::database market_db;
+    std::unique_ptr<bus::pull_consumer> consumer;
+    bus::publisher publisher;
+    std::map<std::string, std::unique_ptr<account>> accounts;
+    std::vector<domain::symbol_mapping> mappings;
+    std::optional<steady::time_point> mappings_loaded;
+    std::vector<trading_state_entry> states;
+    std::optional<steady::time_point> states_loaded;
+    std::set<std::string> sending;                      // orders a send is in progress for: status sync leaves them alone
+    std::map<std::string, steady::time_point> looked_up;  // unacknowledged orders: when last looked up by client id
+    app::blocking_lane fetch_lane;
+    app::blocking_lane database_lane;
+    asio::steady_timer pause_timer;
+    asio::steady_timer poll_timer;
+    core::backoff retry;
+    bool stopping = false;
+    bool reconciled = false;
+    bool database_ok = false;
+    bool nats_outage = false;
+    order_engine_stats counters;
+};
+
+// ---- plumbing ----
+
+expected<account*, order_error> order_engine::impl::account_for(const std::string& exchange, const std::string& user_id) {
+    const auto venue = exchanges.find(exchange);
+    if (venue == exchanges.end()) {
+        std::string known;
+        for (const auto& [name, ignored] : exchanges) known += (known.empty() ? "" : ", ") + name;
+        return unexpected(error_of(order_error_kind::unknown_exchange, "UNKNOWN_EXCHANGE",
+                                   fmt::format("exchange \"{}\" is not configured (configured: {}); use one of those or "
+                                               "add exchanges.{} to the config",
+                                               exchange, known.empty() ? "none" : known, exchange)));
+    }
+    // A user's own account when configured, else the exchange's default one.
+    const auto own = venue->second.accounts.find(user_id);
+    const bool per_user = own != venue->second.accounts.end();
+    const auto& key = per_user ? own->second.api_key : venue->second.api_key;
+    const auto& secret = per_user ? own->second.api_secret : venue->second.api_secret;
+    if (key.empty() || secret.empty()) {
+        return unexpected(error_of(order_error_kind::no_account, "NO_ACCOUNT",
+                                   fmt::format("no credentials for user \"{}\" on {}; set exchanges.{}.accounts.{}.api_key "
+                                               "and api_secret (or the exchange's default api_key and api_secret)",
+                                               user_id, exchange, exchange, user_id)));
+    }
+    const auto name = exchange + "/" + (per_user ? user_id : std::string("default"));
+    auto& slot = accounts[name];
+    if (!slot) {
+        const auto& url = venue->second.base_url.empty() ? default_base_url : venue->second.base_url;
+        tk::rest_options options;
+        options.recv_window = std::chrono::milliseconds(venue->second.recv_window_ms);
+        slot = std::make_unique<account>(executor, *net::http_origin::parse(url),
+                                         tk::credentials{key.reveal(), secret.reveal()}, std::move(options));
+    }
+    return slot.get();
+}
+
+asio::awaitable<std::optional<domain::symbol_mapping>> order_engine::impl::mapping_for(std::string exchange, std::string text) {
+    auto found = resolve_symbol(mappings, exchange, text);
+    if (found || (mappings_loaded && steady::now() - *mappings_loaded < mappings_reload_min)) co_return found;
+    mappings = co_await database_lane.run([this] {
+        return market_db.run([](pqxx::connection& connection) {
+            pqxx::read_transaction tx{connection};
+            return store::load_symbol_mappings(tx);
+        });
+    });
+    mappings_loaded = steady::now();
+    co_return resolve_symbol(mappings, exchange, text);
+}
+
+// The last closed 1m close of the market: what a MARKET order is valued at for notional checks.
+asio::awaitable<std::optional<domain::decimal>> order_engine::impl::reference_price(std::string exchange, std::string symbol) {
+    const auto klines = co_await database_lane.run([this, exchange, symbol] {
+        return market_db.run([&](pqxx::connection& connection) {
+            pqxx::read_transaction tx{connection};
+            return store::recent_closed_klines(tx, exchange, symbol, "1m", 1);
+        });
+    });
+    if (klines.empty()) co_return std::nullopt;
+    co_return klines.back().close;
+}
+
+asio::awaitable<void> order_engine::impl::refresh_trading_states(bool force) {
+    if (!force && states_loaded && steady::now() - *states_loaded < settings.trading_state_refresh) co_return;
+    const auto rows = co_await db([](pqxx::connection& c) { return store::load_trading_states(c); });
+    states.clear();
+    for (const auto& row : rows) states.push_back({row.scope, row.state, row.reason, row.updated_by, row.updated_at});
+    states_loaded = steady::now();
+}
+
+core::order_rate_limiter* order_engine::impl::limiter(const std::string& scope, const core::risk_limits& limits) {
+    if (limits.orders_per_second <= 0) return nullptr;
+    return &limiters.try_emplace(scope, limits.orders_per_second, limits.order_burst).first->second;
+}
+
+// The user's limits (their own, else the default) against their book, then the strategy's against its own.
+asio::awaitable<expected<void, order_error>> order_engine::impl::check_risk(domain::place_order_command command,
+                                                                            domain::decimal price, std::string symbol) {
+    co_await refresh_trading_states(false);
+    const auto state = effective_trading_state(states, command.user_id, command.strategy_id);
+    const core::risk_order order{command.side, command.quantity, price};
+    struct scope {
+        std::string name;
+        const core::risk_limits* limits;
+        std::optional<std::string> strategy;
+    };
+    std::vector<scope> scopes;
+    const auto own = user_limits.find(command.user_id);
+    scopes.push_back({"user:" + command.user_id, own == user_limits.end() ? &default_limits : &own->second, std::nullopt});
+    if (command.strategy_id) {
+        if (const auto s = strategy_limits.find(*command.strategy_id); s != strategy_limits.end()) {
+            scopes.push_back({"strategy:" + *command.strategy_id, &s->second, command.strategy_id});
+        }
+    }
+    for (const auto& checked : scopes) {
+        if (command.type == domain::order_type::market && price.is_zero() && checked.limits->max_order_notional) {
+            co_return unexpected(error_of(order_error_kind::risk_rejected, "NO_REFERENCE_PRICE",
+                                          "a MARKET order cannot be valued against max_order_notional: no closed 1m "
+                                          "kline of " + symbol + " is stored; send a LIMIT order or start market data"));
+        }
+        auto book = co_await db([&](pqxx::connection& c) {
+            return store::load_exposure(c, command.user_id, command.exchange, symbol, checked.strategy);
+        });
+        book.state = state;
+        const auto verdict = core::check_risk(*checked.limits, book, order, limiter(checked.name, *checked.limits), now_ms());
+        if (!verdict) {
+            co_return unexpected(error_of(order_error_kind::risk_rejected, verdict.error().code,
+                                          verdict.error().message + " (" + checked.name + ")"));
+        }
+    }
+    co_return expected<void, order_error>{};
+}
+
+void order_engine::impl::publish_update(const order_record& order, std::optional<domain::fill> fill) {
+    const domain::order_update update{order, std::move(fill)};
+    const auto msg_id = order.order_id + "." + std::to_string(order.version);
+    publisher.publish(bus::order_update_subject(order.exchange, order.symbol), codec::encode(update), msg_id,
+                      [self = shared_from_this(), msg_id](bus::publish_result result) {
+                          if (result.ok()) {
+                              ++self->counters.updates_published;
+                          } else {
+                              // The row is committed; consumers that missed this update read the order's next one.
+                              spdlog::warn("order update {} not published: {}", msg_id, result.error);
+                          }
+                      });
+}
+
+asio::awaitable<bus::publish_result> order_engine::impl::publish_and_wait(std::string subject, std::string payload,
+                                                                          std::string msg_id) {
+    auto done = std::make_shared<std::optional<bus::publish_result>>();
+    auto timer = std::make_shared<asio::steady_timer>(executor, steady::time_point::max());
+    publisher.publish(subject, payload, msg_id, [done, timer](bus::publish_result result) {
+        *done = std::move(result);
+        timer->cancel();
+    });
+    if (!done->has_value()) co_await timer->async_wait(as_tuple_awaitable);
+    co_return std::move(**done);
+}
+
+// Commits `change` and publishes the result; when another writer moved the order first, returns it as it is now
+// (unchanged by `change`: the caller decides again on the next poll).
+asio::awaitable<std::optional<order_record>> order_engine::impl::transition(order_record current,
+                                                                           store::order_transition change) {
+    auto updated = co_await db([&](pqxx::connection& c) {
+        return store::transition_order(c, current.order_id, current.version, change);
+    });
+    if (updated) {
+        publish_update(*updated, std::nullopt);
+        co_return updated;
+    }
+    co_return co_await db([&](pqxx::connection& c) { return store::find_order(c, current.order_id); });
+}
+
+// ---- orders ----
+
+asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::place_order_command command) {
+    if (const auto valid = domain::validate(command); !valid) {
+        co_return unexpected(error_of(order_error_kind::invalid_request, "INVALID_FIELD", domain::to_string(valid.error())));
+    }
+    auto acct = account_for(command.exchange, command.user_id);
+    if (!acct) co_return unexpected(acct.error());
+    try {
+        const auto market = co_await mapping_for(command.exchange, command.symbol);
+        if (!market) {
+            co_return unexpected(error_of(order_error_kind::unknown_symbol, "UNKNOWN_SYMBOL",
+                                          fmt::format("symbol \"{}\" is in no form (canonical, stream or order) of {}'s "
+                                                      "symbol_mappings; use a mapped symbol or add its row",
+                                                      command.symbol, command.exchange)));
+        }
+        if (auto existing = co_await db([&](pqxx::connection& c) {
+                return store::find_duplicate(c, command.request_id, command.order_id);
+            })) {
+            co_return unexpected(order_error{order_error_kind::duplicate, "DUPLICATE_ORDER",
+                                             "request_id or order_id is already known; the existing order is returned",
+                                             std::move(existing)});
+        }
+        const auto rules = co_await exclusive(**acct, (*acct)->client.rules(market->order_symbol));
+        if (!rules) {
+            if (rules.error().kind != tk::failure_kind::rejected) co_return unexpected(exchange_error(rules.error(), "the symbol rules"));
+            co_return unexpected(error_of(order_error_kind::unknown_symbol, "UNKNOWN_SYMBOL",
+                                          fmt::format("{} does not list {}: {}", command.exchange, market->order_symbol,
+                                                      rules.error().describe())));
+        }
+        std::optional<domain::decimal> reference;
+        if (command.type == domain::order_type::market) reference = co_await reference_price(command.exchange, market->symbol);
+        if (const auto fits = tk::check_filters(*rules, command.type, command.price, command.quantity, reference); !fits) {
+            co_return unexpected(error_of(order_error_kind::filter_failed, "FILTER_FAILED",
+                                          fits.error() + "; round the price to tickSize and the quantity to stepSize"));
+        }
+        const auto price = command.price ? *command.price : reference.value_or(domain::decimal{});
+        if (auto allowed = co_await check_risk(command, price, market->symbol); !allowed) {
+            ++counters.rejected;
+            co_return unexpected(allowed.error());
+        }
+        if (const auto wait = (*acct)->client.backoff_remaining(); wait.count() > 0) {
+            co_return unexpected(error_of(order_error_kind::unavailable, "RATE_LIMITED",
+                                          fmt::format("the exchange rate-limited this account; nothing was sent, retry "
+                                                      "after {} s",
+                                                      wait.count())));
+        }
+
+        order_record order;
+        order.order_id = command.order_id;
+        order.request_id = command.request_id;
+        order.client_order_id = tk::client_order_id(command.order_id);
+        order.user_id = command.user_id;
+        order.strategy_id = command.strategy_id;
+        order.exchange = command.exchange;
+        order.symbol = market->symbol;
+        order.side = command.side;
+        order.type = command.type;
+        order.time_in_force = command.time_in_force;
+        order.price = command.price;
+        order.quantity = command.quantity;
+        order.source = command.source;
+        order.requested_at = command.requested_at;
+        order.expires_at = command.expires_at;
+        auto stored = co_await db([&](pqxx::connection& c) { return store::insert_pending_order(c, order); });
+        if (!stored.inserted) {
+            co_return unexpected(order_error{order_error_kind::duplicate, "DUPLICATE_ORDER",
+                                             "request_id or order_id is already known; the existing order is returned",
+                                             std::move(stored.order)});
+        }
+        publish_update(stored.order, std::nullopt);
+        co_return co_await send(std::move(stored.order), *acct, *market);
+    } catch (const store::database_unavailable& e) {
+        database_ok = false;
+        co_return unexpected(unavailable(e.what()));
+    } catch (const std::exception& e) {
+        spdlog::error("placing order {} failed: {}", command.order_id, e.what());
+        co_return unexpected(unavailable("placing the order failed: " + std::string(e.what())));
+    }
+}
+
+// Sends a committed PENDING_NEW order once and records what the exchange said. Status sync leaves the order alone
+// meanwhile, so an answer still on its way is never mistaken for "the exchange does not know it".
+asio::awaitable<order_result<order_record>> order_engine::impl::send(order_record order, account* acct,
+                                                                     domain::symbol_mapping market) {
+    const auto order_id = order.order_id;
+    sending.insert(order_id);
+    struct done_sending {
+        std::set<std::string>& sending;
+        std::string id;
+        ~done_sending() { sending.erase(id); }
+    } guard{sending, order_id};
+
+    const auto sent_at = now_ms();
+    tk::new_order request{market.order_symbol, order.side, order.type, order.price, order.quantity, order.time_in_force,
+                          order.client_order_id};
+    auto answer = co_await exclusive(*acct, acct->client.place_order(std::move(request)));
+    store::order_transition change;
+    change.sent_at = sent_at;
+    if (answer) {
+        ++counters.placed;
+        change.status = acknowledged_status(*answer);
+        change.exchange_order_id = std::to_string(answer->order_id);
+        change.acknowledged_at = now_ms();
+        change.event_type = "acknowledged";
+    } else if (answer.error().kind == tk::failure_kind::ambiguous) {
+        ++counters.unknown;
+        change.status = order_status::unknown;
+        change.reason = "outcome unknown (" + answer.error().describe() + "); resolving by client order id";
+        change.event_type = "unknown";
+    } else {
+        ++counters.rejected;
+        change.status = order_status::rejected;
+        change.reason = answer.error().kind == tk::failure_kind::rate_limited
+                            ? fmt::format("not placed: the exchange's rate limit refused it ({}); send it again with a "
+                                          "new order_id after {} s",
+                                          answer.error().describe(), answer.error().retry_after.count())
+                            : "the exchange refused it: " + answer.error().describe();
+        change.event_type = "rejected";
+    }
+    auto updated = co_await transition(order, change);
+    if (!updated) co_return unexpected(unavailable("order " + order_id + " vanished from the database"));
+    if (answer && !domain::is_terminal(updated->status) &&
+        (answer->status != order_status::new_ || answer->executed_quantity.is_positive())) {
+        co_return co_await sync(std::move(*updated));
+    }
+    co_return std::move(*updated);
+}
+
+asio::awaitable<order_result<void>> order_engine::impl::submit(domain::place_order_command command) {
+    if (const auto valid = domain::validate(command); !valid) {
+        co_return unexpected(error_of(order_error_kind::invalid_request, "INVALID_FIELD", domain::to_string(valid.error())));
+    }
+    if (auto acct = account_for(command.exchange, command.user_id); !acct) co_return unexpected(acct.error());
+    try {
+        if (!co_await mapping_for(command.exchange, command.symbol)) {
+            co_return unexpected(error_of(order_error_kind::unknown_symbol, "UNKNOWN_SYMBOL",
+                                          fmt::format("symbol \"{}\" is in no form of {}'s symbol_mappings; use a mapped "
+                                                      "symbol or add its row",
+                                                      command.symbol, command.exchange)));
+        }
+    } catch (const store::database_unavailable& e) {
+        co_return unexpected(unavailable(e.what()));
+    }
+    const auto published = co_await publish_and_wait(bus::place_order_subject(), codec::encode(command), command.order_id);
+    if (!published.ok()) co_return unexpected(unavailable("the command was not queued: " + published.error));
+    co_return order_result<void>{};
+}
+
+asio::awaitable<order_result<order_record>> order_engine::impl::cancel(domain::cancel_order_command command) {
+    try {
+        auto order = co_await db([&](pqxx::connection& c) { return store::find_order(c, command.order_id); });
+        if (!order || order->user_id != command.user_id) {
+            co_return unexpected(error_of(order_error_kind::not_found, "ORDER_NOT_FOUND",
+                                          fmt::format("no order \"{}\" of user \"{}\"; check the order_id", command.order_id,
+                                                      command.user_id)));
+        }
+        // An order not yet acknowledged is first resolved by client id: it may exist on the exchange.
+        if (!order->exchange_order_id && !domain::is_terminal(order->status)) order = co_await sync(std::move(*order));
+        if (domain::is_terminal(order->status)) {
+            co_return unexpected(order_error{order_error_kind::not_cancelable, "NOT_CANCELABLE",
+                                             fmt::format("order {} is already {}", order->order_id,
+                                                         domain::to_string(order->status)),
+                                             std::move(order)});
+        }
+        if (!order->exchange_order_id) {
+            co_return unexpected(unavailable("order " + order->order_id + " is not yet known to the exchange"));
+        }
+        auto acct = account_for(order->exchange, order->user_id);
+        if (!acct) co_return unexpected(acct.error());
+        const auto market = co_await mapping_for(order->exchange, order->symbol);
+        if (!market) co_return unexpected(unavailable("symbol " + order->symbol + " left symbol_mappings"));
+        const auto canceled = co_await exclusive(
+            **acct, (*acct)->client.cancel_order(market->order_symbol, std::stoll(*order->exchange_order_id)));
+        // Refused (e.g. it filled meanwhile) or not: the exchange's view of the order decides what we record.
+        if (!canceled && canceled.error().kind != tk::failure_kind::rejected) {
+            co_return unexpected(exchange_error(canceled.error(), "the cancel"));
+        }
+        auto after = co_await sync(std::move(*order));
+        if (!canceled && !domain::is_terminal(after.status)) co_return unexpected(exchange_error(canceled.error(), "the cancel"));
+        co_return after;
+    } catch (const store::database_unavailable& e) {
+        database_ok = false;
+        co_return unexpected(unavailable(e.what()));
+    } catch (const std::exception& e) {
+        spdlog::error("canceling order {} failed: {}", command.order_id, e.what());
+        co_return unexpected(unavailable("canceling the order failed: " + std::string(e.what())));
+    }
+}
+
+// Brings one non-terminal order in line with the exchange: an unacknowledged one is looked up by client id, an
+// acknowledged one is queried; new fills and the status are then recorded. Exchange trouble leaves the order as it
+// is for the next poll. Throws database_unavailable.
+asio::awaitable<order_record> order_engine::impl::sync(order_record order) {
+    auto acct = account_for(order.exchange, order.user_id);
+    if (!acct) {
+        spdlog::warn("cannot sync order {}: {}", order.order_id, acct.error().message);
+        co_return order;
+    }
+    const auto market = co_await mapping_for(order.exchange, order.symbol);
+    if (!market) {
+        spdlog::warn("cannot sync order {}: symbol {} is not in symbol_mappings", order.order_id, order.symbol);
+        co_return order;
+    }
+    const auto rules = co_await exclusive(**acct, (*acct)->client.rules(market->order_symbol));
+    if (!rules) co_return order;
+    const store::fill_market assets{rules->base_asset, rules->quote_asset};
+
+    if (!order.exchange_order_id) {
+        looked_up[order.order_id] = steady::now();
+        const auto found = co_await exclusive(
+            **acct, (*acct)->client.find_by_client_id(market->order_symbol, order.client_order_id,
+                                                      order.created_at - find_lookback_ms));
+        if (!found) co_return order;
+        if (!*found) {
+            if (!never_reached_exchange(order.created_at, now_ms(), std::chrono::milliseconds(exchanges.at(order.exchange).recv_window_ms))) {
+                co_return order;
+            }
+            looked_up.erase(order.order_id);
+            ++counters.resolved;
+            auto rejected = co_await transition(
+                order, {order_status::rejected, std::nullopt,
+                        fmt::format("never reached the exchange: {} has no order with client id {} and its send window "
+                                    "(recvWindow {} ms) has closed, so nothing was placed; send it again with a new "
+                                    "order_id",
+                                    order.exchange, order.client_order_id, exchanges.at(order.exchange).recv_window_ms),
+                        std::nullopt, std::nullopt, "never_placed"});
+            co_return rejected.value_or(order);
+        }
+        looked_up.erase(order.order_id);
+        ++counters.resolved;
+        const auto& answer = **found;
+        auto resolved = co_await transition(order, {acknowledged_status(answer), std::to_string(answer.order_id),
+                                                    std::nullopt, std::nullopt, now_ms(), "resolved"});
+        if (!resolved || !resolved->exchange_order_id) co_return resolved.value_or(order);
+        co_return co_await apply(std::move(*resolved), **acct, market->order_symbol, assets, answer);
+    }
+    auto answer = co_await exclusive(**acct, (*acct)->client.query_order(market->order_symbol,
+                                                                        std::stoll(*order.exchange_order_id)));
+    if (!answer) co_return order;
+    co_return co_await apply(std::move(order), **acct, market->order_symbol, assets, std::move(*answer));
+}
+
+// Records the fills the exchange reports beyond what is recorded, then the status; FILLED waits for its trades.
+asio::awaitable<order_record> order_engine::impl::apply(order_record order, account& acct, std::string order_symbol,
+                                                        store::fill_market market, tk::exchange_order answer) {
+    if (answer.executed_quantity > order.filled_quantity) {
+        auto trades = co_await exclusive(acct, acct.client.trades(order_symbol, answer.order_id));
+        if (trades) {
+            std::vector<tk::exchange_trade> in_order = *std::move(trades);
+            std::sort(in_order.begin(), in_order.end(),
+                      [](const tk::exchange_trade& a, const tk::exchange_trade& b) { return a.time < b.time; });
+            for (const auto& trade : in_order) {
+                const auto fill = fill_of(trade);
+                auto outcome = co_await db([&](pqxx::connection& c) {
+                    return store::record_fill(c, order.order_id, fill, market);
+                });
+                order = std::move(outcome.order);
+                if (!outcome.recorded) continue;
+                ++counters.fills;
+                if (outcome.note) spdlog::warn("order {} fill {}: {}", order.order_id, fill.trade_id, *outcome.note);
+                publish_update(order, fill);
+            }
+        }
+    }
+    const auto next = core::advance({order.status, order.filled_quantity}, order.quantity,
+                                    {answer.status, order.filled_quantity});
+    if (!next) {
+        spdlog::debug("order {}: {}; waiting for the next report", order.order_id, next.error());
+        co_return order;
+    }
+    if (!next->has_value()) co_return order;
+    auto moved = co_await transition(order, {(*next)->status, std::nullopt, std::nullopt, std::nullopt, std::nullopt, "status"});
+    co_return moved.value_or(order);
+}
+
+// ---- loops ----
+
+asio::awaitable<void> order_engine::impl::run() {
+    const auto self = shared_from_this();
+    spdlog::info("order engine: durable '{}' on {}, updates on ORDER_UPDATE, dead letters to {}, NATS {}, database {}; "
+                 "poll every {} ms, unknown orders every {} ms",
+                 settings.durable, engine_stream, bus::dlq_subject(engine_stream), app::redact_text(bus.options().url),
+                 orders_db.target(), settings.poll_interval.count(), settings.unknown_retry.count());
+    if (!co_await set_up_consumer()) co_return;
+    co_await reconcile();
+    co_await (consume() && poll_loop());
+    co_await fetch_lane.run([this] { return publisher.flush(shutdown_timeout); });
+    spdlog::info("order engine totals: placed {}, rejected {}, unknown {}, resolved {}, fills {}, commands {}, "
+                 "dead-lettered {}, updates {}",
+                 counters.placed, counters.rejected, counters.unknown, counters.resolved, counters.fills,
+                 counters.commands, counters.dead_lettered, counters.updates_published);
+}
+
+asio::awaitable<bool> order_engine::impl::set_up_consumer() {
+    const bus::consumer_spec durable{
+        .durable = settings.durable,
+        .filter_subject = "",
+        .ack_wait = settings.ack_wait,
+        .max_deliver = settings.max_deliver,
+        .max_ack_pending = 1000,
+    };
+    bool reported = false;
+    retry.reset();
+    while (!stopping) {
+        std::string problem;
+        try {
+            co_await fetch_lane.run([&] {
+                bus.ensure_stream(bus::order_engine_stream_spec(nats.replicas));
+                bus.ensure_stream(bus::order_update_stream_spec(nats.replicas));
+                bus.ensure_stream(bus::dlq_stream_spec(nats.replicas));
+                bus.ensure_consumer(engine_stream, durable);
+                consumer = std::make_unique<bus::pull_consumer>(bus, engine_stream, settings.durable, "");
+            });
+            if (reported) spdlog::info("NATS answers; order engine consuming");
+            co_return true;
+        } catch (const bus::nats_error& e) {
+            problem = e.what();
+        }
+        if (!std::exchange(reported, true)) {
+            spdlog::warn("cannot set up consumer {}/{}: {}; retrying with backoff until NATS answers", engine_stream,
+                         settings.durable, problem);
+        }
+        co_await pause(pause_timer, retry.next());
+    }
+    co_return false;
+}
+
+// Start-up: every non-terminal order is brought in line with the exchange before the engine reports ready, waiting
+// out a PostgreSQL outage. An order the exchange cannot be asked about now stays for the poll loop.
+asio::awaitable<void> order_engine::impl::reconcile() {
+    bool reported = false;
+    retry.reset();
+    while (!stopping) {
+        if (co_await poll_once(true)) {
+            reconciled = true;
+            spdlog::info("reconciliation done; order engine ready");
+            co_return;
+        }
+        if (!std::exchange(reported, true)) {
+            spdlog::warn("cannot reconcile open orders: PostgreSQL at {} is unreachable; retrying", orders_db.target());
+        }
+        co_await pause(pause_timer, retry.next());
+    }
+}
+
+// One pass over the open orders; false when the database was unreachable. Unacknowledged orders are looked up at
+// most every unknown_retry unless `everything`.
+asio::awaitable<bool> order_engine::impl::poll_once(bool everything) {
+    try {
+        co_await refresh_trading_states(false);
+        const auto open = co_await db([](pqxx::connection& c) { return store::list_open_orders(c); });
+        for (auto& order : open) {
+            if (stopping) break;
+            if (sending.contains(order.order_id)) continue;
+            if (!everything && !order.exchange_order_id) {
+                const auto last = looked_up.find(order.order_id);
+                if (last != looked_up.end() && steady::now() - last->second < settings.unknown_retry) continue;
+            }
+            co_await sync(order);
+        }
+        co_return true;
+    } catch (const store::database_unavailable& e) {
+        if (std::exchange(database_ok, false)) spdlog::warn("status sync paused: {}", e.what());
+    } catch (const std::exception& e) {
+        spdlog::error("status sync failed: {}", e.what());
+    }
+    co_return false;
+}
+
+asio::awaitable<void> order_engine::impl::poll_loop() {
+    while (!stopping) {
+        co_await pause(poll_timer, settings.poll_interval);
+        if (stopping) break;
+        co_await poll_once(false);
+    }
+}
+
+asio::awaitable<void> order_engine::impl::consume() {
+    while (!stopping) {
+        std::vector<bus::message> messages;
+        std::string problem;
+        try {
+            messages = co_await fetch_lane.run([this] { return consumer->fetch(fetch_batch, fetch_timeout); });
+            if (std::exchange(nats_outage, false)) spdlog::info("fetching commands again");
+        } catch (const bus::nats_error& e) {
+            problem = e.what();
+        }
+        if (!problem.empty()) {
+            if (!std::exchange(nats_outage, true)) {
+                retry.reset();
+                spdlog::warn("cannot fetch commands from {}/{}: {}; retrying with backoff", engine_stream,
+                             settings.durable, problem);
+            }
+            co_await pause(pause_timer, retry.next());
+            continue;
+        }
+        // Every fetched message is settled, even after stop(): the one in hand finishes.
+        for (auto& message : messages) co_await handle(std::move(message));
+    }
+}
+
+asio::awaitable<void> order_engine::impl::handle(bus::message message) {
+    ++counters.commands;
+    std::optional<order_error> error;
+    const auto subject = message.subject();
+    if (subject == bus::place_order_subject()) {
+        auto command = codec::decode_place_order(message.data());
+        if (!command) {
+            dead_letter(std::move(message), "undecodable place-order command: " + command.error().to_string());
+            co_return;
+        }
+        auto placed = co_await place(std::move(*command));
+        if (!placed) error = placed.error();
+    } else if (subject == bus::cancel_order_subject()) {
+        auto command = codec::decode_cancel_order(message.data());
+        if (!command) {
+            dead_letter(std::move(message), "undecodable cancel-order command: " + command.error().to_string());
+            co_return;
+        }
+        auto canceled = co_await cancel(std::move(*command));
+        if (!canceled) error = canceled.error();
+    } else {
+        dead_letter(std::move(message), "no command is published on " + std::string(subject));
+        co_return;
+    }
+    auto verdict = settle_command(error, message.metadata().deliveries, settings.max_deliver, command_nak_delay);
+    switch (verdict.kind) {
+        case settlement_kind::ack: message.ack(); break;
+        case settlement_kind::nak: message.nak(verdict.delay); break;
+        case settlement_kind::dead_letter: dead_letter(std::move(message), std::move(verdict.reason)); break;
+    }
+}
+
+void order_engine::impl::dead_letter(bus::message message, std::string reason) {
+    const auto& where = message.metadata();
+    spdlog::warn("dead-lettering {} #{} ({} deliveries): {}", message.subject(), where.stream_sequence,
+                 where.deliveries, reason);
+    auto held = std::make_shared<bus::message>(std::move(message));
+    bus::publish_dead_letter(publisher, *held, reason, [self = shared_from_this(), held](bus::publish_result result) {
+        if (result.ok()) {
+            // Terminated only now: a crash before this line repeats the dead letter, which the DLQ dedupes.
+            held->term();
+            ++self->counters.dead_lettered;
+        } else {
+            spdlog::error("could not dead-letter {} #{}: {}; NAKed to try again", held->subject(),
+                          held->metadata().stream_sequence, result.error);
+            held->nak(redelivery_delay(command_nak_delay, held->metadata().deliveries));
+        }
+    });
+}
+
+asio::awaitable<void> order_engine::impl::pause(asio::steady_timer& timer, std::chrono::milliseconds delay) {
+    if (stopping) co_return;
+    timer.expires_after(delay);
+    co_await timer.async_wait(as_tuple_awaitable);
+}
+
+void order_engine::impl::stop() {
+    stopping = true;
+    pause_timer.cancel();
+    poll_timer.cancel();
+}
+
+// ---- the public face ----
+
+order_engine::order_engine(asio::any_io_executor executor, bus::connection& bus, const app::config& cfg)
+    : impl_(std::make_shared<impl>(std::move(executor), bus, cfg)) {}
+
+order_engine::~order_engine() = default;
+
+asio::awaitable<void> order_engine::run() { return impl_->run(); }
+
+void order_engine::stop() { impl_->stop(); }
+
+asio::awaitable<order_result<order_record>> order_engine::place(domain::place_order_command command) {
+    const auto self = impl_;
+    co_return co_await self->place(std::move(command));
+}
+
+asio::awaitable<order_result<void>> order_engine::submit(domain::place_order_command command) {
+    const auto self = impl_;
+    co_return co_await self->submit(std::move(command));
+}
+
+asio::awaitable<order_result<order_record>> order_engine::get(std::string order_id) {
+    const auto self = impl_;
+    try {
+        auto order = co_await self->db([&](pqxx::connection& c) { return store::find_order(c, order_id); });
+        if (!order) {
+            co_return unexpected(error_of(order_error_kind::not_found, "ORDER_NOT_FOUND",
+                                          "no order \"" + order_id + "\"; check the order_id"));
+        }
+        co_return std::move(*order);
+    } catch (const store::database_unavailable& e) {
+        co_return unexpected(unavailable(e.what()));
+    }
+}
+
+asio::awaitable<order_result<std::vector<order_record>>> order_engine::list(order_query query) {
+    const auto self = impl_;
+    if (query.limit < 1 || query.limit > 1000) {
+        co_return unexpected(error_of(order_error_kind::invalid_request, "INVALID_FIELD", "limit: must be 1..1000"));
+    }
+    try {
+        store::order_filter filter{query.user_id, std::nullopt, std::nullopt, query.status, query.limit};
+        if (query.symbol) {
+            // Any form of any exchange's market; an unmapped symbol is compared as written.
+            filter.symbol = *query.symbol;
+            for (const auto& [name, ignored] : self->exchanges) {
+                if (auto market = co_await self->mapping_for(name, *query.symbol)) {
+                    filter.symbol = market->symbol;
+                    break;
+                }
+            }
+        }
+        co_return co_await self->db([&](pqxx::connection& c) { return store::list_orders(c, filter); });
+    } catch (const store::database_unavailable& e) {
+        co_return unexpected(unavailable(e.what()));
+    }
+}
+
+asio::awaitable<order_result<order_record>> order_engine::cancel(domain::cancel_order_command command) {
+    const auto self = impl_;
+    co_return co_await self->cancel(std::move(command));
+}
+
+asio::awaitable<order_result<std::vector<trading_state_entry>>> order_engine::trading_states() {
+    const auto self = impl_;
+    try {
+        co_await self->refresh_trading_states(true);
+        co_return self->states;
+    } catch (const store::database_unavailable& e) {
+        co_return unexpected(unavailable(e.what()));
+    }
+}
+
+asio::awaitable<order_result<trading_state_entry>> order_engine::set_trading_state(trading_state_entry entry) {
+    const auto self = impl_;
+    const bool valid_scope = entry.scope == "global" ||
+                             (entry.scope.size() > 5 && entry.scope.starts_with("user:")) ||
+                             (entry.scope.size() > 9 && entry.scope.starts_with("strategy:"));
+    if (!valid_scope) {
+        co_return unexpected(error_of(order_error_kind::invalid_request, "INVALID_FIELD",
+                                      "scope: must be global, user:<user_id> or strategy:<strategy_id>"));
+    }
+    try {
+        const store::trading_state_row row{entry.scope, entry.state, entry.reason, entry.updated_by, 0};
+        const auto saved = co_await self->db([&](pqxx::connection& c) { return store::save_trading_state(c, row); });
+        co_await self->refresh_trading_states(true);
+        co_return trading_state_entry{saved.scope, saved.state, saved.reason, saved.updated_by, saved.updated_at};
+    } catch (const store::database_unavailable& e) {
+        co_return unexpected(unavailable(e.what()));
+    }
+}
+
+bool order_engine::ready() const { return impl_->reconciled && impl_->database_ok && impl_->bus.connected(); }
+
+order_engine_stats order_engine::stats() const { return impl_->counters; }
+
+}  // namespace hft::services
