@@ -105,9 +105,7 @@ asio::awaitable<result<exchange_order>> rest_client::query_order(std::string sym
 asio::awaitable<result<std::optional<exchange_order>>> rest_client::find_by_client_id(std::string symbol,
                                                                                       std::string client_id,
                                                                                       std::int64_t since_ms) {
-    const auto data = co_await impl_->signed_call(
-        "GET", "/open/v1/orders", fmt::format("symbol={}&type=-1&startTime={}&limit=1000", symbol, since_ms));
-    auto orders = decode(data, parse_order_list);
+    auto orders = co_await all_orders(std::move(symbol), since_ms);
     if (!orders) co_return unexpected(orders.error());
     const auto found = std::find_if(orders->begin(), orders->end(),
                                     [&](const exchange_order& o) { return o.client_id == client_id; });
@@ -123,6 +121,12 @@ asio::awaitable<result<exchange_order>> rest_client::cancel_order(std::string sy
 asio::awaitable<result<std::vector<exchange_order>>> rest_client::open_orders(std::string symbol) {
     const auto data =
         co_await impl_->signed_call("GET", "/open/v1/orders", fmt::format("symbol={}&type=1&limit=1000", symbol));
+    co_return decode(data, parse_order_list);
+}
+
+asio::awaitable<result<std::vector<exchange_order>>> rest_client::all_orders(std::string symbol, std::int64_t since_ms) {
+    const auto data = co_await impl_->signed_call(
+        "GET", "/open/v1/orders", fmt::format("symbol={}&type=-1&startTime={}&limit=1000", symbol, since_ms));
     co_return decode(data, parse_order_list);
 }
 

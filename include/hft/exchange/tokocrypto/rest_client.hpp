@@ -68,6 +68,8 @@ public:
                                                                                     std::int64_t since_ms);
     boost::asio::awaitable<result<exchange_order>> cancel_order(std::string symbol, std::int64_t order_id);
     boost::asio::awaitable<result<std::vector<exchange_order>>> open_orders(std::string symbol);
+    /// The symbol's orders since `since_ms`, open and history (at most 1000).
+    boost::asio::awaitable<result<std::vector<exchange_order>>> all_orders(std::string symbol, std::int64_t since_ms);
     boost::asio::awaitable<result<std::vector<exchange_trade>>> trades(std::string symbol, std::int64_t order_id);
     boost::asio::awaitable<result<std::vector<asset_balance>>> balances();
 

@@ -1,0 +1,428 @@
+// The order engine in process on an io_context against a private nats-server, its own migrated order_engine and
+// market_data databases on the shared PostgreSQL, and the real `hft exchange-sim` (Tokocrypto's wire protocol)
+// with its trading faults. What matters is on the exchange: every order reaches it at most once.
+
+#include "hft/bus/connection.hpp"
+#include "hft/bus/publisher.hpp"
+#include "hft/bus/subjects.hpp"
+#include "hft/codec/place_order.hpp"
+#include "hft/core/position.hpp"
+#include "hft/exchange/tokocrypto/rest_client.hpp"
+#include "hft/services/order_engine.hpp"
+#include "hft/store/order_repository.hpp"
+#include "support/hft_processes.hpp"
+#include "support/nats_server_instance.hpp"
+#include "support/postgres_instance.hpp"
+#include "support/process.hpp"
+#include "support/samples.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+using namespace hft;
+using namespace std::chrono_literals;
+using test::dec;
+namespace tk = hft::exchange::tokocrypto;
+
+namespace {
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// One test's world: a private NATS (the stream names are fixed), two migrated databases, the sim, and the engine
+// running on `io` for as long as the fixture lives.
+struct engine_fixture {
+    explicit engine_fixture(std::vector<std::string> faults = {}, app::risk_limits_config risk = {})
+        : sim([&] {
+              std::vector<std::string> flags{"--symbols", "BTCUSDT", "--seed", "7", "--account",
+                                             "trader:trader-secret:USDT=10000,BTC=1", "--maker-fee", "0.001",
+                                             "--taker-fee", "0.002"};
+              flags.insert(flags.end(), faults.begin(), faults.end());
+              return flags;
+          }()) {
+        REQUIRE(sim.ready);
+        std::ofstream(config_file) << fmt::format(
+            "nats_jetstream:\n  url: {}\ndatabase:\n  market_data:\n    dsn: {}\n  order_engine:\n    dsn: {}\n",
+            nats.url(), pg.dsn(market_database), pg.dsn(orders_database));
+        ::chmod(config_file.c_str(), 0600);
+        for (const auto* name : {"market_data", "order_engine"}) {
+            const auto migrated = test::run_command(
+                {HFT_EXECUTABLE, "--config", config_file.string(), "migrate", std::string("--databaseName=") + name});
+            INFO(migrated.output);
+            REQUIRE(migrated.exit_code == 0);
+        }
+        sql(market_database, "INSERT INTO symbol_mappings (exchange, symbol, kline_symbol, order_symbol) "
+                             "VALUES ('tokocrypto', 'BTCUSDT', 'btcusdt', 'BTC_USDT')");
+
+        cfg.nats_jetstream = app::nats_jetstream_config{.url = nats.url()};
+        cfg.database.market_data = app::database_config{.dsn = pg.dsn(market_database)};
+        cfg.database.order_engine = app::database_config{.dsn = pg.dsn(orders_database)};
+        app::exchange_config tokocrypto;
+        tokocrypto.api_key = app::secret("trader");
+        tokocrypto.api_secret = app::secret("trader-secret");
+        tokocrypto.base_url = sim.http_url();
+        cfg.exchanges.emplace("tokocrypto", tokocrypto);
+        cfg.graceful_shutdown_timeout = 5s;
+        cfg.order_engine_gateway.poll_interval = 200ms;
+        cfg.order_engine_gateway.unknown_retry = 200ms;
+        cfg.order_engine_gateway.trading_state_refresh = 100ms;
+        cfg.order_engine_gateway.ack_wait = 5s;
+        cfg.order_engine_gateway.risk = std::move(risk);
+    }
+
+    ~engine_fixture() {
+        stop_engine();
+        std::filesystem::remove_all(dir);
+    }
+
+    void start_engine() {
+        engine.emplace(io.get_executor(), bus, cfg);
+        engine_done = false;
+        boost::asio::co_spawn(io, engine->run(), [this](std::exception_ptr error) {
+            engine_done = true;
+            if (error) std::rethrow_exception(error);
+        });
+        REQUIRE(run_until([&] { return engine->ready(); }, 30s));
+    }
+
+    void stop_engine() {
+        if (!engine) return;
+        engine->stop();
+        run_until([&] { return engine_done; }, 30s);
+        engine.reset();
+    }
+
+    // Runs the io_context until `condition` holds; false after `timeout`.
+    template <class Condition>
+    bool run_until(Condition condition, std::chrono::milliseconds timeout = 30s) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (!condition()) {
+            if (std::chrono::steady_clock::now() >= deadline) return false;
+            io.restart();
+            io.run_for(20ms);
+        }
+        return true;
+    }
+
+    // Runs one call to completion while the engine keeps running.
+    template <class T>
+    T call(boost::asio::awaitable<T> work) {
+        std::optional<T> outcome;
+        boost::asio::co_spawn(
+            io, [&]() -> boost::asio::awaitable<void> { outcome.emplace(co_await std::move(work)); },
+            [](std::exception_ptr error) {
+                if (error) std::rethrow_exception(error);
+            });
+        REQUIRE(run_until([&] { return outcome.has_value(); }, 60s));
+        return std::move(*outcome);
+    }
+
+    pqxx::result sql(const std::string& database, const std::string& statement) const {
+        pqxx::connection connection(pg.dsn(database));
+        pqxx::work tx{connection};
+        auto result = tx.exec(statement);
+        tx.commit();
+        return result;
+    }
+    pqxx::result orders_sql(const std::string& statement) const { return sql(orders_database, statement); }
+
+    std::optional<domain::order_record> stored(const std::string& order_id) const {
+        pqxx::connection connection(pg.dsn(orders_database));
+        return store::find_order(connection, order_id);
+    }
+
+    // The sim's orders (open and history) carrying the engine's client id for `order_id`.
+    std::vector<tk::exchange_order> on_sim(const std::string& order_id) {
+        const auto all = call(venue.all_orders("BTC_USDT", 0));
+        REQUIRE(all);
+        std::vector<tk::exchange_order> found;
+        for (const auto& o : *all) {
+            if (o.client_id == tk::client_order_id(order_id)) found.push_back(o);
+        }
+        return found;
+    }
+
+    // Places through the engine and returns its answer.
+    services::order_result<domain::order_record> place(domain::place_order_command c) {
+        return call(engine->place(std::move(c)));
+    }
+
+    static domain::place_order_command command(std::string id, domain::order_type type, domain::order_side side,
+                                               std::optional<std::string> price, std::string quantity) {
+        domain::place_order_command c;
+        c.request_id = "req-" + id;
+        c.order_id = id;
+        c.user_id = "alice";
+        c.exchange = "tokocrypto";
+        c.symbol = "btcusdt";  // the stream form: resolved to BTCUSDT / BTC_USDT
+        c.type = type;
+        c.side = side;
+        if (price) c.price = dec(*price);
+        c.quantity = dec(quantity);
+        c.source = "test";
+        c.requested_at = now_ms();
+        return c;
+    }
+
+    test::nats_server_instance nats;
+    test::postgres_instance& pg = test::postgres_instance::shared();
+    std::filesystem::path dir = test::make_temp_dir("hft-order-engine-test");
+    std::filesystem::path config_file = dir / "config.yml";
+    std::string market_database = pg.unique_database_name("market_data");
+    std::string orders_database = pg.unique_database_name("order_engine");
+    test::sim_process sim;
+    app::config cfg;
+    boost::asio::io_context io;
+    bus::connection bus{io.get_executor(), bus::connection_options{.url = nats.url(), .name = "order-engine-test",
+                                                                   .reconnect_wait = 100ms, .reconnect_jitter = 50ms}};
+    tk::rest_client venue{io.get_executor(), *net::http_origin::parse(sim.http_url()),
+                          tk::credentials{"trader", "trader-secret"}};
+    std::optional<services::order_engine> engine;
+    bool engine_done = true;
+};
+
+}  // namespace
+
+using domain::order_side;
+using domain::order_status;
+using domain::order_type;
+using services::order_error_kind;
+
+TEST_CASE("a LIMIT and a MARKET order each reach the exchange exactly once and end as the exchange reports them",
+          "[integration][order-engine]") {
+    engine_fixture f;
+    f.start_engine();
+
+    const auto limit = f.place(engine_fixture::command("limit-1", order_type::limit, order_side::buy, "1000.00", "0.01"));
+    INFO((limit ? std::string() : limit.error().message));
+    REQUIRE(limit);
+    CHECK(limit->status == order_status::new_);
+    CHECK(limit->symbol == "BTCUSDT");
+    CHECK(limit->client_order_id == tk::client_order_id("limit-1"));
+    REQUIRE(limit->exchange_order_id);
+
+    const auto market = f.place(engine_fixture::command("market-1", order_type::market, order_side::buy, std::nullopt, "0.01"));
+    INFO((market ? std::string() : market.error().message));
+    REQUIRE(market);
+    CHECK(market->status == order_status::filled);
+    CHECK(market->filled_quantity == dec("0.01"));
+    CHECK(market->avg_fill_price);
+
+    const auto limit_on_sim = f.on_sim("limit-1");
+    REQUIRE(limit_on_sim.size() == 1);
+    CHECK(std::to_string(limit_on_sim[0].order_id) == *limit->exchange_order_id);
+    CHECK(f.on_sim("market-1").size() == 1);
+    CHECK(f.orders_sql("SELECT count(*) FROM fills WHERE order_id = 'market-1'")[0][0].as<int>() == 1);
+    CHECK(f.orders_sql("SELECT count(*) FROM order_events WHERE order_id = 'limit-1'")[0][0].as<int>() == 2);
+    // created, acknowledged, and the MARKET order's fill: each published once committed.
+    CHECK(f.run_until([&] { return f.engine->stats().updates_published >= 5; }));
+}
+
+TEST_CASE("a repeated request_id or order_id is a duplicate carrying the existing order and places nothing more",
+          "[integration][order-engine]") {
+    engine_fixture f;
+    f.start_engine();
+    const auto first_command = engine_fixture::command("dup-1", order_type::limit, order_side::buy, "1000.00", "0.01");
+    const auto first = f.place(first_command);
+    REQUIRE(first);
+
+    const auto again = f.place(first_command);
+    REQUIRE_FALSE(again);
+    CHECK(again.error().kind == order_error_kind::duplicate);
+    REQUIRE(again.error().existing);
+    CHECK(again.error().existing->exchange_order_id == first->exchange_order_id);
+
+    auto same_request = engine_fixture::command("dup-2", order_type::limit, order_side::buy, "1000.00", "0.01");
+    same_request.request_id = first_command.request_id;
+    const auto reused = f.place(same_request);
+    REQUIRE_FALSE(reused);
+    CHECK(reused.error().kind == order_error_kind::duplicate);
+    CHECK(reused.error().existing->order_id == "dup-1");
+
+    CHECK(f.on_sim("dup-1").size() == 1);
+    CHECK(f.on_sim("dup-2").empty());
+}
+
+TEST_CASE("an order breaking the exchange filters, an unknown symbol and an unknown exchange are refused before anything is stored",
+          "[integration][order-engine]") {
+    engine_fixture f;
+    f.start_engine();
+    const auto off_tick = f.place(engine_fixture::command("tick-1", order_type::limit, order_side::buy, "1000.001", "0.01"));
+    REQUIRE_FALSE(off_tick);
+    CHECK(off_tick.error().kind == order_error_kind::filter_failed);
+    CHECK_THAT(off_tick.error().message, Catch::Contains("PRICE_FILTER"));
+    CHECK_FALSE(f.stored("tick-1"));
+
+    auto unknown_symbol = engine_fixture::command("doge-1", order_type::limit, order_side::buy, "1.00", "10");
+    unknown_symbol.symbol = "DOGEUSDT";
+    CHECK(f.place(unknown_symbol).error().kind == order_error_kind::unknown_symbol);
+    auto unknown_exchange = engine_fixture::command("okx-1", order_type::limit, order_side::buy, "1000.00", "0.01");
+    unknown_exchange.exchange = "okx";
+    CHECK(f.place(unknown_exchange).error().kind == order_error_kind::unknown_exchange);
+    CHECK(f.orders_sql("SELECT count(*) FROM orders")[0][0].as<int>() == 0);
+}
+
+TEST_CASE("risk refuses an order over the notional limit, everything while HALTED, and buys while REDUCING set by SQL",
+          "[integration][order-engine]") {
+    app::risk_limits_config limits;
+    limits.max_order_notional = "100";
+    engine_fixture f({}, limits);
+    f.start_engine();
+
+    const auto large = f.place(engine_fixture::command("large-1", order_type::limit, order_side::buy, "20000.00", "0.01"));
+    REQUIRE_FALSE(large);
+    CHECK(large.error().kind == order_error_kind::risk_rejected);
+    CHECK(large.error().code == "MAX_ORDER_NOTIONAL");
+    CHECK_FALSE(f.stored("large-1"));
+    REQUIRE(f.place(engine_fixture::command("small-1", order_type::limit, order_side::buy, "1000.00", "0.01")));
+
+    const auto halted = f.call(f.engine->set_trading_state({"global", core::trading_state::halted, "test", "tester", 0}));
+    REQUIRE(halted);
+    const auto refused = f.place(engine_fixture::command("halted-1", order_type::limit, order_side::buy, "1000.00", "0.01"));
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == "TRADING_HALTED");
+
+    // An operator's UPDATE takes effect without a restart, within trading_state_refresh.
+    f.orders_sql("UPDATE trading_state SET state = 'REDUCING' WHERE scope = 'global'");
+    std::string code;
+    int attempt = 0;
+    CHECK(f.run_until([&] {
+        const auto r = f.place(engine_fixture::command("reducing-" + std::to_string(attempt++), order_type::limit,
+                                                       order_side::buy, "1000.00", "0.01"));
+        code = r ? "placed" : r.error().code;
+        return code == "REDUCE_ONLY";
+    }, 10s));
+    CHECK(f.on_sim("halted-1").empty());
+}
+
+TEST_CASE("a lost answer leaves the order UNKNOWN until it is found by client id, with exactly one order on the exchange",
+          "[integration][order-engine]") {
+    engine_fixture f({"--lost-answer-rate", "1"});
+    f.start_engine();
+    const auto lost = f.place(engine_fixture::command("lost-1", order_type::limit, order_side::buy, "1000.00", "0.01"));
+    REQUIRE(lost);
+    CHECK(lost->status == order_status::unknown);
+    REQUIRE(lost->reason);
+    CHECK_THAT(*lost->reason, Catch::Contains("client order id"));
+
+    REQUIRE(f.run_until([&] {
+        const auto now = f.stored("lost-1");
+        return now && now->status == order_status::new_;
+    }));
+    const auto resolved = f.stored("lost-1");
+    const auto on_sim = f.on_sim("lost-1");
+    REQUIRE(on_sim.size() == 1);
+    CHECK(resolved->exchange_order_id == std::to_string(on_sim[0].order_id));
+}
+
+TEST_CASE("fills are recorded once and the position and realized PnL match the exchange's trades",
+          "[integration][order-engine]") {
+    engine_fixture f;
+    f.start_engine();
+    const auto bought = f.place(engine_fixture::command("buy-1", order_type::market, order_side::buy, std::nullopt, "0.01"));
+    REQUIRE(bought);
+    REQUIRE(bought->status == order_status::filled);
+    const auto sold = f.place(engine_fixture::command("sell-1", order_type::market, order_side::sell, std::nullopt, "0.005"));
+    REQUIRE(sold);
+    REQUIRE(sold->status == order_status::filled);
+
+    // The expected position, from the exchange's own trades through core::apply_fill.
+    core::position expected;
+    std::vector<domain::fill> fills;
+    for (const auto& order : {*bought, *sold}) {
+        const auto trades = f.call(f.venue.trades("BTC_USDT", std::stoll(*order.exchange_order_id)));
+        REQUIRE(trades);
+        for (const auto& t : *trades) {
+            expected = core::apply_fill(expected, {order.side, t.price, t.quantity, t.fee, t.fee_asset}, "BTC", "USDT").value();
+            fills.push_back({t.trade_id, t.price, t.quantity, t.fee, t.fee_asset, t.is_maker, t.time});
+        }
+    }
+    const auto row = f.orders_sql("SELECT quantity::text, avg_cost::text, realized_pnl::text, fees_paid::text "
+                                  "FROM positions WHERE user_id = 'alice' AND symbol = 'BTCUSDT'");
+    REQUIRE(row.size() == 1);
+    CHECK(dec(row[0][0].c_str()) == expected.quantity);
+    CHECK(dec(row[0][1].c_str()) == expected.avg_cost);
+    CHECK(dec(row[0][2].c_str()) == expected.realized_pnl);
+    CHECK(dec(row[0][3].c_str()) == expected.fees_paid);
+
+    // The same trades reported again change nothing.
+    pqxx::connection connection(f.pg.dsn(f.orders_database));
+    const auto again = store::record_fill(connection, "buy-1", fills.front(), {"BTC", "USDT"});
+    CHECK_FALSE(again.recorded);
+    CHECK(f.orders_sql("SELECT count(*) FROM fills")[0][0].as<std::size_t>() == fills.size());
+    CHECK(dec(f.orders_sql("SELECT quantity::text FROM positions")[0][0].c_str()) == expected.quantity);
+    const auto today = store::load_exposure(connection, "alice", "tokocrypto", "BTCUSDT", std::nullopt);
+    CHECK(today.realized_pnl_today == expected.realized_pnl);
+}
+
+TEST_CASE("start-up reconciliation adopts a PENDING_NEW order that reached the exchange and rejects one that never did",
+          "[integration][order-engine]") {
+    engine_fixture f;
+    const auto pending = [&](const std::string& id) {
+        domain::order_record o;
+        o.order_id = id;
+        o.request_id = "req-" + id;
+        o.client_order_id = tk::client_order_id(id);
+        o.user_id = "alice";
+        o.exchange = "tokocrypto";
+        o.symbol = "BTCUSDT";
+        o.price = dec("1000.00");
+        o.quantity = dec("0.01");
+        o.source = "test";
+        o.requested_at = now_ms() - 120'000;
+        pqxx::connection connection(f.pg.dsn(f.orders_database));
+        REQUIRE(store::insert_pending_order(connection, o).inserted);
+    };
+    // A crash after the send: the exchange has the order, the row still says PENDING_NEW.
+    pending("crash-sent");
+    const auto sent = f.call(f.venue.place_order({"BTC_USDT", order_side::buy, order_type::limit, dec("1000.00"),
+                                                  dec("0.01"), std::nullopt, tk::client_order_id("crash-sent")}));
+    REQUIRE(sent);
+    // A crash before the send, long enough ago that no request for it can still be accepted.
+    pending("crash-unsent");
+    f.orders_sql("UPDATE orders SET created_at = now() - interval '1 minute' WHERE order_id = 'crash-unsent'");
+
+    f.start_engine();  // ready only after reconciliation
+    const auto adopted = f.stored("crash-sent");
+    CHECK(adopted->status == order_status::new_);
+    CHECK(adopted->exchange_order_id == std::to_string(sent->order_id));
+    const auto never = f.stored("crash-unsent");
+    CHECK(never->status == order_status::rejected);
+    CHECK_THAT(never->reason.value_or(""), Catch::Contains("never reached the exchange"));
+    CHECK(f.on_sim("crash-sent").size() == 1);
+    CHECK(f.on_sim("crash-unsent").empty());
+}
+
+TEST_CASE("place-order commands from the stream are placed once, and an undecodable one is dead-lettered",
+          "[integration][order-engine]") {
+    engine_fixture f;
+    f.start_engine();
+    bus::publisher sender{f.bus};
+    int acked = 0;
+    const auto command = engine_fixture::command("queued-1", order_type::limit, order_side::buy, "1000.00", "0.01");
+    // Twice with the same Nats-Msg-Id, as a retried publish would: JetStream keeps one.
+    for (int i = 0; i < 2; ++i) {
+        sender.publish(bus::place_order_subject(), codec::encode(command), command.order_id,
+                       [&](bus::publish_result r) { acked += r.ok(); });
+    }
+    sender.publish(bus::place_order_subject(), "{not json", "garbage-1", [&](bus::publish_result r) { acked += r.ok(); });
+    REQUIRE(f.run_until([&] { return acked == 3; }));
+    REQUIRE(f.run_until([&] {
+        const auto now = f.stored("queued-1");
+        return now && now->status == order_status::new_;
+    }));
+    REQUIRE(f.run_until([&] { return f.engine->stats().dead_lettered == 1; }));
+    CHECK(f.on_sim("queued-1").size() == 1);
+}
