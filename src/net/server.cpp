@@ -70,6 +70,12 @@ struct server::impl : std::enable_shared_from_this<impl> {
         if (options.on_error) options.on_error(std::string(what) + ": " + ec.message());
     }
 
+    http_response error(unsigned status, std::string_view message) const {
+        return options.error_response ? options.error_response(status, message) : json_error(status, message);
+    }
+
+    asio::awaitable<http_response> answer(http_request request);
+
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> run_connection(tcp::socket socket, std::uint64_t id);
 
@@ -256,7 +262,10 @@ asio::awaitable<void> server::impl::run_connection(tcp::socket socket, std::uint
         stream.expires_after(options.read_timeout);
         auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
         if (ec == http::error::body_limit || ec == http::error::header_limit) {
-            auto res = to_beast(json_error(413, "Request too large"), 11, false);
+            const auto message = ec == http::error::body_limit
+                                     ? "Request body is larger than " + std::to_string(options.max_body_bytes) + " bytes"
+                                     : "Request headers are larger than " + std::to_string(options.max_header_bytes) + " bytes";
+            auto res = to_beast(error(413, message), 11, false);
             co_await http::async_write(stream, res, use_tuple);
             break;
         }
@@ -281,19 +290,38 @@ asio::awaitable<void> server::impl::run_connection(tcp::socket socket, std::uint
             co_return;
         }
 
-        bool keep_alive = req.keep_alive() && !stopping;
-        auto response = routes.dispatch(request);
+        const bool wants_keep_alive = req.keep_alive();
+        auto response = co_await answer(std::move(request));
         if (response.delay.count() > 0) {
             asio::steady_timer delay(stream.get_executor(), response.delay);
             co_await delay.async_wait(use_tuple);
         }
         if (response.drop_connection) break;
+        // Read after answering: the server may have begun stopping while the handler waited.
+        const bool keep_alive = wants_keep_alive && !stopping;
         auto res = to_beast(std::move(response), req.version(), keep_alive);
+        // The read's deadline may have passed while a slow handler worked; the write gets its own.
+        stream.expires_after(options.read_timeout);
         auto [write_ec, written] = co_await http::async_write(stream, res, use_tuple);
         if (write_ec || !keep_alive) break;
     }
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+asio::awaitable<http_response> server::impl::answer(http_request request) {
+    if (!options.async_handler) co_return routes.dispatch(request);
+    // Keep the shared state alive while the handler runs, even if the server object goes away meanwhile.
+    auto self = shared_from_this();
+    std::string failure;
+    try {
+        co_return co_await options.async_handler(std::move(request));
+    } catch (const std::exception& e) {
+        failure = e.what();
+    }
+    // The details go to the operator; the client learns only that the fault is ours.
+    if (options.on_error) options.on_error("http handler: " + failure);
+    co_return error(500, "Internal error");
 }
 
 server::server(asio::io_context& ioc, server_options options, router routes, ws_handler* handler)

@@ -1,0 +1,154 @@
+#pragma once
+
+// The HTTP API of `hft order-engine-gateway` (DESIGN §5, §7): a net::server on
+// order_engine_gateway.http_bind : port.order_engine_gateway_http in front of an order_service.
+//
+//   POST   /order-engine/v1/orders               place and wait for the exchange: 201 + the order
+//   POST   /order-engine/v1/orders/async         queue on the bus: 202 {"request_id","order_id","status":"queued"}
+//   GET    /order-engine/v1/orders/{order_id}    200 + the order
+//   GET    /order-engine/v1/orders?user_id=&symbol=&status=&limit=   200 {"orders":[...]}, newest first
+//   DELETE /order-engine/v1/orders/{order_id}    cancel: 200 + the order as it is afterwards
+//   GET    /order-engine/v1/trading-state        200 {"trading_states":[{scope,state,reason,updated_by,updated_at}]}
+//   PUT    /order-engine/v1/trading-state        body {scope,state,reason}: 200 + the entry now in force
+//   GET    /healthz                              200 while the process serves (no key)
+//   GET    /readyz                               200 when order_service::ready(), else 503 (no key)
+//
+// Choices, so clients can rely on them:
+// - A place answers 201 whenever the engine recorded the order, whatever its status (NEW, FILLED, REJECTED,
+//   UNKNOWN): the order's `status` tells the outcome. A place body without `order_id` uses its `request_id` as
+//   the order id; without `requested_at` it is stamped with the time the request arrived. `type`, `side` and
+//   `time_in_force` are read case-insensitively, as the original service did.
+// - A synchronous place that takes longer than order_engine_gateway.request_timeout answers 504: the order
+//   goes on in the engine and is looked up with GET /order-engine/v1/orders/{order_id}.
+// - A cancel names the owner as `?user_id=` or as the body's `user_id` (both may be given if they agree); the
+//   body may carry a `request_id`, else the X-Request-Id of the HTTP request is used.
+// - `POST .../orders/async` is the queueing route; GET and DELETE of `.../orders/async` still mean the order
+//   whose id is "async".
+//
+// Authentication, on every /order-engine route: the key is the `X-API-Key` header, or when that is absent or
+// empty the body's `api_key` (a body that is not JSON then answers 400 INVALID_JSON, since there is no key to
+// read). It is compared in constant time with every configured key; 401 API_KEY_MISSING, API_KEY_INVALID,
+// API_KEY_INACTIVE or API_KEY_EXPIRED. No key configured rejects everything. Keys never reach a log or an answer.
+//
+// Errors are {"error":{"code":"...","message":"...","field":"..."}} (field only when one field is at fault),
+// plus "order" for 409 DUPLICATE_ORDER and ORDER_NOT_CANCELABLE: the order as it already is. Every answer
+// carries X-Request-Id (the client's when it is a plain token of at most 128 characters, else a generated one),
+// X-Content-Type-Options: nosniff, X-Frame-Options: DENY, Referrer-Policy: no-referrer, Cache-Control: no-store.
+
+#include "hft/app/config.hpp"
+#include "hft/domain/expected.hpp"
+#include "hft/domain/order.hpp"
+#include "hft/domain/order_record.hpp"
+#include "hft/net/http.hpp"
+#include "hft/services/order_service.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace hft::services {
+
+/// An answer in place of the resource. `order` is the existing order for 409s.
+struct api_error {
+    unsigned status = 400;
+    std::string code;     ///< stable: INVALID_JSON, INVALID_FIELD, API_KEY_EXPIRED, DUPLICATE_ORDER...
+    std::string message;  ///< names the problem and the fix
+    std::optional<std::string> field;
+    std::optional<domain::order_record> order;
+    std::string allow;  ///< for 405: the methods the path accepts
+
+    friend bool operator==(const api_error&, const api_error&) = default;
+};
+
+/// The JSON body of an error answer.
+std::string encode(const api_error& error);
+
+enum class order_route {
+    place,
+    submit,
+    get_order,
+    list_orders,
+    cancel_order,
+    get_trading_state,
+    set_trading_state,
+    healthz,
+    readyz,
+};
+
+struct route_match {
+    order_route route = order_route::healthz;
+    std::string order_id;  ///< percent-decoded, for get_order and cancel_order
+
+    friend bool operator==(const route_match&, const route_match&) = default;
+};
+
+/// 404 ROUTE_NOT_FOUND for an unknown path, 405 METHOD_NOT_ALLOWED (with `allow`) for a known path.
+expected<route_match, api_error> match_route(std::string_view method, std::string_view path);
+
+/// Whether the route needs an API key (everything but the health probes).
+bool requires_api_key(order_route route) noexcept;
+
+/// Checks `presented` against every key in `keys` (each compared in full, whatever matched before) and
+/// returns the matching key's name. Keys that are empty in config never match.
+expected<std::string, api_error> authenticate(std::string_view presented, std::span<const app::api_key_config> keys,
+                                              std::chrono::system_clock::time_point now);
+
+/// The status and code for an order_service failure (kinds as documented in order_service.hpp).
+api_error to_api_error(order_error error);
+
+/// A place body (seed 000's fields) into a command: defaults order_id, stamps requested_at with `now_ms` when
+/// absent, then domain::validate. 400 INVALID_JSON or INVALID_FIELD naming the field.
+expected<domain::place_order_command, api_error> decode_place_request(std::string_view body, std::int64_t now_ms);
+
+/// `?user_id=&symbol=&status=&limit=` (limit 1..1000, default 100).
+expected<order_query, api_error> decode_order_query(const net::http_request& request);
+
+/// A DELETE of `order_id`: the owner from `?user_id=` or the body; `fallback_request_id` when the body has none.
+expected<domain::cancel_order_command, api_error> decode_cancel_request(const net::http_request& request,
+                                                                        std::string order_id,
+                                                                        std::string fallback_request_id,
+                                                                        std::int64_t now_ms);
+
+/// A PUT trading-state body {scope, state, reason}; scope is "global", "user:<id>" or "strategy:<id>".
+expected<trading_state_entry, api_error> decode_trading_state_request(std::string_view body, std::string updated_by,
+                                                                      std::int64_t now_ms);
+
+class order_http_api {
+public:
+    using clock = std::function<std::chrono::system_clock::time_point()>;
+
+    /// Copies what it needs from `cfg` (api_keys, order_engine_gateway limits, port; port 0 picks a free one).
+    /// `service` must outlive the API; `now` replaces the system clock (tests).
+    order_http_api(boost::asio::io_context& ioc, order_service& service, const app::config& cfg, clock now = {});
+    ~order_http_api();
+    order_http_api(const order_http_api&) = delete;
+    order_http_api& operator=(const order_http_api&) = delete;
+
+    /// Binds and listens; throws boost::system::system_error when the address is unusable.
+    void start();
+    /// Stops accepting and closes the connections. Requests in flight finish on the io_context, so destroy the
+    /// API only once the io_context stopped running.
+    void stop();
+    std::uint16_t port() const noexcept;
+
+    /// One request, as the server hands it over; usable without a socket.
+    boost::asio::awaitable<net::http_response> handle(net::http_request request);
+
+    struct impl;
+
+private:
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace hft::services

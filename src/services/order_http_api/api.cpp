@@ -1,0 +1,320 @@
+// The order HTTP API on a net::server: authentication, the calls into order_service, the synchronous place's
+// deadline, and the headers every answer carries.
+
+#include "hft/codec/order_update.hpp"
+#include "hft/core/risk.hpp"
+#include "hft/net/server.hpp"
+#include "hft/services/order_http_api.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <exception>
+#include <random>
+
+namespace hft::services {
+namespace {
+
+namespace asio = boost::asio;
+using json = nlohmann::json;
+
+constexpr std::size_t max_request_id_length = 128;
+
+net::http_response json_response(unsigned status, std::string body) {
+    return net::http_response::json(status, std::move(body));
+}
+
+net::http_response error_response(const api_error& error) {
+    auto response = json_response(error.status, encode(error));
+    if (!error.allow.empty()) response.headers.emplace_back("Allow", error.allow);
+    return response;
+}
+
+std::string encode(const trading_state_entry& entry) {
+    return json{{"scope", entry.scope},
+                {"state", std::string(core::to_string(entry.state))},
+                {"reason", entry.reason},
+                {"updated_by", entry.updated_by},
+                {"updated_at", entry.updated_at}}
+        .dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// A client's X-Request-Id is echoed only when it is a plain token, so a header cannot smuggle anything into
+// our answers or logs.
+bool is_plain_token(std::string_view text) {
+    return !text.empty() && text.size() <= max_request_id_length && std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':';
+    });
+}
+
+bool has_body(order_route route) {
+    return route == order_route::place || route == order_route::submit || route == order_route::cancel_order ||
+           route == order_route::set_trading_state;
+}
+
+// The body's api_key, read only when no X-API-Key header came; a body that is not JSON has no key to read.
+expected<std::string, api_error> body_api_key(std::string_view body) {
+    if (body.empty()) return std::string{};
+    auto parsed = json::parse(body, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object()) {
+        return unexpected(api_error{400, "INVALID_JSON",
+                                    "the body is not a valid JSON object; send one JSON object, with the API key in the "
+                                    "X-API-Key header or as its api_key",
+                                    std::nullopt, std::nullopt, {}});
+    }
+    const auto it = parsed.find("api_key");
+    if (it == parsed.end() || it->is_null()) return std::string{};
+    if (!it->is_string()) {
+        return unexpected(api_error{400, "INVALID_FIELD", "api_key: must be a string", "api_key", std::nullopt, {}});
+    }
+    return it->get<std::string>();
+}
+
+// What a synchronous place leaves behind for the request that waits on it with a deadline.
+struct pending_place {
+    explicit pending_place(asio::any_io_executor executor) : done(std::move(executor)) {}
+
+    std::optional<order_result<domain::order_record>> result;
+    std::exception_ptr failure;
+    asio::steady_timer done;  ///< cancelled when the place finishes
+};
+
+// Runs apart from the HTTP request, so the order goes on when the request gives up waiting.
+asio::awaitable<void> run_place(order_service* service, domain::place_order_command command,
+                                std::shared_ptr<pending_place> pending) {
+    pending->result.emplace(co_await service->place(std::move(command)));
+    pending->done.cancel();
+}
+
+}  // namespace
+
+struct order_http_api::impl {
+    impl(asio::io_context& ioc, order_service& service_, const app::config& cfg, clock now_)
+        : service(service_),
+          keys(cfg.api_keys),
+          request_timeout(cfg.order_engine_gateway.request_timeout),
+          now(now_ ? std::move(now_) : clock{[] { return std::chrono::system_clock::now(); }}),
+          random(std::random_device{}()),
+          server(ioc, server_options(cfg), net::router{}, nullptr) {
+        if (keys.empty()) spdlog::warn("order HTTP API: api_keys is empty, so every /order-engine request gets 401");
+    }
+
+    net::server_options server_options(const app::config& cfg) {
+        const auto& gateway = cfg.order_engine_gateway;
+        net::server_options options;
+        options.address = gateway.http_bind;
+        options.port = cfg.port.order_engine_gateway_http;
+        options.max_connections = static_cast<std::size_t>(std::max(gateway.max_connections, 1));
+        options.max_body_bytes = gateway.max_body_bytes;
+        // A request must arrive within the time a synchronous place may take to answer.
+        options.read_timeout = gateway.request_timeout;
+        options.on_error = [](std::string_view what) { spdlog::warn("order HTTP API: {}", what); };
+        options.async_handler = [this](net::http_request request) { return handle(std::move(request)); };
+        options.error_response = [this](unsigned status, std::string_view message) {
+            const bool too_large = status == 413;
+            auto response = error_response(api_error{
+                status, too_large ? "PAYLOAD_TOO_LARGE" : "INTERNAL_ERROR",
+                too_large ? std::string(message) + "; send a smaller request" : "the gateway failed on this request; retry, and report it if it persists",
+                std::nullopt, std::nullopt, {}});
+            decorate(response, generate_request_id());
+            return response;
+        };
+        return options;
+    }
+
+    std::int64_t now_ms() const {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(now().time_since_epoch()).count();
+    }
+
+    std::string generate_request_id() {
+        static constexpr char hex[] = "0123456789abcdef";
+        std::string id;
+        for (int word = 0; word < 2; ++word) {
+            auto bits = random();
+            for (int i = 0; i < 16; ++i, bits >>= 4) id.push_back(hex[bits & 0xf]);
+        }
+        return id;
+    }
+
+    static void decorate(net::http_response& response, const std::string& request_id) {
+        response.headers.emplace_back("X-Request-Id", request_id);
+        response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+        response.headers.emplace_back("X-Frame-Options", "DENY");
+        response.headers.emplace_back("Referrer-Policy", "no-referrer");
+        response.headers.emplace_back("Cache-Control", "no-store");
+    }
+
+    asio::awaitable<net::http_response> handle(net::http_request request) {
+        const auto started = std::chrono::steady_clock::now();
+        const auto client_id = request.header("X-Request-Id");
+        std::string request_id = client_id && is_plain_token(*client_id) ? *client_id : generate_request_id();
+        const std::string method = request.method;
+        const std::string path = request.path;
+        net::http_response response;
+        try {
+            response = co_await answer(std::move(request), request_id);
+        } catch (const std::exception& e) {
+            spdlog::error("order HTTP API: {} {} request_id={} failed: {}", method, path, request_id, e.what());
+            response = error_response(api_error{500, "INTERNAL_ERROR",
+                                                "the gateway failed on this request (request id " + request_id +
+                                                    "); look the order up before retrying, and report it if it persists",
+                                                std::nullopt, std::nullopt, {}});
+        }
+        decorate(response, request_id);
+        const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        spdlog::info("order HTTP API: {} {} -> {} in {} ms request_id={}", method, path, response.status, took.count(),
+                     request_id);
+        co_return response;
+    }
+
+    asio::awaitable<net::http_response> answer(net::http_request request, std::string request_id) {
+        auto match = match_route(request.method, request.path);
+        if (!match) co_return error_response(match.error());
+        const auto route = match->route;
+        if (route == order_route::healthz) co_return json_response(200, R"({"status":"ok"})");
+        if (route == order_route::readyz) {
+            if (service.ready()) co_return json_response(200, R"({"status":"ready"})");
+            co_return error_response(api_error{503, "NOT_READY",
+                                               "the order engine is not ready (database, bus or start-up reconciliation); "
+                                               "retry shortly",
+                                               std::nullopt, std::nullopt, {}});
+        }
+
+        auto caller = authorize(request, route);
+        if (!caller) co_return error_response(caller.error());
+
+        switch (route) {
+            case order_route::place: {
+                auto command = decode_place_request(request.body, now_ms());
+                if (!command) co_return error_response(command.error());
+                co_return co_await place(*std::move(command));
+            }
+            case order_route::submit: {
+                auto command = decode_place_request(request.body, now_ms());
+                if (!command) co_return error_response(command.error());
+                const json queued = {{"request_id", command->request_id}, {"order_id", command->order_id}, {"status", "queued"}};
+                auto submitted = co_await service.submit(*std::move(command));
+                if (!submitted) co_return error_response(to_api_error(submitted.error()));
+                co_return json_response(202, queued.dump());
+            }
+            case order_route::get_order: {
+                auto order = co_await service.get(match->order_id);
+                co_return order_answer(200, std::move(order));
+            }
+            case order_route::list_orders: {
+                auto query = decode_order_query(request);
+                if (!query) co_return error_response(query.error());
+                auto orders = co_await service.list(*std::move(query));
+                if (!orders) co_return error_response(to_api_error(orders.error()));
+                std::string body = R"({"orders":[)";
+                for (const auto& order : *orders) {
+                    if (&order != &orders->front()) body.push_back(',');
+                    body += codec::encode(order);
+                }
+                body += "]}";
+                co_return json_response(200, std::move(body));
+            }
+            case order_route::cancel_order: {
+                auto command = decode_cancel_request(request, match->order_id, request_id, now_ms());
+                if (!command) co_return error_response(command.error());
+                auto order = co_await service.cancel(*std::move(command));
+                co_return order_answer(200, std::move(order));
+            }
+            case order_route::get_trading_state: {
+                auto states = co_await service.trading_states();
+                if (!states) co_return error_response(to_api_error(states.error()));
+                std::string body = R"({"trading_states":[)";
+                for (const auto& entry : *states) {
+                    if (&entry != &states->front()) body.push_back(',');
+                    body += encode(entry);
+                }
+                body += "]}";
+                co_return json_response(200, std::move(body));
+            }
+            case order_route::set_trading_state: {
+                auto entry = decode_trading_state_request(request.body, *caller, now_ms());
+                if (!entry) co_return error_response(entry.error());
+                spdlog::warn("order HTTP API: trading state of {} set to {} by API key \"{}\": {}", entry->scope,
+                             core::to_string(entry->state), *caller, entry->reason);
+                auto stored = co_await service.set_trading_state(*std::move(entry));
+                if (!stored) co_return error_response(to_api_error(stored.error()));
+                co_return json_response(200, encode(*stored));
+            }
+            case order_route::healthz:
+            case order_route::readyz: break;  // answered above, without a key
+        }
+        co_return error_response(api_error{500, "INTERNAL_ERROR", "unhandled route", std::nullopt, std::nullopt, {}});
+    }
+
+    // The caller's key name: from X-API-Key, else from the body of the routes that have one.
+    expected<std::string, api_error> authorize(const net::http_request& request, order_route route) const {
+        auto presented = request.header("X-API-Key").value_or(std::string{});
+        if (presented.empty() && has_body(route)) {
+            auto from_body = body_api_key(request.body);
+            if (!from_body) return unexpected(from_body.error());
+            presented = *std::move(from_body);
+        }
+        return authenticate(presented, keys, now());
+    }
+
+    static net::http_response order_answer(unsigned status, order_result<domain::order_record> result) {
+        if (!result) return error_response(to_api_error(result.error()));
+        return json_response(status, codec::encode(*result));
+    }
+
+    // Waits at most request_timeout for the engine; past it the order carries on and the client is told where
+    // to find it.
+    asio::awaitable<net::http_response> place(domain::place_order_command command) {
+        auto executor = co_await asio::this_coro::executor;
+        const std::string order_id = command.order_id;
+        auto pending = std::make_shared<pending_place>(executor);
+        pending->done.expires_after(request_timeout);
+        asio::co_spawn(executor, run_place(&service, std::move(command), pending), [pending](std::exception_ptr e) {
+            if (!e) return;
+            pending->failure = e;
+            pending->done.cancel();
+        });
+        if (!pending->result && !pending->failure) co_await pending->done.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (pending->failure) std::rethrow_exception(pending->failure);
+        if (!pending->result) {
+            co_return error_response(api_error{
+                504, "PLACE_TIMEOUT",
+                "the order engine did not answer within " + std::to_string(request_timeout.count()) +
+                    " ms; the order continues: look it up with GET /order-engine/v1/orders/" + order_id +
+                    " instead of placing it again",
+                std::nullopt, std::nullopt, {}});
+        }
+        auto response = order_answer(201, *std::move(pending->result));
+        if (response.status == 201) response.headers.emplace_back("Location", "/order-engine/v1/orders/" + order_id);
+        co_return response;
+    }
+
+    order_service& service;
+    std::vector<app::api_key_config> keys;
+    std::chrono::milliseconds request_timeout;
+    clock now;
+    std::mt19937_64 random;
+    net::server server;
+};
+
+order_http_api::order_http_api(asio::io_context& ioc, order_service& service, const app::config& cfg, clock now)
+    : impl_(std::make_unique<impl>(ioc, service, cfg, std::move(now))) {}
+
+order_http_api::~order_http_api() = default;
+
+void order_http_api::start() { impl_->server.start(); }
+void order_http_api::stop() { impl_->server.stop(); }
+std::uint16_t order_http_api::port() const noexcept { return impl_->server.port(); }
+
+asio::awaitable<net::http_response> order_http_api::handle(net::http_request request) {
+    return impl_->handle(std::move(request));
+}
+
+}  // namespace hft::services

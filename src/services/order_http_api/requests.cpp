@@ -1,0 +1,327 @@
+// The socket-free half of the order HTTP API: routing, authentication, request decoding and error mapping.
+
+#include "hft/codec/order_update.hpp"
+#include "hft/codec/place_order.hpp"
+#include "hft/core/risk.hpp"
+#include "hft/services/order_http_api.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <unordered_set>
+
+namespace hft::services {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::string_view orders_path = "/order-engine/v1/orders";
+constexpr std::string_view trading_state_path = "/order-engine/v1/trading-state";
+constexpr int max_list_limit = 1000;
+
+api_error bad_request(std::string code, std::string message, std::optional<std::string> field = std::nullopt) {
+    return api_error{400, std::move(code), std::move(message), std::move(field), std::nullopt, {}};
+}
+
+api_error invalid_field(std::string_view field, std::string_view problem) {
+    return bad_request("INVALID_FIELD", std::string(field) + ": " + std::string(problem), std::string(field));
+}
+
+api_error unauthorized(std::string code, std::string message) {
+    return api_error{401, std::move(code), std::move(message), std::nullopt, std::nullopt, {}};
+}
+
+std::string upper(std::string text) {
+    for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return text;
+}
+
+// One JSON object, with nlohmann's silent "last duplicate wins" turned into an error as in the codecs. The
+// parser's own message is not passed on: it quotes the input, which may hold an api_key.
+expected<json, api_error> parse_object(std::string_view body) {
+    const auto invalid = [](std::string message) { return unexpected(bad_request("INVALID_JSON", std::move(message))); };
+    if (body.find('\0') != std::string_view::npos) return invalid("the body is not valid JSON: it contains a NUL byte");
+    std::unordered_set<std::string> keys;
+    std::optional<std::string> duplicate;
+    const auto watch_keys = [&](int depth, json::parse_event_t event, json& parsed) {
+        if (depth == 1 && event == json::parse_event_t::key && !keys.insert(parsed.get<std::string>()).second) {
+            duplicate = parsed.get<std::string>();
+        }
+        return true;
+    };
+    try {
+        auto parsed = json::parse(body.begin(), body.end(), watch_keys);
+        if (!parsed.is_object()) return invalid("the body must be one JSON object, {...}");
+        if (duplicate) return invalid("the body has the key \"" + *duplicate + "\" twice; send each key once");
+        return parsed;
+    } catch (const json::parse_error& e) {
+        return invalid("the body is not valid JSON (error at byte " + std::to_string(e.byte) +
+                       "); send one JSON object with Content-Type: application/json");
+    }
+}
+
+// A string member: absent or null is nullopt, anything but a string is an error naming the key.
+expected<std::optional<std::string>, api_error> string_member(const json& object, std::string_view key) {
+    const auto it = object.find(key);
+    if (it == object.end() || it->is_null()) return std::optional<std::string>{};
+    if (!it->is_string()) return unexpected(invalid_field(key, "must be a string"));
+    return std::optional<std::string>{it->get<std::string>()};
+}
+
+expected<std::string, api_error> required_string(const json& object, std::string_view key) {
+    auto value = string_member(object, key);
+    if (!value) return unexpected(value.error());
+    if (!*value || (*value)->empty()) return unexpected(invalid_field(key, "is required"));
+    return **value;
+}
+
+api_error method_not_allowed(std::string_view method, std::string_view path, std::string allow) {
+    api_error error{405, "METHOD_NOT_ALLOWED",
+                    std::string(method) + " is not allowed on " + std::string(path) + "; use " + allow,
+                    std::nullopt, std::nullopt, std::move(allow)};
+    return error;
+}
+
+// Loops over the whole presented key whatever the configured one holds, so the time taken depends only on the
+// presented length; no early exit at the first differing byte.
+bool same_key(std::string_view presented, std::string_view configured) noexcept {
+    unsigned diff = presented.size() == configured.size() ? 0U : 1U;
+    for (std::size_t i = 0; i < presented.size(); ++i) {
+        diff |= static_cast<unsigned char>(presented[i]) ^
+                static_cast<unsigned char>(configured[i % configured.size()]);
+    }
+    return diff == 0;
+}
+
+std::string_view default_code(order_error_kind kind) {
+    switch (kind) {
+        case order_error_kind::invalid_request: return "INVALID_REQUEST";
+        case order_error_kind::unknown_exchange: return "UNKNOWN_EXCHANGE";
+        case order_error_kind::unknown_symbol: return "UNKNOWN_SYMBOL";
+        case order_error_kind::no_account: return "NO_ACCOUNT";
+        case order_error_kind::filter_failed: return "FILTER_FAILED";
+        case order_error_kind::risk_rejected: return "RISK_REJECTED";
+        case order_error_kind::duplicate: return "DUPLICATE_ORDER";
+        case order_error_kind::not_found: return "ORDER_NOT_FOUND";
+        case order_error_kind::not_cancelable: return "ORDER_NOT_CANCELABLE";
+        case order_error_kind::unavailable: return "UNAVAILABLE";
+    }
+    return "INTERNAL_ERROR";
+}
+
+unsigned status_of(order_error_kind kind) {
+    switch (kind) {
+        case order_error_kind::invalid_request:
+        case order_error_kind::unknown_exchange:
+        case order_error_kind::unknown_symbol:
+        case order_error_kind::no_account:
+        case order_error_kind::filter_failed: return 400;
+        case order_error_kind::risk_rejected: return 422;
+        case order_error_kind::duplicate:
+        case order_error_kind::not_cancelable: return 409;
+        case order_error_kind::not_found: return 404;
+        case order_error_kind::unavailable: return 503;
+    }
+    return 500;
+}
+
+// The seed's body into the wire command's shape: an absent order_id takes the request_id, and the enum
+// spellings are upper-cased because the original service accepted "buy" and "limit".
+void normalize_place_body(json& body) {
+    const auto order_id = body.find("order_id");
+    const auto request_id = body.find("request_id");
+    if ((order_id == body.end() || order_id->is_null()) && request_id != body.end() && request_id->is_string()) {
+        body["order_id"] = *request_id;
+    }
+    for (const char* key : {"type", "side", "time_in_force"}) {
+        const auto it = body.find(key);
+        if (it != body.end() && it->is_string()) *it = upper(it->get<std::string>());
+    }
+}
+
+bool is_scope(std::string_view scope) {
+    if (scope == "global") return true;
+    for (std::string_view prefix : {"user:", "strategy:"}) {
+        if (scope.size() > prefix.size() && scope.starts_with(prefix)) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+std::string encode(const api_error& error) {
+    json inner = {{"code", error.code}, {"message", error.message}};
+    if (error.field) inner["field"] = *error.field;
+    // Messages may quote what a client sent; invalid UTF-8 there must not make the error itself fail.
+    std::string out = "{\"error\":" + inner.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (error.order) out.append(",\"order\":").append(codec::encode(*error.order));
+    out.push_back('}');
+    return out;
+}
+
+expected<route_match, api_error> match_route(std::string_view method, std::string_view path) {
+    const auto only = [&](std::string_view allowed, order_route route) -> expected<route_match, api_error> {
+        if (method == allowed) return route_match{route, {}};
+        return unexpected(method_not_allowed(method, path, std::string(allowed)));
+    };
+    if (path == "/healthz") return only("GET", order_route::healthz);
+    if (path == "/readyz") return only("GET", order_route::readyz);
+    if (path == trading_state_path) {
+        if (method == "GET") return route_match{order_route::get_trading_state, {}};
+        if (method == "PUT") return route_match{order_route::set_trading_state, {}};
+        return unexpected(method_not_allowed(method, path, "GET, PUT"));
+    }
+    if (path == orders_path) {
+        if (method == "GET") return route_match{order_route::list_orders, {}};
+        if (method == "POST") return route_match{order_route::place, {}};
+        return unexpected(method_not_allowed(method, path, "GET, POST"));
+    }
+    if (path.starts_with(orders_path) && path.size() > orders_path.size() + 1 && path[orders_path.size()] == '/') {
+        const auto segment = path.substr(orders_path.size() + 1);
+        if (segment.find('/') == std::string_view::npos) {
+            const bool is_async = segment == "async";
+            if (is_async && method == "POST") return route_match{order_route::submit, {}};
+            if (method == "GET") return route_match{order_route::get_order, net::url_decode(segment)};
+            if (method == "DELETE") return route_match{order_route::cancel_order, net::url_decode(segment)};
+            return unexpected(method_not_allowed(method, path, is_async ? "DELETE, GET, POST" : "DELETE, GET"));
+        }
+    }
+    return unexpected(api_error{404, "ROUTE_NOT_FOUND",
+                                "no route " + std::string(path) + "; the API serves " + std::string(orders_path) +
+                                    ", " + std::string(orders_path) + "/{order_id}, " + std::string(orders_path) +
+                                    "/async, " + std::string(trading_state_path) + ", /healthz and /readyz",
+                                std::nullopt, std::nullopt, {}});
+}
+
+bool requires_api_key(order_route route) noexcept {
+    return route != order_route::healthz && route != order_route::readyz;
+}
+
+expected<std::string, api_error> authenticate(std::string_view presented, std::span<const app::api_key_config> keys,
+                                              std::chrono::system_clock::time_point now) {
+    if (presented.empty()) {
+        return unexpected(unauthorized("API_KEY_MISSING",
+                                       "an API key is required: send it in the X-API-Key header or as the body's api_key"));
+    }
+    std::size_t matched = keys.size();
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        const auto& configured = keys[i].key.reveal();
+        if (configured.empty()) continue;  // depends on config only, never on the presented key
+        const bool same = same_key(presented, configured);
+        matched = same ? i : matched;
+    }
+    if (matched == keys.size()) {
+        return unexpected(unauthorized("API_KEY_INVALID", "the API key is not valid: use a key listed in api_keys"));
+    }
+    const auto& key = keys[matched];
+    if (!key.active) {
+        return unexpected(unauthorized("API_KEY_INACTIVE",
+                                       "the API key is inactive: use an active key, or set active: true for it in api_keys"));
+    }
+    if (key.expired_at && now > *key.expired_at) {
+        return unexpected(unauthorized("API_KEY_EXPIRED",
+                                       "the API key has expired: use a current key, or move its expired_at in api_keys"));
+    }
+    return key.name;
+}
+
+api_error to_api_error(order_error error) {
+    api_error out;
+    out.status = status_of(error.kind);
+    out.code = error.code.empty() ? std::string(default_code(error.kind)) : std::move(error.code);
+    out.message = std::move(error.message);
+    out.order = std::move(error.existing);
+    return out;
+}
+
+expected<domain::place_order_command, api_error> decode_place_request(std::string_view body, std::int64_t now_ms) {
+    auto parsed = parse_object(body);
+    if (!parsed) return unexpected(parsed.error());
+    json object = *std::move(parsed);
+    normalize_place_body(object);
+    auto decoded = codec::decode_place_order(object.dump());
+    if (!decoded) {
+        const auto& error = decoded.error();
+        return unexpected(bad_request("INVALID_FIELD", error.to_string(),
+                                      error.field.empty() ? std::nullopt : std::optional<std::string>{error.field}));
+    }
+    domain::place_order_command command = *std::move(decoded);
+    if (command.requested_at == 0) command.requested_at = now_ms;
+    if (auto valid = domain::validate(command); !valid) return unexpected(invalid_field(valid.error().field, valid.error().message));
+    return command;
+}
+
+expected<order_query, api_error> decode_order_query(const net::http_request& request) {
+    order_query query;
+    const auto text = [&](std::string_view name) -> std::optional<std::string> {
+        auto value = request.query_param(name);
+        if (value && value->empty()) return std::nullopt;
+        return value;
+    };
+    query.user_id = text("user_id");
+    query.symbol = text("symbol");
+    if (const auto status = text("status")) {
+        query.status = domain::parse_order_status(upper(*status));
+        if (!query.status) {
+            return unexpected(invalid_field(
+                "status", "must be one of PENDING_NEW, NEW, PARTIALLY_FILLED, FILLED, CANCELED, REJECTED, EXPIRED, UNKNOWN"));
+        }
+    }
+    if (const auto limit = text("limit")) {
+        const auto* end = limit->data() + limit->size();
+        const auto [stop, ec] = std::from_chars(limit->data(), end, query.limit);
+        if (ec != std::errc{} || stop != end || query.limit < 1 || query.limit > max_list_limit) {
+            return unexpected(invalid_field("limit", "must be a whole number from 1 to 1000"));
+        }
+    }
+    return query;
+}
+
+expected<domain::cancel_order_command, api_error> decode_cancel_request(const net::http_request& request,
+                                                                        std::string order_id,
+                                                                        std::string fallback_request_id,
+                                                                        std::int64_t now_ms) {
+    domain::cancel_order_command command;
+    command.order_id = std::move(order_id);
+    command.request_id = std::move(fallback_request_id);
+    command.requested_at = now_ms;
+    std::optional<std::string> user_id = request.query_param("user_id");
+    if (!request.body.empty()) {
+        auto parsed = parse_object(request.body);
+        if (!parsed) return unexpected(parsed.error());
+        auto body_user = string_member(*parsed, "user_id");
+        if (!body_user) return unexpected(body_user.error());
+        if (*body_user && user_id && **body_user != *user_id) {
+            return unexpected(invalid_field("user_id", "the query and the body name different users; send one"));
+        }
+        if (*body_user) user_id = **body_user;
+        auto request_id = string_member(*parsed, "request_id");
+        if (!request_id) return unexpected(request_id.error());
+        if (*request_id && !(*request_id)->empty()) command.request_id = **request_id;
+    }
+    if (!user_id || user_id->empty()) {
+        return unexpected(invalid_field("user_id", "is required: the owner of the order, as ?user_id=<id> or {\"user_id\":\"<id>\"}"));
+    }
+    command.user_id = std::move(*user_id);
+    return command;
+}
+
+expected<trading_state_entry, api_error> decode_trading_state_request(std::string_view body, std::string updated_by,
+                                                                      std::int64_t now_ms) {
+    auto parsed = parse_object(body);
+    if (!parsed) return unexpected(parsed.error());
+    auto scope = required_string(*parsed, "scope");
+    if (!scope) return unexpected(scope.error());
+    if (!is_scope(*scope)) return unexpected(invalid_field("scope", "must be \"global\", \"user:<id>\" or \"strategy:<id>\""));
+    auto state_text = required_string(*parsed, "state");
+    if (!state_text) return unexpected(state_text.error());
+    const auto state = core::parse_trading_state(upper(*state_text));
+    if (!state) return unexpected(invalid_field("state", "must be ACTIVE, REDUCING or HALTED"));
+    auto reason = required_string(*parsed, "reason");
+    if (!reason) return unexpected(reason.error());
+    return trading_state_entry{*std::move(scope), *state, *std::move(reason), std::move(updated_by), now_ms};
+}
+
+}  // namespace hft::services
