@@ -225,9 +225,9 @@ TEST_CASE("a LIMIT and a MARKET order each reach the exchange exactly once and e
     CHECK(std::to_string(limit_on_sim[0].order_id) == *limit->exchange_order_id);
     CHECK(f.on_sim("market-1").size() == 1);
     CHECK(f.orders_sql("SELECT count(*) FROM fills WHERE order_id = 'market-1'")[0][0].as<int>() == 1);
-    CHECK(f.orders_sql("SELECT count(*) FROM order_events WHERE order_id = 'limit-1'")[0][0].as<int>() == 2);
-    // created, acknowledged, and the MARKET order's fill: each published once committed.
-    CHECK(f.run_until([&] { return f.engine->stats().updates_published >= 5; }));
+    CHECK(f.orders_sql("SELECT count(*) FROM order_events WHERE order_id = 'limit-1'")[0][0].as<int>() == 3);
+    // created, sending and acknowledged, and the MARKET order's fill: each published once committed.
+    CHECK(f.run_until([&] { return f.engine->stats().updates_published >= 7; }));
 }
 
 TEST_CASE("a repeated request_id or order_id is a duplicate carrying the existing order and places nothing more",

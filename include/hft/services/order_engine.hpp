@@ -8,8 +8,10 @@
 // whose send may or may not have happened (PENDING_NEW after a restart, UNKNOWN after a timeout, a 5xx or a
 // lost answer) is only ever looked up by that client id, never sent again. When the exchange has no order with
 // that id, the order is declared REJECTED only once no request for it can still be accepted: every signed
-// request carries its timestamp and the exchange refuses it after recvWindow, and the request was signed after
-// the row was created, so after created_at + recv_window + unresolved_grace the exchange can no longer take it.
+// request carries its timestamp and the exchange refuses it after recvWindow, and sent_at is committed
+// (version-checked, under the account's lock) right before the request is signed, so after sent_at +
+// recv_window + unresolved_grace the exchange can no longer take it. An order without sent_at was never sent,
+// and once it is REJECTED no process can send it any more: its send loses the version race.
 //
 // Commands arrive on ORDER_ENGINE (durable cfg.order_engine_gateway.durable): place and cancel. A message is
 // acked only after its effect is committed; an undecodable or invalid one (and one the engine refuses for
@@ -57,9 +59,10 @@ core::trading_state effective_trading_state(const std::vector<trading_state_entr
 /// the exchange accepts timestamps up to 1 s ahead of its clock, and clocks drift.
 inline constexpr std::chrono::milliseconds unresolved_grace{std::chrono::seconds(5)};
 
-/// For an order the exchange has no trace of: true once no request for it can still be accepted (see the file
-/// comment), so it may be marked REJECTED; false while it may still appear (look again later).
-bool never_reached_exchange(std::int64_t created_at_ms, std::int64_t now_ms, std::chrono::milliseconds recv_window);
+/// For an order the exchange has no trace of, signed no later than `sent_at_ms` (created_at when it was never
+/// sent): true once no request for it can still be accepted (see the file comment), so it may be marked REJECTED;
+/// false while it may still appear (look again later).
+bool never_reached_exchange(std::int64_t sent_at_ms, std::int64_t now_ms, std::chrono::milliseconds recv_window);
 
 /// What to do with a command message once handling it came to `error` (nullopt: done, committed): ack a done or
 /// duplicate command (and a cancel of a terminal order), NAK a transient failure with redelivery_delay (dead-letter

@@ -88,14 +88,29 @@ struct account {
     lock_channel lock;
 };
 
+// Holds an account's lock until destroyed.
+class account_lock {
+public:
+    explicit account_lock(account& a) : held_(&a) {}
+    account_lock(account_lock&& other) noexcept : held_(std::exchange(other.held_, nullptr)) {}
+    account_lock& operator=(account_lock&&) = delete;
+    ~account_lock() {
+        if (held_) held_->lock.try_receive([](boost::system::error_code) {});
+    }
+
+private:
+    account* held_;
+};
+
+asio::awaitable<account_lock> acquire(account& a) {
+    co_await a.lock.async_send(boost::system::error_code{}, asio::use_awaitable);
+    co_return account_lock{a};
+}
+
 // Takes `a`'s lock for the duration of `call`.
 template <class T>
 asio::awaitable<T> exclusive(account& a, asio::awaitable<T> call) {
-    co_await a.lock.async_send(boost::system::error_code{}, asio::use_awaitable);
-    struct release {
-        account::lock_channel& lock;
-        ~release() { lock.try_receive([](boost::system::error_code) {}); }
-    } held{a.lock};
+    const auto held = co_await acquire(a);
     co_return co_await std::move(call);
 }
 
@@ -156,11 +171,14 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     void publish_update(const order_record& order, std::optional<domain::fill> fill);
     asio::awaitable<bus::publish_result> publish_and_wait(std::string subject, std::string payload, std::string msg_id);
     asio::awaitable<std::optional<order_record>> transition(order_record current, store::order_transition change);
+    asio::awaitable<order_record> latest(order_record order);
 
     // ---- orders ----
 
     asio::awaitable<order_result<order_record>> place(domain::place_order_command command);
     asio::awaitable<order_result<order_record>> send(order_record order, account* acct, domain::symbol_mapping market);
+    asio::awaitable<std::pair<order_record, bool>> send_once(order_record order, account* acct,
+                                                             domain::symbol_mapping market);
     asio::awaitable<order_result<void>> submit(domain::place_order_command command);
     asio::awaitable<order_result<order_record>> cancel(domain::cancel_order_command command);
     asio::awaitable<order_record> sync(order_record order);
@@ -352,18 +370,22 @@ asio::awaitable<bus::publish_result> order_engine::impl::publish_and_wait(std::s
     co_return std::move(**done);
 }
 
-// Commits `change` and publishes the result; when another writer moved the order first, returns it as it is now
-// (unchanged by `change`: the caller decides again on the next poll).
+// Commits `change` and publishes the result; nullopt when another writer moved the order first (nothing changed:
+// the caller decides again on the order as it is now, see latest()).
 asio::awaitable<std::optional<order_record>> order_engine::impl::transition(order_record current,
                                                                            store::order_transition change) {
     auto updated = co_await db([&](pqxx::connection& c) {
         return store::transition_order(c, current.order_id, current.version, change);
     });
-    if (updated) {
-        publish_update(*updated, std::nullopt);
-        co_return updated;
-    }
-    co_return co_await db([&](pqxx::connection& c) { return store::find_order(c, current.order_id); });
+    if (updated) publish_update(*updated, std::nullopt);
+    co_return updated;
+}
+
+// The order as stored now (`order` itself if it vanished, which only a manual DELETE could do).
+asio::awaitable<order_record> order_engine::impl::latest(order_record order) {
+    auto stored = co_await db([&](pqxx::connection& c) { return store::find_order(c, order.order_id); });
+    if (!stored) co_return order;
+    co_return std::move(*stored);
 }
 
 // ---- orders ----
@@ -458,13 +480,29 @@ asio::awaitable<order_result<order_record>> order_engine::impl::send(order_recor
         std::string id;
         ~done_sending() { sending.erase(id); }
     } guard{sending, order_id};
+    auto [sent, fills_pending] = co_await send_once(std::move(order), acct, market);
+    if (fills_pending) co_return co_await sync(std::move(sent));
+    co_return std::move(sent);
+}
 
-    const auto sent_at = now_ms();
+// Under the account lock: commits sent_at (version-checked), then sends. sent_at is taken after the lock so it
+// bounds the request's timestamp, which the never-placed rule in sync() relies on; and a writer that moved the
+// order first (another process declaring it never placed) wins, so this one does not send. Returns the order as
+// recorded and whether the exchange reported executions to fetch.
+asio::awaitable<std::pair<order_record, bool>> order_engine::impl::send_once(order_record order, account* acct,
+                                                                             domain::symbol_mapping market) {
+    const auto held = co_await acquire(*acct);
+    auto marked = co_await transition(order, {order_status::pending_new, std::nullopt, std::nullopt, now_ms(),
+                                              std::nullopt, "sending"});
+    if (!marked) {
+        auto current = co_await latest(std::move(order));
+        co_return std::pair{std::move(current), false};
+    }
+    order = std::move(*marked);
     tk::new_order request{market.order_symbol, order.side, order.type, order.price, order.quantity, order.time_in_force,
                           order.client_order_id};
-    auto answer = co_await exclusive(*acct, acct->client.place_order(std::move(request)));
+    auto answer = co_await acct->client.place_order(std::move(request));
     store::order_transition change;
-    change.sent_at = sent_at;
     if (answer) {
         ++counters.placed;
         change.status = acknowledged_status(*answer);
@@ -487,12 +525,13 @@ asio::awaitable<order_result<order_record>> order_engine::impl::send(order_recor
         change.event_type = "rejected";
     }
     auto updated = co_await transition(order, change);
-    if (!updated) co_return unexpected(unavailable("order " + order_id + " vanished from the database"));
-    if (answer && !domain::is_terminal(updated->status) &&
-        (answer->status != order_status::new_ || answer->executed_quantity.is_positive())) {
-        co_return co_await sync(std::move(*updated));
+    if (!updated) {
+        auto current = co_await latest(std::move(order));
+        co_return std::pair{std::move(current), false};
     }
-    co_return std::move(*updated);
+    const bool fills_pending = answer && !domain::is_terminal(updated->status) &&
+                               (answer->status != order_status::new_ || answer->executed_quantity.is_positive());
+    co_return std::pair{std::move(*updated), fills_pending};
 }
 
 asio::awaitable<order_result<void>> order_engine::impl::submit(domain::place_order_command command) {
@@ -581,26 +620,30 @@ asio::awaitable<order_record> order_engine::impl::sync(order_record order) {
                                                       order.created_at - find_lookback_ms));
         if (!found) co_return order;
         if (!*found) {
-            if (!never_reached_exchange(order.created_at, now_ms(), std::chrono::milliseconds(exchanges.at(order.exchange).recv_window_ms))) {
+            // Without sent_at the send never started (and cannot start now without winning the version race).
+            const auto signed_by = order.sent_at.value_or(order.created_at);
+            const std::chrono::milliseconds recv_window{exchanges.at(order.exchange).recv_window_ms};
+            if (!never_reached_exchange(signed_by, now_ms(), recv_window)) {
                 co_return order;
             }
             looked_up.erase(order.order_id);
             ++counters.resolved;
-            auto rejected = co_await transition(
+            const auto rejected = co_await transition(
                 order, {order_status::rejected, std::nullopt,
                         fmt::format("never reached the exchange: {} has no order with client id {} and its send window "
                                     "(recvWindow {} ms) has closed, so nothing was placed; send it again with a new "
                                     "order_id",
                                     order.exchange, order.client_order_id, exchanges.at(order.exchange).recv_window_ms),
                         std::nullopt, std::nullopt, "never_placed"});
-            co_return rejected.value_or(order);
+            if (!rejected) co_return co_await latest(std::move(order));
+            co_return *rejected;
         }
         looked_up.erase(order.order_id);
         ++counters.resolved;
         const auto& answer = **found;
         auto resolved = co_await transition(order, {acknowledged_status(answer), std::to_string(answer.order_id),
                                                     std::nullopt, std::nullopt, now_ms(), "resolved"});
-        if (!resolved || !resolved->exchange_order_id) co_return resolved.value_or(order);
+        if (!resolved) co_return co_await latest(std::move(order));
         co_return co_await apply(std::move(*resolved), **acct, market->order_symbol, assets, answer);
     }
     auto answer = co_await exclusive(**acct, (*acct)->client.query_order(market->order_symbol,
@@ -639,7 +682,8 @@ asio::awaitable<order_record> order_engine::impl::apply(order_record order, acco
     }
     if (!next->has_value()) co_return order;
     auto moved = co_await transition(order, {(*next)->status, std::nullopt, std::nullopt, std::nullopt, std::nullopt, "status"});
-    co_return moved.value_or(order);
+    if (!moved) co_return co_await latest(std::move(order));
+    co_return std::move(*moved);
 }
 
 // ---- loops ----

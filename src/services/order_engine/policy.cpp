@@ -74,8 +74,8 @@ core::trading_state effective_trading_state(const std::vector<trading_state_entr
     return state;
 }
 
-bool never_reached_exchange(std::int64_t created_at_ms, std::int64_t now_ms, std::chrono::milliseconds recv_window) {
-    return now_ms > created_at_ms + recv_window.count() + unresolved_grace.count();
+bool never_reached_exchange(std::int64_t sent_at_ms, std::int64_t now_ms, std::chrono::milliseconds recv_window) {
+    return now_ms > sent_at_ms + recv_window.count() + unresolved_grace.count();
 }
 
 settlement settle_command(const std::optional<order_error>& error, std::uint64_t deliveries, int max_deliver,
