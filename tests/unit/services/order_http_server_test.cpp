@@ -3,7 +3,9 @@
 #include "hft/net/sync_client.hpp"
 #include "hft/services/order_http_api.hpp"
 
+#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -13,6 +15,7 @@
 
 #include <atomic>
 #include <map>
+#include <stdexcept>
 #include <thread>
 
 using namespace hft;
@@ -32,6 +35,7 @@ constexpr auto ops_key = "ops-key-0123456789abcdef";
 class memory_order_service final : public order_service {
 public:
     asio::awaitable<order_result<domain::order_record>> place(domain::place_order_command command) override {
+        if (fail_place) throw std::runtime_error("engine bug");
         if (place_delay.count() > 0) {
             asio::steady_timer delay(co_await asio::this_coro::executor, place_delay);
             co_await delay.async_wait(asio::use_awaitable);
@@ -81,6 +85,7 @@ public:
 
     std::atomic<bool> is_ready{true};
     milliseconds place_delay{0};
+    bool fail_place = false;
     std::map<std::string, domain::order_record> orders;
     std::vector<domain::place_order_command> submitted;
     std::vector<trading_state_entry> states;
@@ -145,6 +150,8 @@ public:
                                net::http_headers headers = {{"X-API-Key", ops_key}}) {
         return net::http_request_sync("127.0.0.1", api_.port(), method, target, std::move(body), seconds(5), headers);
     }
+
+    std::uint16_t port() const { return api_.port(); }
 
     memory_order_service service;
 
@@ -399,4 +406,36 @@ TEST_CASE("healthz answers without a key and readyz follows order_service::ready
     CHECK(error_code(not_ready) == "NOT_READY");
     api.service.is_ready = true;
     CHECK(api.call("GET", "/readyz", {}, {}).status == 200);
+}
+
+TEST_CASE("a body far over max_body_bytes still gets its 413 answer", "[order-http]") {
+    running_api api;
+    const auto result = api.call("POST", "/order-engine/v1/orders", std::string(256 * 1024, ' '));
+    CHECK(result.status == 413);
+    CHECK(error_code(result) == "PAYLOAD_TOO_LARGE");
+}
+
+TEST_CASE("a failing order engine gets 500 INTERNAL_ERROR naming the request id, not the failure", "[order-http]") {
+    running_api api;
+    api.service.fail_place = true;
+    const auto result = api.call("POST", "/order-engine/v1/orders", seed_body().dump(),
+                                 {{"X-API-Key", ops_key}, {"X-Request-Id", "req-7"}});
+    CHECK(result.status == 500);
+    CHECK(error_code(result) == "INTERNAL_ERROR");
+    CHECK_THAT(result.body, Catch::Contains("req-7"));
+    CHECK_THAT(result.body, !Catch::Contains("engine bug"));
+}
+
+TEST_CASE("connections beyond max_connections are closed unanswered", "[order-http]") {
+    auto cfg = test_config();
+    cfg.order_engine_gateway.max_connections = 1;
+    running_api api{cfg};
+    asio::io_context client;
+    asio::ip::tcp::socket held(client);
+    held.connect({asio::ip::make_address("127.0.0.1"), api.port()});
+    std::this_thread::sleep_for(milliseconds(100));  // the server accepts it before the next one comes
+    CHECK(api.call("GET", "/healthz", {}, {}).status == 0);
+    held.close();
+    std::this_thread::sleep_for(milliseconds(100));
+    CHECK(api.call("GET", "/healthz", {}, {}).status == 200);
 }
