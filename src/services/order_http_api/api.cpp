@@ -18,6 +18,7 @@
 #include <cctype>
 #include <exception>
 #include <random>
+#include <stdexcept>
 
 namespace hft::services {
 namespace {
@@ -178,19 +179,21 @@ struct order_http_api::impl {
         auto match = match_route(request.method, request.path);
         if (!match) co_return error_response(match.error());
         const auto route = match->route;
-        if (route == order_route::healthz) co_return json_response(200, R"({"status":"ok"})");
-        if (route == order_route::readyz) {
-            if (service.ready()) co_return json_response(200, R"({"status":"ready"})");
-            co_return error_response(api_error{503, "NOT_READY",
-                                               "the order engine is not ready (database, bus or start-up reconciliation); "
-                                               "retry shortly",
-                                               std::nullopt, std::nullopt, {}});
+        std::string caller;  // the key's name, never the key
+        if (requires_api_key(route)) {
+            auto who = authorize(request, route);
+            if (!who) co_return error_response(who.error());
+            caller = *who;
         }
 
-        auto caller = authorize(request, route);
-        if (!caller) co_return error_response(caller.error());
-
         switch (route) {
+            case order_route::healthz: co_return json_response(200, R"({"status":"ok"})");
+            case order_route::readyz: {
+                if (service.ready()) co_return json_response(200, R"({"status":"ready"})");
+                co_return error_response(api_error{
+                    503, "NOT_READY", "the order engine is not ready (database, bus or start-up reconciliation); retry shortly",
+                    std::nullopt, std::nullopt, {}});
+            }
             case order_route::place: {
                 auto command = decode_place_request(request.body, now_ms());
                 if (!command) co_return error_response(command.error());
@@ -239,18 +242,16 @@ struct order_http_api::impl {
                 co_return json_response(200, std::move(body));
             }
             case order_route::set_trading_state: {
-                auto entry = decode_trading_state_request(request.body, *caller, now_ms());
+                auto entry = decode_trading_state_request(request.body, caller, now_ms());
                 if (!entry) co_return error_response(entry.error());
                 spdlog::warn("order HTTP API: trading state of {} set to {} by API key \"{}\": {}", entry->scope,
-                             core::to_string(entry->state), *caller, entry->reason);
+                             core::to_string(entry->state), caller, entry->reason);
                 auto stored = co_await service.set_trading_state(*std::move(entry));
                 if (!stored) co_return error_response(to_api_error(stored.error()));
                 co_return json_response(200, encode(*stored));
             }
-            case order_route::healthz:
-            case order_route::readyz: break;  // answered above, without a key
         }
-        co_return error_response(api_error{500, "INTERNAL_ERROR", "unhandled route", std::nullopt, std::nullopt, {}});
+        throw std::logic_error("order HTTP API: a route without a handler");
     }
 
     // The caller's key name: from X-API-Key, else from the body of the routes that have one.
