@@ -71,6 +71,9 @@ struct api_error {
     friend bool operator==(const api_error&, const api_error&) = default;
 };
 
+/// An error that names no field and carries no order.
+api_error make_api_error(unsigned status, std::string code, std::string message);
+
 /// The JSON body of an error answer.
 std::string encode(const api_error& error);
 

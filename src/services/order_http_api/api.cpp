@@ -65,15 +65,16 @@ expected<std::string, api_error> body_api_key(std::string_view body) {
     if (body.empty()) return std::string{};
     auto parsed = json::parse(body, nullptr, false);
     if (parsed.is_discarded() || !parsed.is_object()) {
-        return unexpected(api_error{400, "INVALID_JSON",
-                                    "the body is not a valid JSON object; send one JSON object, with the API key in the "
-                                    "X-API-Key header or as its api_key",
-                                    std::nullopt, std::nullopt, {}});
+        return unexpected(make_api_error(400, "INVALID_JSON",
+                                         "the body is not a valid JSON object; send one JSON object, with the API key "
+                                         "in the X-API-Key header or as its api_key"));
     }
     const auto it = parsed.find("api_key");
     if (it == parsed.end() || it->is_null()) return std::string{};
     if (!it->is_string()) {
-        return unexpected(api_error{400, "INVALID_FIELD", "api_key: must be a string", "api_key", std::nullopt, {}});
+        auto error = make_api_error(400, "INVALID_FIELD", "api_key: must be a string");
+        error.field = "api_key";
+        return unexpected(std::move(error));
     }
     return it->get<std::string>();
 }
@@ -119,11 +120,12 @@ struct order_http_api::impl {
         options.on_error = [](std::string_view what) { spdlog::warn("order HTTP API: {}", what); };
         options.async_handler = [this](net::http_request request) { return handle(std::move(request)); };
         options.error_response = [this](unsigned status, std::string_view message) {
-            const bool too_large = status == 413;
-            auto response = error_response(api_error{
-                status, too_large ? "PAYLOAD_TOO_LARGE" : "INTERNAL_ERROR",
-                too_large ? std::string(message) + "; send a smaller request" : "the gateway failed on this request; retry, and report it if it persists",
-                std::nullopt, std::nullopt, {}});
+            const auto error = status == 413
+                                   ? make_api_error(413, "PAYLOAD_TOO_LARGE", std::string(message) + "; send less")
+                                   : make_api_error(status, "INTERNAL_ERROR",
+                                                    "the gateway failed on this request; retry, and report it if it "
+                                                    "persists");
+            auto response = error_response(error);
             decorate(response, generate_request_id());
             return response;
         };
@@ -163,13 +165,14 @@ struct order_http_api::impl {
             response = co_await answer(std::move(request), request_id);
         } catch (const std::exception& e) {
             spdlog::error("order HTTP API: {} {} request_id={} failed: {}", method, path, request_id, e.what());
-            response = error_response(api_error{500, "INTERNAL_ERROR",
-                                                "the gateway failed on this request (request id " + request_id +
-                                                    "); look the order up before retrying, and report it if it persists",
-                                                std::nullopt, std::nullopt, {}});
+            response = error_response(make_api_error(500, "INTERNAL_ERROR",
+                                                     "the gateway failed on this request (request id " + request_id +
+                                                         "); look the order up before retrying, and report it if it "
+                                                         "persists"));
         }
         decorate(response, request_id);
-        const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        const auto took =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
         spdlog::info("order HTTP API: {} {} -> {} in {} ms request_id={}", method, path, response.status, took.count(),
                      request_id);
         co_return response;
@@ -190,9 +193,9 @@ struct order_http_api::impl {
             case order_route::healthz: co_return json_response(200, R"({"status":"ok"})");
             case order_route::readyz: {
                 if (service.ready()) co_return json_response(200, R"({"status":"ready"})");
-                co_return error_response(api_error{
-                    503, "NOT_READY", "the order engine is not ready (database, bus or start-up reconciliation); retry shortly",
-                    std::nullopt, std::nullopt, {}});
+                co_return error_response(
+                    make_api_error(503, "NOT_READY",
+                                   "the order engine is not ready (database, bus or start-up reconciliation); retry"));
             }
             case order_route::place: {
                 auto command = decode_place_request(request.body, now_ms());
@@ -202,7 +205,8 @@ struct order_http_api::impl {
             case order_route::submit: {
                 auto command = decode_place_request(request.body, now_ms());
                 if (!command) co_return error_response(command.error());
-                const json queued = {{"request_id", command->request_id}, {"order_id", command->order_id}, {"status", "queued"}};
+                const json queued = {
+                    {"request_id", command->request_id}, {"order_id", command->order_id}, {"status", "queued"}};
                 auto submitted = co_await service.submit(*std::move(command));
                 if (!submitted) co_return error_response(to_api_error(submitted.error()));
                 co_return json_response(202, queued.dump());
@@ -282,15 +286,15 @@ struct order_http_api::impl {
             pending->failure = e;
             pending->done.cancel();
         });
-        if (!pending->result && !pending->failure) co_await pending->done.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (!pending->result && !pending->failure)
+            co_await pending->done.async_wait(asio::as_tuple(asio::use_awaitable));
         if (pending->failure) std::rethrow_exception(pending->failure);
         if (!pending->result) {
-            co_return error_response(api_error{
-                504, "PLACE_TIMEOUT",
-                "the order engine did not answer within " + std::to_string(request_timeout.count()) +
-                    " ms; the order continues: look it up with GET /order-engine/v1/orders/" + order_id +
-                    " instead of placing it again",
-                std::nullopt, std::nullopt, {}});
+            co_return error_response(
+                make_api_error(504, "PLACE_TIMEOUT",
+                               "the order engine did not answer within " + std::to_string(request_timeout.count()) +
+                                   " ms; the order continues: look it up with GET /order-engine/v1/orders/" + order_id +
+                                   " instead of placing it again"));
         }
         auto response = order_answer(201, *std::move(pending->result));
         if (response.status == 201) response.headers.emplace_back("Location", "/order-engine/v1/orders/" + order_id);

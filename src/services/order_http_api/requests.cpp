@@ -22,7 +22,9 @@ constexpr std::string_view trading_state_path = "/order-engine/v1/trading-state"
 constexpr int max_list_limit = 1000;
 
 api_error bad_request(std::string code, std::string message, std::optional<std::string> field = std::nullopt) {
-    return api_error{400, std::move(code), std::move(message), std::move(field), std::nullopt, {}};
+    auto error = make_api_error(400, std::move(code), std::move(message));
+    error.field = std::move(field);
+    return error;
 }
 
 api_error invalid_field(std::string_view field, std::string_view problem) {
@@ -30,7 +32,7 @@ api_error invalid_field(std::string_view field, std::string_view problem) {
 }
 
 api_error unauthorized(std::string code, std::string message) {
-    return api_error{401, std::move(code), std::move(message), std::nullopt, std::nullopt, {}};
+    return make_api_error(401, std::move(code), std::move(message));
 }
 
 std::string upper(std::string text) {
@@ -41,7 +43,9 @@ std::string upper(std::string text) {
 // One JSON object, with nlohmann's silent "last duplicate wins" turned into an error as in the codecs. The
 // parser's own message is not passed on: it quotes the input, which may hold an api_key.
 expected<json, api_error> parse_object(std::string_view body) {
-    const auto invalid = [](std::string message) { return unexpected(bad_request("INVALID_JSON", std::move(message))); };
+    const auto invalid = [](std::string message) {
+        return unexpected(bad_request("INVALID_JSON", std::move(message)));
+    };
     if (body.find('\0') != std::string_view::npos) return invalid("the body is not valid JSON: it contains a NUL byte");
     std::unordered_set<std::string> keys;
     std::optional<std::string> duplicate;
@@ -78,9 +82,9 @@ expected<std::string, api_error> required_string(const json& object, std::string
 }
 
 api_error method_not_allowed(std::string_view method, std::string_view path, std::string allow) {
-    api_error error{405, "METHOD_NOT_ALLOWED",
-                    std::string(method) + " is not allowed on " + std::string(path) + "; use " + allow,
-                    std::nullopt, std::nullopt, std::move(allow)};
+    auto error = make_api_error(405, "METHOD_NOT_ALLOWED",
+                                std::string(method) + " is not allowed on " + std::string(path) + "; use " + allow);
+    error.allow = std::move(allow);
     return error;
 }
 
@@ -89,8 +93,8 @@ api_error method_not_allowed(std::string_view method, std::string_view path, std
 bool same_key(std::string_view presented, std::string_view configured) noexcept {
     unsigned diff = presented.size() == configured.size() ? 0U : 1U;
     for (std::size_t i = 0; i < presented.size(); ++i) {
-        diff |= static_cast<unsigned char>(presented[i]) ^
-                static_cast<unsigned char>(configured[i % configured.size()]);
+        diff |=
+            static_cast<unsigned char>(presented[i]) ^ static_cast<unsigned char>(configured[i % configured.size()]);
     }
     return diff == 0;
 }
@@ -151,6 +155,14 @@ bool is_scope(std::string_view scope) {
 
 }  // namespace
 
+api_error make_api_error(unsigned status, std::string code, std::string message) {
+    api_error error;
+    error.status = status;
+    error.code = std::move(code);
+    error.message = std::move(message);
+    return error;
+}
+
 std::string encode(const api_error& error) {
     json inner = {{"code", error.code}, {"message", error.message}};
     if (error.field) inner["field"] = *error.field;
@@ -188,11 +200,10 @@ expected<route_match, api_error> match_route(std::string_view method, std::strin
             return unexpected(method_not_allowed(method, path, is_async ? "DELETE, GET, POST" : "DELETE, GET"));
         }
     }
-    return unexpected(api_error{404, "ROUTE_NOT_FOUND",
-                                "no route " + std::string(path) + "; the API serves " + std::string(orders_path) +
-                                    ", " + std::string(orders_path) + "/{order_id}, " + std::string(orders_path) +
-                                    "/async, " + std::string(trading_state_path) + ", /healthz and /readyz",
-                                std::nullopt, std::nullopt, {}});
+    return unexpected(make_api_error(404, "ROUTE_NOT_FOUND",
+                                     "no route " + std::string(path) + "; the API serves " + std::string(orders_path) +
+                                         ", " + std::string(orders_path) + "/{order_id}, " + std::string(orders_path) +
+                                         "/async, " + std::string(trading_state_path) + ", /healthz and /readyz"));
 }
 
 bool requires_api_key(order_route route) noexcept {
@@ -202,8 +213,8 @@ bool requires_api_key(order_route route) noexcept {
 expected<std::string, api_error> authenticate(std::string_view presented, std::span<const app::api_key_config> keys,
                                               std::chrono::system_clock::time_point now) {
     if (presented.empty()) {
-        return unexpected(unauthorized("API_KEY_MISSING",
-                                       "an API key is required: send it in the X-API-Key header or as the body's api_key"));
+        return unexpected(unauthorized(
+            "API_KEY_MISSING", "an API key is required: send it in the X-API-Key header or as the body's api_key"));
     }
     std::size_t matched = keys.size();
     for (std::size_t i = 0; i < keys.size(); ++i) {
@@ -217,21 +228,20 @@ expected<std::string, api_error> authenticate(std::string_view presented, std::s
     }
     const auto& key = keys[matched];
     if (!key.active) {
-        return unexpected(unauthorized("API_KEY_INACTIVE",
-                                       "the API key is inactive: use an active key, or set active: true for it in api_keys"));
+        return unexpected(unauthorized(
+            "API_KEY_INACTIVE", "the API key is inactive: use an active key, or set active: true for it in api_keys"));
     }
     if (key.expired_at && now > *key.expired_at) {
-        return unexpected(unauthorized("API_KEY_EXPIRED",
-                                       "the API key has expired: use a current key, or move its expired_at in api_keys"));
+        return unexpected(unauthorized(
+            "API_KEY_EXPIRED", "the API key has expired: use a current key, or move its expired_at in api_keys"));
     }
     return key.name;
 }
 
 api_error to_api_error(order_error error) {
-    api_error out;
-    out.status = status_of(error.kind);
-    out.code = error.code.empty() ? std::string(default_code(error.kind)) : std::move(error.code);
-    out.message = std::move(error.message);
+    auto out = make_api_error(status_of(error.kind),
+                              error.code.empty() ? std::string(default_code(error.kind)) : std::move(error.code),
+                              std::move(error.message));
     out.order = std::move(error.existing);
     return out;
 }
@@ -249,7 +259,8 @@ expected<domain::place_order_command, api_error> decode_place_request(std::strin
     }
     domain::place_order_command command = *std::move(decoded);
     if (command.requested_at == 0) command.requested_at = now_ms;
-    if (auto valid = domain::validate(command); !valid) return unexpected(invalid_field(valid.error().field, valid.error().message));
+    if (auto valid = domain::validate(command); !valid)
+        return unexpected(invalid_field(valid.error().field, valid.error().message));
     return command;
 }
 
@@ -266,7 +277,8 @@ expected<order_query, api_error> decode_order_query(const net::http_request& req
         query.status = domain::parse_order_status(upper(*status));
         if (!query.status) {
             return unexpected(invalid_field(
-                "status", "must be one of PENDING_NEW, NEW, PARTIALLY_FILLED, FILLED, CANCELED, REJECTED, EXPIRED, UNKNOWN"));
+                "status",
+                "must be one of PENDING_NEW, NEW, PARTIALLY_FILLED, FILLED, CANCELED, REJECTED, EXPIRED, UNKNOWN"));
         }
     }
     if (const auto limit = text("limit")) {
@@ -302,7 +314,8 @@ expected<domain::cancel_order_command, api_error> decode_cancel_request(const ne
         if (*request_id && !(*request_id)->empty()) command.request_id = **request_id;
     }
     if (!user_id || user_id->empty()) {
-        return unexpected(invalid_field("user_id", "is required: the owner of the order, as ?user_id=<id> or {\"user_id\":\"<id>\"}"));
+        return unexpected(invalid_field(
+            "user_id", "is required: the owner of the order, as ?user_id=<id> or {\"user_id\":\"<id>\"}"));
     }
     command.user_id = std::move(*user_id);
     return command;
@@ -314,7 +327,8 @@ expected<trading_state_entry, api_error> decode_trading_state_request(std::strin
     if (!parsed) return unexpected(parsed.error());
     auto scope = required_string(*parsed, "scope");
     if (!scope) return unexpected(scope.error());
-    if (!is_scope(*scope)) return unexpected(invalid_field("scope", "must be \"global\", \"user:<id>\" or \"strategy:<id>\""));
+    if (!is_scope(*scope))
+        return unexpected(invalid_field("scope", "must be \"global\", \"user:<id>\" or \"strategy:<id>\""));
     auto state_text = required_string(*parsed, "state");
     if (!state_text) return unexpected(state_text.error());
     const auto state = core::parse_trading_state(upper(*state_text));

@@ -75,7 +75,8 @@ TEST_CASE("the order routes match their methods and paths", "[order-http]") {
 }
 
 TEST_CASE("an unknown path is 404 ROUTE_NOT_FOUND naming the routes that exist", "[order-http]") {
-    for (const auto* path : {"/", "/order-engine/v1/order", "/order-engine/v1/orders/", "/order-engine/v1/orders/a/b"}) {
+    for (const auto* path :
+         {"/", "/order-engine/v1/order", "/order-engine/v1/orders/", "/order-engine/v1/orders/a/b"}) {
         const auto match = match_route("GET", path);
         REQUIRE_FALSE(match);
         CHECK(match.error().status == 404);
@@ -301,7 +302,8 @@ TEST_CASE("a cancel without an owner, or with two different ones, is 400 naming 
     CHECK(missing.error().field == std::optional<std::string>{"user_id"});
     CHECK_THAT(missing.error().message, Catch::Contains("?user_id="));
 
-    const auto conflicting = decode_cancel_request(request_with("user_id=a", R"({"user_id":"b"})"), "o-1", "r", noon_ms);
+    const auto conflicting =
+        decode_cancel_request(request_with("user_id=a", R"({"user_id":"b"})"), "o-1", "r", noon_ms);
     CHECK(conflicting.error().field == std::optional<std::string>{"user_id"});
     CHECK(decode_cancel_request(request_with("", "{"), "o-1", "r", noon_ms).error().code == "INVALID_JSON");
 }
@@ -333,7 +335,9 @@ TEST_CASE("a trading-state body with a bad scope, state or no reason is 400 nami
 }
 
 TEST_CASE("order_service failures map to the documented status codes", "[order-http]") {
-    const auto status_of = [](order_error_kind kind) { return to_api_error(order_error{kind, "", "m", std::nullopt}).status; };
+    const auto status_of = [](order_error_kind kind) {
+        return to_api_error(order_error{kind, "", "m", std::nullopt}).status;
+    };
     CHECK(status_of(order_error_kind::invalid_request) == 400);
     CHECK(status_of(order_error_kind::unknown_exchange) == 400);
     CHECK(status_of(order_error_kind::unknown_symbol) == 400);
@@ -347,18 +351,20 @@ TEST_CASE("order_service failures map to the documented status codes", "[order-h
 }
 
 TEST_CASE("an order_service failure keeps its own code, or gets the kind's default", "[order-http]") {
-    CHECK(to_api_error(order_error{order_error_kind::risk_rejected, "MAX_ORDER_NOTIONAL", "too big", std::nullopt}).code ==
-          "MAX_ORDER_NOTIONAL");
+    CHECK(to_api_error(order_error{order_error_kind::risk_rejected, "MAX_ORDER_NOTIONAL", "too big", std::nullopt})
+              .code == "MAX_ORDER_NOTIONAL");
     CHECK(to_api_error(order_error{order_error_kind::not_found, "", "no such order", std::nullopt}).code ==
           "ORDER_NOT_FOUND");
 }
 
-TEST_CASE("an error body is {error:{code,message,field}} and a duplicate's carries the existing order", "[order-http]") {
+TEST_CASE("an error body is {error:{code,message,field}} and a duplicate's carries the existing order",
+          "[order-http]") {
     domain::order_record existing;
     existing.order_id = "o-1";
     existing.request_id = "r-1";
     existing.quantity = domain::decimal::parse("30").value();
-    const auto error = to_api_error(order_error{order_error_kind::duplicate, "DUPLICATE_ORDER", "already placed", existing});
+    const auto error =
+        to_api_error(order_error{order_error_kind::duplicate, "DUPLICATE_ORDER", "already placed", existing});
     const auto body = json::parse(encode(error));
     CHECK(body["error"]["code"] == "DUPLICATE_ORDER");
     CHECK(body["error"]["message"] == "already placed");

@@ -66,7 +66,8 @@ public:
 
     asio::awaitable<order_result<domain::order_record>> cancel(domain::cancel_order_command command) override {
         const auto it = orders.find(command.order_id);
-        if (it == orders.end() || it->second.user_id != command.user_id) co_return unexpected(not_found(command.order_id));
+        if (it == orders.end() || it->second.user_id != command.user_id)
+            co_return unexpected(not_found(command.order_id));
         if (domain::is_terminal(it->second.status)) {
             co_return unexpected(order_error{order_error_kind::not_cancelable, "", "already final", it->second});
         }
@@ -343,7 +344,8 @@ TEST_CASE("an unknown order gets 404 ORDER_NOT_FOUND", "[order-http]") {
 TEST_CASE("placed orders are listed and fetched by id", "[order-http]") {
     running_api api;
     REQUIRE(api.call("POST", "/order-engine/v1/orders", seed_body().dump()).status == 201);
-    const auto listed = api.call("GET", "/order-engine/v1/orders?user_id=2cb989ec-5aea-422a-bb74-d735ae5d7230&status=NEW");
+    const auto listed =
+        api.call("GET", "/order-engine/v1/orders?user_id=2cb989ec-5aea-422a-bb74-d735ae5d7230&status=NEW");
     REQUIRE(listed.status == 200);
     CHECK(json::parse(listed.body)["orders"].size() == 1);
     CHECK(json::parse(api.call("GET", "/order-engine/v1/orders?user_id=someone-else").body)["orders"].empty());
