@@ -31,7 +31,11 @@
 // API_KEY_INACTIVE or API_KEY_EXPIRED. No key configured rejects everything. Keys never reach a log or an answer.
 //
 // Errors are {"error":{"code":"...","message":"...","field":"..."}} (field only when one field is at fault),
-// plus "order" for 409 DUPLICATE_ORDER and ORDER_NOT_CANCELABLE: the order as it already is. Every answer
+// plus "order" for 409 DUPLICATE_ORDER and ORDER_NOT_CANCELABLE: the order as it already is. Codes of the API
+// itself: 400 INVALID_JSON, INVALID_FIELD; 401 as above; 404 ROUTE_NOT_FOUND; 405 METHOD_NOT_ALLOWED (with Allow);
+// 413 PAYLOAD_TOO_LARGE (body over max_body_bytes); 500 INTERNAL_ERROR (details only in the log, under the
+// request id); 503 NOT_READY (readyz); 504 PLACE_TIMEOUT. order_service failures keep their own code with the
+// status of their kind (to_api_error), e.g. 422 TRADING_HALTED, 404 ORDER_NOT_FOUND, 503 UNAVAILABLE. Every answer
 // carries X-Request-Id (the client's when it is a plain token of at most 128 characters, else a generated one),
 // X-Content-Type-Options: nosniff, X-Frame-Options: DENY, Referrer-Policy: no-referrer, Cache-Control: no-store.
 
