@@ -144,8 +144,8 @@ public:
 
     /// Binds and listens; throws boost::system::system_error when the address is unusable.
     void start();
-    /// Stops accepting and closes the connections. Requests in flight finish on the io_context, so destroy the
-    /// API only once the io_context stopped running.
+    /// Stops accepting and closes the connections; a synchronous place stops waiting (its order goes on in the
+    /// engine). Requests in flight finish on the io_context, so destroy the API only once it stopped running.
     void stop();
     std::uint16_t port() const noexcept;
 

@@ -19,6 +19,7 @@
 #include <exception>
 #include <random>
 #include <stdexcept>
+#include <unordered_set>
 
 namespace hft::services {
 namespace {
@@ -286,8 +287,11 @@ struct order_http_api::impl {
             pending->failure = e;
             pending->done.cancel();
         });
-        if (!pending->result && !pending->failure)
+        if (!pending->result && !pending->failure) {
+            waiting.insert(pending.get());
             co_await pending->done.async_wait(asio::as_tuple(asio::use_awaitable));
+            waiting.erase(pending.get());
+        }
         if (pending->failure) std::rethrow_exception(pending->failure);
         if (!pending->result) {
             co_return error_response(
@@ -306,6 +310,8 @@ struct order_http_api::impl {
     std::chrono::milliseconds request_timeout;
     clock now;
     std::mt19937_64 random;
+    // Synchronous places waiting for the engine; stop() ends their wait so shutdown need not sit out the timeout.
+    std::unordered_set<pending_place*> waiting;
     net::server server;
 };
 
@@ -315,7 +321,10 @@ order_http_api::order_http_api(asio::io_context& ioc, order_service& service, co
 order_http_api::~order_http_api() = default;
 
 void order_http_api::start() { impl_->server.start(); }
-void order_http_api::stop() { impl_->server.stop(); }
+void order_http_api::stop() {
+    impl_->server.stop();
+    for (auto* pending : impl_->waiting) pending->done.cancel();
+}
 std::uint16_t order_http_api::port() const noexcept { return impl_->server.port(); }
 
 asio::awaitable<net::http_response> order_http_api::handle(net::http_request request) {
