@@ -217,6 +217,16 @@ TEST_CASE("a place request with the api key in the body is accepted", "[order-ht
     CHECK(api.call("POST", "/order-engine/v1/orders", body.dump(), {}).status == 201);
 }
 
+TEST_CASE("the X-API-Key header wins over the body's api_key, and an empty header defers to the body", "[order-http]") {
+    running_api api;
+    auto body = seed_body();
+    body["api_key"] = "guess";
+    CHECK(api.call("POST", "/order-engine/v1/orders", body.dump()).status == 201);
+    body["api_key"] = ops_key;
+    body["order_id"] = body["request_id"] = "second";
+    CHECK(api.call("POST", "/order-engine/v1/orders", body.dump(), {{"X-API-Key", ""}}).status == 201);
+}
+
 TEST_CASE("a place request without an api key gets 401 API_KEY_MISSING", "[order-http]") {
     running_api api;
     const auto result = api.call("POST", "/order-engine/v1/orders", seed_body().dump(), {});
