@@ -1,6 +1,7 @@
 #include "hft/app/config.hpp"
 
 #include "hft/app/redact.hpp"
+#include "hft/domain/decimal.hpp"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -478,6 +479,14 @@ public:
         return scalar_value{std::move(text), ctx_.where(e->line), std::move(path)};
     }
 
+    /// True when `key` has a value in the file or an HFT_ override (for optional settings without a default).
+    bool scalar_present(std::string_view key) const {
+        const auto* e = find(key);
+        if (e != nullptr && !e->value.IsNull()) return true;
+        const auto env = env_value(env_name_for(join_path(path_, key)));
+        return env && !env->empty();
+    }
+
     std::string string(std::string_view key, std::string fallback, sensitivity kind = sensitivity::plain) {
         auto value = scalar(key, "a string", kind);
         return value ? std::move(value->text) : std::move(fallback);
@@ -893,6 +902,12 @@ void read_market_data_gateway(parse_context& ctx, map_reader& top, config& cfg) 
     }
 }
 
+/// JetStream durable, KV bucket and prefix names: letters, digits, '-' and '_'.
+bool is_durable_name(std::string_view name) {
+    return !name.empty() &&
+           std::all_of(name.begin(), name.end(), [](char c) { return is_alnum(c) || c == '-' || c == '_'; });
+}
+
 void read_market_data_worker(parse_context& ctx, map_reader& top, config& cfg) {
     map_reader r(ctx, top.child("market_data_worker"));
     auto& w = cfg.market_data_worker;
@@ -904,10 +919,7 @@ void read_market_data_worker(parse_context& ctx, map_reader& top, config& cfg) {
     w.nak_delay = r.dur("nak_delay", w.nak_delay, 0ms);
     w.stats_interval = r.dur("stats_interval", w.stats_interval, 0ms);
     r.finish();
-    const bool valid_durable = !w.durable.empty() && std::all_of(w.durable.begin(), w.durable.end(), [](char c) {
-        return is_alnum(c) || c == '-' || c == '_';
-    });
-    if (!valid_durable) {
+    if (!is_durable_name(w.durable)) {
         ctx.fail(r.where_of("durable"),
                  fmt::format("market_data_worker.durable must be letters, digits, '-' or '_'; got \"{}\"", w.durable));
     }
@@ -916,6 +928,99 @@ void read_market_data_worker(parse_context& ctx, map_reader& top, config& cfg) {
                  fmt::format("market_data_worker.batch_timeout ({}) must be shorter than ack_wait ({}), or every "
                              "batch would be redelivered before it is committed",
                              format_duration(w.batch_timeout), format_duration(w.ack_wait)));
+    }
+}
+
+std::optional<std::string> read_positive_decimal(parse_context& ctx, map_reader& r, std::string_view key) {
+    auto value = r.scalar(key, "a decimal string");
+    if (!value) return std::nullopt;
+    const auto parsed = domain::decimal::parse(value->text);
+    if (!parsed || !parsed->is_positive()) {
+        ctx.fail(value->where, fmt::format("{} must be a decimal above 0 written as a string (\"1000\", \"0.5\"), got \"{}\"",
+                                           value->key, value->text));
+    }
+    return std::move(value->text);
+}
+
+risk_limits_config read_risk_limits(parse_context& ctx, const child_node& where, const risk_limits_config& base) {
+    map_reader r(ctx, where);
+    risk_limits_config limits = base;
+    limits.line = r.line();
+    if (auto v = read_positive_decimal(ctx, r, "max_order_notional")) limits.max_order_notional = std::move(v);
+    if (auto v = read_positive_decimal(ctx, r, "max_position")) limits.max_position = std::move(v);
+    if (r.scalar_present("max_open_orders")) {
+        limits.max_open_orders = static_cast<int>(r.integer("max_open_orders", 0, 0, 1'000'000));
+    }
+    if (auto v = read_positive_decimal(ctx, r, "daily_loss_limit")) limits.daily_loss_limit = std::move(v);
+    limits.orders_per_second = r.number("orders_per_second", limits.orders_per_second, 0, 1e6);
+    limits.order_burst = static_cast<int>(r.integer("order_burst", limits.order_burst, 1, 1'000'000));
+    r.finish();
+    return limits;
+}
+
+std::map<std::string, risk_limits_config> read_risk_overrides(parse_context& ctx, const child_node& where,
+                                                              const risk_limits_config& base) {
+    std::map<std::string, risk_limits_config> out;
+    map_reader overrides(ctx, where);
+    for (const auto& entry : overrides.children_by_name()) {
+        auto name = entry.path.substr(overrides.path().size() + 1);
+        out.emplace(std::move(name), read_risk_limits(ctx, entry, base));
+    }
+    overrides.finish();
+    return out;
+}
+
+void read_order_engine_gateway(parse_context& ctx, map_reader& top, config& cfg) {
+    map_reader r(ctx, top.child("order_engine_gateway"));
+    auto& g = cfg.order_engine_gateway;
+    g.http_bind = r.string("http_bind", g.http_bind);
+    g.max_body_bytes = static_cast<std::size_t>(r.integer("max_body_bytes", static_cast<long long>(g.max_body_bytes),
+                                                          256, 16 * 1024 * 1024));
+    g.max_connections = static_cast<int>(r.integer("max_connections", g.max_connections, 1, 100'000));
+    g.request_timeout = r.dur("request_timeout", g.request_timeout, 1ms);
+    g.durable = r.string("durable", g.durable);
+    g.ack_wait = r.dur("ack_wait", g.ack_wait, 1ms);
+    g.max_deliver = static_cast<int>(r.integer("max_deliver", g.max_deliver, 1, 1000));
+    g.poll_interval = r.dur("poll_interval", g.poll_interval, 10ms);
+    g.unknown_retry = r.dur("unknown_retry", g.unknown_retry, 10ms);
+    g.trading_state_refresh = r.dur("trading_state_refresh", g.trading_state_refresh, 10ms);
+    g.stats_interval = r.dur("stats_interval", g.stats_interval, 0ms);
+    g.risk = read_risk_limits(ctx, r.child("risk"), g.risk);
+    g.user_risk = read_risk_overrides(ctx, r.child("risk_users"), g.risk);
+    g.strategy_risk = read_risk_overrides(ctx, r.child("risk_strategies"), risk_limits_config{});
+    r.finish();
+    if (g.http_bind.empty()) {
+        ctx.fail(r.where_of("http_bind"), "order_engine_gateway.http_bind is empty; use 127.0.0.1 (loopback, the "
+                                          "default) or the address to listen on");
+    }
+    if (!is_durable_name(g.durable)) {
+        ctx.fail(r.where_of("durable"),
+                 fmt::format("order_engine_gateway.durable must be letters, digits, '-' or '_'; got \"{}\"", g.durable));
+    }
+}
+
+void read_strategy_service(parse_context& ctx, map_reader& top, config& cfg) {
+    map_reader r(ctx, top.child("strategy"));
+    auto& s = cfg.strategy;
+    s.kv_bucket = r.string("kv_bucket", s.kv_bucket);
+    s.durable_prefix = r.string("durable_prefix", s.durable_prefix);
+    s.warmup_klines = static_cast<int>(r.integer("warmup_klines", s.warmup_klines, 0, 100'000));
+    s.max_kline_age = r.dur("max_kline_age", s.max_kline_age, 0ms);
+    s.ack_wait = r.dur("ack_wait", s.ack_wait, 1ms);
+    s.max_deliver = static_cast<int>(r.integer("max_deliver", s.max_deliver, 1, 1000));
+    s.stats_interval = r.dur("stats_interval", s.stats_interval, 0ms);
+    // The original service's strategy.lazy_grid section: its one key has no meaning here.
+    map_reader lazy_grid(ctx, r.child("lazy_grid"));
+    lazy_grid.ignore("reset_state_on_start", "hft keeps strategy state in a JetStream key-value bucket");
+    lazy_grid.finish();
+    r.finish();
+    if (!is_durable_name(s.kv_bucket)) {
+        ctx.fail(r.where_of("kv_bucket"),
+                 fmt::format("strategy.kv_bucket must be letters, digits, '-' or '_'; got \"{}\"", s.kv_bucket));
+    }
+    if (!is_durable_name(s.durable_prefix)) {
+        ctx.fail(r.where_of("durable_prefix"),
+                 fmt::format("strategy.durable_prefix must be letters, digits, '-' or '_'; got \"{}\"", s.durable_prefix));
     }
 }
 
@@ -1006,13 +1111,8 @@ void read_databases(parse_context& ctx, map_reader& top, config& cfg) {
     dbs.finish();
 }
 
-void read_obsolete_sections(parse_context& ctx, map_reader& top) {
+void read_obsolete_sections(map_reader& top) {
     top.ignore("redis", "hft has no Redis (strategy state lives in JetStream, klines in PostgreSQL)");
-    map_reader strategy(ctx, top.child("strategy"));
-    map_reader lazy_grid(ctx, strategy.child("lazy_grid"));
-    lazy_grid.ignore("reset_state_on_start", "hft keeps strategy state in a JetStream key-value bucket");
-    lazy_grid.finish();
-    strategy.finish();
 }
 
 /// HFT_* variables that look like overrides of a section but matched no key: almost always a typo.
@@ -1069,9 +1169,11 @@ parse_result parse(std::string_view yaml_text, const std::filesystem::path& sour
     read_nats(ctx, top, cfg);
     read_market_data_gateway(ctx, top, cfg);
     read_market_data_worker(ctx, top, cfg);
+    read_order_engine_gateway(ctx, top, cfg);
+    read_strategy_service(ctx, top, cfg);
     read_strategies(ctx, top, cfg);
     read_databases(ctx, top, cfg);
-    read_obsolete_sections(ctx, top);
+    read_obsolete_sections(top);
     top.finish();
     warn_unused_overrides(ctx);
 

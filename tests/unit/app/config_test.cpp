@@ -647,6 +647,47 @@ TEST_CASE("market-data settings that cannot work are refused with the key and th
     CHECK(error_of("market_data_worker:\n  batch_sise: 5\n").find("did you mean \"batch_size\"") != std::string::npos);
 }
 
+TEST_CASE("the order engine's risk limits are read per user and strategy, user limits replacing the default",
+          "[app][config]") {
+    const auto defaults = parse_config("");
+    CHECK(defaults.order_engine_gateway.http_bind == "127.0.0.1");
+    CHECK_FALSE(defaults.order_engine_gateway.risk.max_order_notional);
+    CHECK(defaults.strategy.kv_bucket == "strategy_state");
+
+    const auto cfg = parse_config(
+        "order_engine_gateway:\n  poll_interval: 250ms\n  max_body_bytes: 4096\n"
+        "  risk:\n    max_order_notional: \"1000\"\n    max_open_orders: 20\n    orders_per_second: 5\n"
+        "    order_burst: 10\n"
+        "  risk_users:\n    alice:\n      max_position: \"2.5\"\n"
+        "  risk_strategies:\n    grid-1:\n      daily_loss_limit: \"50\"\n"
+        "strategy:\n  kv_bucket: states\n  max_kline_age: 0s\n  warmup_klines: 100\n");
+    const auto& g = cfg.order_engine_gateway;
+    CHECK(g.poll_interval == std::chrono::milliseconds(250));
+    CHECK(g.max_body_bytes == 4096);
+    CHECK(g.risk.max_order_notional == "1000");
+    CHECK(g.risk.max_open_orders == 20);
+    CHECK(g.risk.orders_per_second == 5);
+    REQUIRE(g.user_risk.count("alice") == 1);
+    CHECK(g.user_risk.at("alice").max_position == "2.5");
+    CHECK(g.user_risk.at("alice").max_order_notional == "1000");  // the default, then the user's own keys
+    REQUIRE(g.strategy_risk.count("grid-1") == 1);
+    CHECK(g.strategy_risk.at("grid-1").daily_loss_limit == "50");
+    CHECK_FALSE(g.strategy_risk.at("grid-1").max_order_notional);
+    CHECK(cfg.strategy.kv_bucket == "states");
+    CHECK(cfg.strategy.max_kline_age == std::chrono::milliseconds(0));
+    CHECK(cfg.strategy.warmup_klines == 100);
+}
+
+TEST_CASE("a risk limit that is not a positive decimal string is refused with the key", "[app][config]") {
+    CHECK(error_of("order_engine_gateway:\n  risk:\n    max_order_notional: \"-5\"\n")
+              .find("order_engine_gateway.risk.max_order_notional must be a decimal above 0") != std::string::npos);
+    CHECK(error_of("order_engine_gateway:\n  risk:\n    max_position: lots\n").find("max_position") !=
+          std::string::npos);
+    CHECK(error_of("order_engine_gateway:\n  durable: a b\n").find("order_engine_gateway.durable") !=
+          std::string::npos);
+    CHECK(error_of("strategy:\n  kv_bucket: a.b\n").find("strategy.kv_bucket") != std::string::npos);
+}
+
 TEST_CASE("strategy instances are read with their kind's parameters as written", "[app][config]") {
     const auto cfg = parse_config(
         "strategies:\n"
