@@ -5,33 +5,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include <array>
 #include <iostream>
 #include <string_view>
 #include <vector>
 
 namespace hft::cmd {
-namespace {
-
-struct planned_command {
-    std::string_view name;
-    std::string_view description;
-};
-
-// Services whose issue has not landed yet: listed in --help so the command line is stable.
-constexpr std::array planned_commands{
-    planned_command{"order-engine-gateway", "Validate, risk-check, execute and track orders"},
-};
-
-command add_planned(CLI::App& root, const planned_command& planned) {
-    auto* sub = root.add_subcommand(std::string(planned.name), std::string(planned.description));
-    return command{sub, [name = planned.name] {
-                       std::cerr << "hft " << name << " is not built yet in this version.\n";
-                       return 2;
-                   }};
-}
-
-}  // namespace
 
 void init_service_logging(const global_options& globals, app::log_config base, std::string_view service) {
     if (!globals.log_level.empty()) base.log_level = app::parse_log_level(globals.log_level, "--log-level");
@@ -74,7 +52,7 @@ int run(int argc, char** argv) {
     commands.push_back(add_market_data_gateway(root, globals));
     commands.push_back(add_market_data_worker(root, globals));
     commands.push_back(add_strategy(root, globals));
-    for (const auto& planned : planned_commands) commands.push_back(add_planned(root, planned));
+    commands.push_back(add_order_engine_gateway(root, globals));
 
     try {
         root.parse(argc, argv);

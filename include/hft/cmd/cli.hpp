@@ -40,6 +40,7 @@ command add_exchange_sim(CLI::App& root, const global_options& globals);
 command add_market_data_gateway(CLI::App& root, const global_options& globals);
 command add_market_data_worker(CLI::App& root, const global_options& globals);
 command add_strategy(CLI::App& root, const global_options& globals);
+command add_order_engine_gateway(CLI::App& root, const global_options& globals);
 
 /// Parses argv, runs the chosen subcommand and returns the process exit code.
 int run(int argc, char** argv);

@@ -1,0 +1,42 @@
+// `hft order-engine-gateway`: wires the config, a NATS connection, services::order_engine (commands, execution,
+// status sync) and services::order_http_api (the HTTP front door) onto one io_context. Behaviour lives in
+// src/services/order_engine/ and src/services/order_http_api/.
+
+#include "hft/app/config.hpp"
+#include "hft/app/runtime.hpp"
+#include "hft/bus/connection.hpp"
+#include "hft/cmd/cli.hpp"
+#include "hft/services/order_engine.hpp"
+#include "hft/services/order_http_api.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace hft::cmd {
+namespace {
+
+int run_order_engine_gateway(const global_options& globals) {
+    const auto cfg = load_service_config(globals, "order-engine-gateway");
+    const auto& nats = cfg.require_nats_jetstream();
+
+    app::service_runtime runtime;
+    bus::connection bus(runtime.executor(),
+                        bus::connection_options{.url = nats.url, .name = "hft-order-engine-gateway"}, log_bus_event);
+    services::order_engine engine(runtime.executor(), bus, cfg);
+    services::order_http_api api(runtime.io_context(), engine, cfg);
+    api.start();
+    spdlog::info("order API listening on http://{}:{}", cfg.order_engine_gateway.http_bind, api.port());
+    return runtime.run(engine.run(), [&] {
+        api.stop();
+        engine.stop();
+    });
+}
+
+}  // namespace
+
+command add_order_engine_gateway(CLI::App& root, const global_options& globals) {
+    auto* sub = root.add_subcommand("order-engine-gateway",
+                                    "Validate, risk-check, execute and track orders (JetStream commands and HTTP)");
+    return command{sub, [&globals] { return run_order_engine_gateway(globals); }};
+}
+
+}  // namespace hft::cmd
