@@ -11,6 +11,7 @@
 #include "support/hft_processes.hpp"
 #include "support/nats_server_instance.hpp"
 #include "support/postgres_instance.hpp"
+#include "support/stream_contents.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
@@ -199,22 +200,9 @@ public:
 
     /// Messages in the KLINE stream per Nats-Msg-Id of a closed candle: each must be there once.
     std::map<std::string, int> closed_messages_in_stream() {
-        boost::asio::io_context io;
-        bus::connection bus(io.get_executor(), {.url = nats_.url(), .name = "pipeline-test"});
-        REQUIRE(test::eventually([&] { io.poll(); return bus.connected(); }, 10s));
-        jsStreamInfo* info = nullptr;
-        bus::check(js_GetStreamInfo(&info, bus.jetstream(), "KLINE", nullptr, nullptr), "js_GetStreamInfo");
-        const auto last = info->State.LastSeq;
-        jsStreamInfo_Destroy(info);
         std::map<std::string, int> counts;
-        for (std::uint64_t seq = 1; seq <= last; ++seq) {
-            natsMsg* msg = nullptr;
-            if (js_GetMsg(&msg, bus.jetstream(), "KLINE", seq, nullptr, nullptr) != NATS_OK) continue;
-            const char* id = nullptr;
-            if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK && std::string_view(id).ends_with(".closed")) {
-                ++counts[id];
-            }
-            natsMsg_Destroy(msg);
+        for (const auto& m : test::stream_contents(nats_.url(), "KLINE")) {
+            if (m.msg_id.ends_with(".closed")) ++counts[m.msg_id];
         }
         return counts;
     }
