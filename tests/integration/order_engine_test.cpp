@@ -205,27 +205,27 @@ TEST_CASE("a LIMIT and a MARKET order each reach the exchange exactly once and e
     engine_fixture f;
     f.start_engine();
 
-    const auto limit = f.place(engine_fixture::command("limit-1", order_type::limit, order_side::buy, "1000.00", "0.01"));
+    const auto limit = f.place(engine_fixture::command("limit_1", order_type::limit, order_side::buy, "1000.00", "0.01"));
     INFO((limit ? std::string() : limit.error().message));
     REQUIRE(limit);
     CHECK(limit->status == order_status::new_);
     CHECK(limit->symbol == "BTCUSDT");
-    CHECK(limit->client_order_id == tk::client_order_id("limit-1"));
+    CHECK(limit->client_order_id == tk::client_order_id("limit_1"));
     REQUIRE(limit->exchange_order_id);
 
-    const auto market = f.place(engine_fixture::command("market-1", order_type::market, order_side::buy, std::nullopt, "0.01"));
+    const auto market = f.place(engine_fixture::command("market_1", order_type::market, order_side::buy, std::nullopt, "0.01"));
     INFO((market ? std::string() : market.error().message));
     REQUIRE(market);
     CHECK(market->status == order_status::filled);
     CHECK(market->filled_quantity == dec("0.01"));
     CHECK(market->avg_fill_price);
 
-    const auto limit_on_sim = f.on_sim("limit-1");
+    const auto limit_on_sim = f.on_sim("limit_1");
     REQUIRE(limit_on_sim.size() == 1);
     CHECK(std::to_string(limit_on_sim[0].order_id) == *limit->exchange_order_id);
-    CHECK(f.on_sim("market-1").size() == 1);
-    CHECK(f.orders_sql("SELECT count(*) FROM fills WHERE order_id = 'market-1'")[0][0].as<int>() == 1);
-    CHECK(f.orders_sql("SELECT count(*) FROM order_events WHERE order_id = 'limit-1'")[0][0].as<int>() == 3);
+    CHECK(f.on_sim("market_1").size() == 1);
+    CHECK(f.orders_sql("SELECT count(*) FROM fills WHERE order_id = 'market_1'")[0][0].as<int>() == 1);
+    CHECK(f.orders_sql("SELECT count(*) FROM order_events WHERE order_id = 'limit_1'")[0][0].as<int>() == 3);
     // created, sending and acknowledged, and the MARKET order's fill: each published once committed.
     CHECK(f.run_until([&] { return f.engine->stats().updates_published >= 7; }));
 }
@@ -234,7 +234,7 @@ TEST_CASE("a repeated request_id or order_id is a duplicate carrying the existin
           "[integration][order-engine]") {
     engine_fixture f;
     f.start_engine();
-    const auto first_command = engine_fixture::command("dup-1", order_type::limit, order_side::buy, "1000.00", "0.01");
+    const auto first_command = engine_fixture::command("dup_1", order_type::limit, order_side::buy, "1000.00", "0.01");
     const auto first = f.place(first_command);
     REQUIRE(first);
 
@@ -244,31 +244,31 @@ TEST_CASE("a repeated request_id or order_id is a duplicate carrying the existin
     REQUIRE(again.error().existing);
     CHECK(again.error().existing->exchange_order_id == first->exchange_order_id);
 
-    auto same_request = engine_fixture::command("dup-2", order_type::limit, order_side::buy, "1000.00", "0.01");
+    auto same_request = engine_fixture::command("dup_2", order_type::limit, order_side::buy, "1000.00", "0.01");
     same_request.request_id = first_command.request_id;
     const auto reused = f.place(same_request);
     REQUIRE_FALSE(reused);
     CHECK(reused.error().kind == order_error_kind::duplicate);
-    CHECK(reused.error().existing->order_id == "dup-1");
+    CHECK(reused.error().existing->order_id == "dup_1");
 
-    CHECK(f.on_sim("dup-1").size() == 1);
-    CHECK(f.on_sim("dup-2").empty());
+    CHECK(f.on_sim("dup_1").size() == 1);
+    CHECK(f.on_sim("dup_2").empty());
 }
 
 TEST_CASE("an order breaking the exchange filters, an unknown symbol and an unknown exchange are refused before anything is stored",
           "[integration][order-engine]") {
     engine_fixture f;
     f.start_engine();
-    const auto off_tick = f.place(engine_fixture::command("tick-1", order_type::limit, order_side::buy, "1000.001", "0.01"));
+    const auto off_tick = f.place(engine_fixture::command("tick_1", order_type::limit, order_side::buy, "1000.001", "0.01"));
     REQUIRE_FALSE(off_tick);
     CHECK(off_tick.error().kind == order_error_kind::filter_failed);
     CHECK_THAT(off_tick.error().message, Catch::Contains("PRICE_FILTER"));
-    CHECK_FALSE(f.stored("tick-1"));
+    CHECK_FALSE(f.stored("tick_1"));
 
-    auto unknown_symbol = engine_fixture::command("doge-1", order_type::limit, order_side::buy, "1.00", "10");
+    auto unknown_symbol = engine_fixture::command("doge_1", order_type::limit, order_side::buy, "1.00", "10");
     unknown_symbol.symbol = "DOGEUSDT";
     CHECK(f.place(unknown_symbol).error().kind == order_error_kind::unknown_symbol);
-    auto unknown_exchange = engine_fixture::command("okx-1", order_type::limit, order_side::buy, "1000.00", "0.01");
+    auto unknown_exchange = engine_fixture::command("okx_1", order_type::limit, order_side::buy, "1000.00", "0.01");
     unknown_exchange.exchange = "okx";
     CHECK(f.place(unknown_exchange).error().kind == order_error_kind::unknown_exchange);
     CHECK(f.orders_sql("SELECT count(*) FROM orders")[0][0].as<int>() == 0);
@@ -281,16 +281,17 @@ TEST_CASE("risk refuses an order over the notional limit, everything while HALTE
     engine_fixture f({}, limits);
     f.start_engine();
 
-    const auto large = f.place(engine_fixture::command("large-1", order_type::limit, order_side::buy, "20000.00", "0.01"));
+    const auto large = f.place(engine_fixture::command("large_1", order_type::limit, order_side::buy, "20000.00", "0.01"));
     REQUIRE_FALSE(large);
     CHECK(large.error().kind == order_error_kind::risk_rejected);
     CHECK(large.error().code == "MAX_ORDER_NOTIONAL");
-    CHECK_FALSE(f.stored("large-1"));
-    REQUIRE(f.place(engine_fixture::command("small-1", order_type::limit, order_side::buy, "1000.00", "0.01")));
+    CHECK_FALSE(f.stored("large_1"));
+    REQUIRE(f.place(engine_fixture::command("small_1", order_type::limit, order_side::buy, "1000.00", "0.01")));
 
-    const auto halted = f.call(f.engine->set_trading_state({"global", core::trading_state::halted, "test", "tester", 0}));
+    services::trading_state_entry halt{"global", core::trading_state::halted, "test", "tester", 0};
+    const auto halted = f.call(f.engine->set_trading_state(std::move(halt)));
     REQUIRE(halted);
-    const auto refused = f.place(engine_fixture::command("halted-1", order_type::limit, order_side::buy, "1000.00", "0.01"));
+    const auto refused = f.place(engine_fixture::command("halted_1", order_type::limit, order_side::buy, "1000.00", "0.01"));
     REQUIRE_FALSE(refused);
     CHECK(refused.error().code == "TRADING_HALTED");
 
@@ -299,30 +300,30 @@ TEST_CASE("risk refuses an order over the notional limit, everything while HALTE
     std::string code;
     int attempt = 0;
     CHECK(f.run_until([&] {
-        const auto r = f.place(engine_fixture::command("reducing-" + std::to_string(attempt++), order_type::limit,
+        const auto r = f.place(engine_fixture::command("reducing_" + std::to_string(attempt++), order_type::limit,
                                                        order_side::buy, "1000.00", "0.01"));
         code = r ? "placed" : r.error().code;
         return code == "REDUCE_ONLY";
     }, 10s));
-    CHECK(f.on_sim("halted-1").empty());
+    CHECK(f.on_sim("halted_1").empty());
 }
 
 TEST_CASE("a lost answer leaves the order UNKNOWN until it is found by client id, with exactly one order on the exchange",
           "[integration][order-engine]") {
     engine_fixture f({"--lost-answer-rate", "1"});
     f.start_engine();
-    const auto lost = f.place(engine_fixture::command("lost-1", order_type::limit, order_side::buy, "1000.00", "0.01"));
+    const auto lost = f.place(engine_fixture::command("lost_1", order_type::limit, order_side::buy, "1000.00", "0.01"));
     REQUIRE(lost);
     CHECK(lost->status == order_status::unknown);
     REQUIRE(lost->reason);
     CHECK_THAT(*lost->reason, Catch::Contains("client order id"));
 
     REQUIRE(f.run_until([&] {
-        const auto now = f.stored("lost-1");
+        const auto now = f.stored("lost_1");
         return now && now->status == order_status::new_;
     }));
-    const auto resolved = f.stored("lost-1");
-    const auto on_sim = f.on_sim("lost-1");
+    const auto resolved = f.stored("lost_1");
+    const auto on_sim = f.on_sim("lost_1");
     REQUIRE(on_sim.size() == 1);
     CHECK(resolved->exchange_order_id == std::to_string(on_sim[0].order_id));
 }
@@ -331,10 +332,10 @@ TEST_CASE("fills are recorded once and the position and realized PnL match the e
           "[integration][order-engine]") {
     engine_fixture f;
     f.start_engine();
-    const auto bought = f.place(engine_fixture::command("buy-1", order_type::market, order_side::buy, std::nullopt, "0.01"));
+    const auto bought = f.place(engine_fixture::command("buy_1", order_type::market, order_side::buy, std::nullopt, "0.01"));
     REQUIRE(bought);
     REQUIRE(bought->status == order_status::filled);
-    const auto sold = f.place(engine_fixture::command("sell-1", order_type::market, order_side::sell, std::nullopt, "0.005"));
+    const auto sold = f.place(engine_fixture::command("sell_1", order_type::market, order_side::sell, std::nullopt, "0.005"));
     REQUIRE(sold);
     REQUIRE(sold->status == order_status::filled);
 
@@ -359,7 +360,7 @@ TEST_CASE("fills are recorded once and the position and realized PnL match the e
 
     // The same trades reported again change nothing.
     pqxx::connection connection(f.pg.dsn(f.orders_database));
-    const auto again = store::record_fill(connection, "buy-1", fills.front(), {"BTC", "USDT"});
+    const auto again = store::record_fill(connection, "buy_1", fills.front(), {"BTC", "USDT"});
     CHECK_FALSE(again.recorded);
     CHECK(f.orders_sql("SELECT count(*) FROM fills")[0][0].as<std::size_t>() == fills.size());
     CHECK(dec(f.orders_sql("SELECT quantity::text FROM positions")[0][0].c_str()) == expected.quantity);
@@ -386,23 +387,24 @@ TEST_CASE("start-up reconciliation adopts a PENDING_NEW order that reached the e
         REQUIRE(store::insert_pending_order(connection, o).inserted);
     };
     // A crash after the send: the exchange has the order, the row still says PENDING_NEW.
-    pending("crash-sent");
-    const auto sent = f.call(f.venue.place_order({"BTC_USDT", order_side::buy, order_type::limit, dec("1000.00"),
-                                                  dec("0.01"), std::nullopt, tk::client_order_id("crash-sent")}));
+    pending("crash_sent");
+    tk::new_order direct{"BTC_USDT", order_side::buy, order_type::limit, dec("1000.00"),
+                                                  dec("0.01"), std::nullopt, tk::client_order_id("crash_sent")};
+    const auto sent = f.call(f.venue.place_order(std::move(direct)));
     REQUIRE(sent);
     // A crash before the send, long enough ago that no request for it can still be accepted.
-    pending("crash-unsent");
-    f.orders_sql("UPDATE orders SET created_at = now() - interval '1 minute' WHERE order_id = 'crash-unsent'");
+    pending("crash_unsent");
+    f.orders_sql("UPDATE orders SET created_at = now() - interval '1 minute' WHERE order_id = 'crash_unsent'");
 
     f.start_engine();  // ready only after reconciliation
-    const auto adopted = f.stored("crash-sent");
+    const auto adopted = f.stored("crash_sent");
     CHECK(adopted->status == order_status::new_);
     CHECK(adopted->exchange_order_id == std::to_string(sent->order_id));
-    const auto never = f.stored("crash-unsent");
+    const auto never = f.stored("crash_unsent");
     CHECK(never->status == order_status::rejected);
     CHECK_THAT(never->reason.value_or(""), Catch::Contains("never reached the exchange"));
-    CHECK(f.on_sim("crash-sent").size() == 1);
-    CHECK(f.on_sim("crash-unsent").empty());
+    CHECK(f.on_sim("crash_sent").size() == 1);
+    CHECK(f.on_sim("crash_unsent").empty());
 }
 
 TEST_CASE("place-order commands from the stream are placed once, and an undecodable one is dead-lettered",
@@ -411,7 +413,7 @@ TEST_CASE("place-order commands from the stream are placed once, and an undecoda
     f.start_engine();
     bus::publisher sender{f.bus};
     int acked = 0;
-    const auto command = engine_fixture::command("queued-1", order_type::limit, order_side::buy, "1000.00", "0.01");
+    const auto command = engine_fixture::command("queued_1", order_type::limit, order_side::buy, "1000.00", "0.01");
     // Twice with the same Nats-Msg-Id, as a retried publish would: JetStream keeps one.
     for (int i = 0; i < 2; ++i) {
         sender.publish(bus::place_order_subject(), codec::encode(command), command.order_id,
@@ -420,9 +422,9 @@ TEST_CASE("place-order commands from the stream are placed once, and an undecoda
     sender.publish(bus::place_order_subject(), "{not json", "garbage-1", [&](bus::publish_result r) { acked += r.ok(); });
     REQUIRE(f.run_until([&] { return acked == 3; }));
     REQUIRE(f.run_until([&] {
-        const auto now = f.stored("queued-1");
+        const auto now = f.stored("queued_1");
         return now && now->status == order_status::new_;
     }));
     REQUIRE(f.run_until([&] { return f.engine->stats().dead_lettered == 1; }));
-    CHECK(f.on_sim("queued-1").size() == 1);
+    CHECK(f.on_sim("queued_1").size() == 1);
 }

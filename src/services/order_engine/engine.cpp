@@ -155,7 +155,7 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     // Runs `work(connection)` against order_engine on the database lane; database_unavailable passes through.
     template <class F>
     asio::awaitable<std::invoke_result_t<F&, pqxx::connection&>> db(F work) {
-        auto result = co_await database_lane.run([this, work = std::move(work)]() mutable { return orders_db.run(work); });
+        auto result = co_await database_lane.run([this, &work] { return orders_db.run(work); });
         database_ok = true;
         co_return result;
     }
@@ -283,7 +283,8 @@ asio::awaitable<std::optional<domain::symbol_mapping>> order_engine::impl::mappi
 
 // The last closed 1m close of the market: what a MARKET order is valued at for notional checks.
 asio::awaitable<std::optional<domain::decimal>> order_engine::impl::reference_price(std::string exchange, std::string symbol) {
-    const auto klines = co_await database_lane.run([this, exchange, symbol] {
+    // Captures by reference only: GCC 12 frees by-value string captures moved through blocking_lane::run wrongly.
+    const auto klines = co_await database_lane.run([&] {
         return market_db.run([&](pqxx::connection& connection) {
             pqxx::read_transaction tx{connection};
             return store::recent_closed_klines(tx, exchange, symbol, "1m", 1);
@@ -492,8 +493,10 @@ asio::awaitable<order_result<order_record>> order_engine::impl::send(order_recor
 asio::awaitable<std::pair<order_record, bool>> order_engine::impl::send_once(order_record order, account* acct,
                                                                              domain::symbol_mapping market) {
     const auto held = co_await acquire(*acct);
-    auto marked = co_await transition(order, {order_status::pending_new, std::nullopt, std::nullopt, now_ms(),
-                                              std::nullopt, "sending"});
+    // Named: GCC 12 destroys a braced temporary passed to a coroutine parameter twice.
+    store::order_transition sending_mark{order_status::pending_new, std::nullopt, std::nullopt, now_ms(), std::nullopt,
+                                         "sending"};
+    auto marked = co_await transition(order, std::move(sending_mark));
     if (!marked) {
         auto current = co_await latest(std::move(order));
         co_return std::pair{std::move(current), false};
@@ -628,21 +631,22 @@ asio::awaitable<order_record> order_engine::impl::sync(order_record order) {
             }
             looked_up.erase(order.order_id);
             ++counters.resolved;
-            const auto rejected = co_await transition(
-                order, {order_status::rejected, std::nullopt,
+            store::order_transition never_placed{order_status::rejected, std::nullopt,
                         fmt::format("never reached the exchange: {} has no order with client id {} and its send window "
                                     "(recvWindow {} ms) has closed, so nothing was placed; send it again with a new "
                                     "order_id",
                                     order.exchange, order.client_order_id, exchanges.at(order.exchange).recv_window_ms),
-                        std::nullopt, std::nullopt, "never_placed"});
+                        std::nullopt, std::nullopt, "never_placed"};
+            const auto rejected = co_await transition(order, std::move(never_placed));
             if (!rejected) co_return co_await latest(std::move(order));
             co_return *rejected;
         }
         looked_up.erase(order.order_id);
         ++counters.resolved;
         const auto& answer = **found;
-        auto resolved = co_await transition(order, {acknowledged_status(answer), std::to_string(answer.order_id),
-                                                    std::nullopt, std::nullopt, now_ms(), "resolved"});
+        store::order_transition adopted{acknowledged_status(answer), std::to_string(answer.order_id), std::nullopt,
+                                        std::nullopt, now_ms(), "resolved"};
+        auto resolved = co_await transition(order, std::move(adopted));
         if (!resolved) co_return co_await latest(std::move(order));
         co_return co_await apply(std::move(*resolved), **acct, market->order_symbol, assets, answer);
     }
@@ -681,7 +685,8 @@ asio::awaitable<order_record> order_engine::impl::apply(order_record order, acco
         co_return order;
     }
     if (!next->has_value()) co_return order;
-    auto moved = co_await transition(order, {(*next)->status, std::nullopt, std::nullopt, std::nullopt, std::nullopt, "status"});
+    store::order_transition reported{(*next)->status, std::nullopt, std::nullopt, std::nullopt, std::nullopt, "status"};
+    auto moved = co_await transition(order, std::move(reported));
     if (!moved) co_return co_await latest(std::move(order));
     co_return std::move(*moved);
 }
