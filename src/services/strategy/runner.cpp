@@ -124,7 +124,7 @@ using inbound_channel = asio::experimental::channel<void(boost::system::error_co
 struct instance {
     instance(asio::any_io_executor executor, app::strategy_instance_config entry_, instance_site site_)
         : entry(std::move(entry_)), site(std::move(site_)), inbox(executor), kline_pause(executor),
-          update_pause(executor) {}
+          update_pause(executor), work_pause(executor) {}
 
     app::strategy_instance_config entry;
     instance_site site;
@@ -144,6 +144,7 @@ struct instance {
     inbound_channel inbox;
     asio::steady_timer kline_pause;
     asio::steady_timer update_pause;
+    asio::steady_timer work_pause;  ///< between retries of a publish or a save
     int fetchers = 2;
 };
 
@@ -183,7 +184,9 @@ struct strategy_runner::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<void> process(instance* inst);
     asio::awaitable<void> handle_kline(instance* inst, bus::message& message);
     asio::awaitable<void> handle_update(instance* inst, bus::message& message);
-    asio::awaitable<bool> save(instance* inst, saved_strategy saved, bus::message& message);
+    asio::awaitable<bool> publish_order(instance* inst, core::decision d, domain::kline k, bus::message& message);
+    enum class save_result { saved, conflict, stopped };
+    asio::awaitable<save_result> save(instance* inst, saved_strategy saved, bus::message& message);
     asio::awaitable<void> reload(instance* inst);
     asio::awaitable<void> stats_loop();
     asio::awaitable<void> pause(asio::steady_timer& timer, std::chrono::milliseconds delay);
@@ -503,57 +506,80 @@ asio::awaitable<void> strategy_runner::impl::handle_kline(instance* inst, bus::m
         message.ack();
         co_return;
     }
-    auto saved = *inst->saved;
-    if (is_stale(k.received_ns, now_ns(), settings.max_kline_age)) {
-        ++counters.klines_stale;
-        spdlog::info("{}: kline {} received {} ms ago, over max_kline_age: indicators only, no trading", id,
-                     k.open_time, (now_ns() - k.received_ns) / 1'000'000);
-        if (auto warmed = warm_up(inst->config, saved.state, {&k, 1}); !warmed) {
-            spdlog::error("{}: kline {} overflows the indicators ({}); terminated", id, k.open_time,
-                          domain::to_string(warmed.error()));
+    // Failures are retried here rather than by redelivery, so klines are evaluated strictly in order: a later
+    // kline evaluated first would make this one stale and orphan the orders it already published.
+    while (true) {
+        auto saved = *inst->saved;
+        if (is_stale(k.received_ns, now_ns(), settings.max_kline_age)) {
+            if (auto warmed = warm_up(inst->config, saved.state, {&k, 1}); !warmed) {
+                spdlog::error("{}: kline {} overflows the indicators ({}); terminated", id, k.open_time,
+                              domain::to_string(warmed.error()));
+                message.term();
+                co_return;
+            }
+            if (saved.state.last_open_time != inst->saved->state.last_open_time) {
+                const auto saving = co_await save(inst, std::move(saved), message);
+                if (saving == save_result::conflict) continue;
+                if (saving == save_result::stopped) co_return;
+            }
+            ++counters.klines_stale;
+            spdlog::info("{}: kline {} received {} ms ago, over max_kline_age: indicators only, no trading", id,
+                         k.open_time, (now_ns() - k.received_ns) / 1'000'000);
+            message.ack();
+            co_return;
+        }
+        inst->decisions.clear();
+        const auto outcome = core::on_kline(inst->config, saved.state, k, inst->decisions);
+        if (!outcome) {
+            spdlog::error("{}: kline {} cannot be evaluated ({}); terminated, state unchanged", id, k.open_time,
+                          domain::to_string(outcome.error()));
             message.term();
             co_return;
         }
-        if (saved.state.last_open_time != inst->saved->state.last_open_time &&
-            !co_await save(inst, std::move(saved), message)) {
+        if (*outcome != core::kline_outcome::evaluated) {
+            if (*outcome == core::kline_outcome::stale) ++counters.klines_stale;
+            if (*outcome == core::kline_outcome::other_market) {
+                spdlog::warn("{}: kline of another market on {}", id, message.subject());
+            }
+            message.ack();
             co_return;
         }
+        for (const auto& d : inst->decisions) {
+            spdlog::info("{}: kline {} close {}: {}", id, k.open_time, k.close.to_string(), describe(d));
+            if (d.action != core::trade_action::hold && !co_await publish_order(inst, d, k, message)) co_return;
+        }
+        const auto saving = co_await save(inst, std::move(saved), message);
+        if (saving == save_result::conflict) continue;
+        if (saving == save_result::stopped) co_return;
+        ++counters.klines_evaluated;
         message.ack();
         co_return;
     }
-    inst->decisions.clear();
-    const auto outcome = core::on_kline(inst->config, saved.state, k, inst->decisions);
-    if (!outcome) {
-        spdlog::error("{}: kline {} cannot be evaluated ({}); terminated, state unchanged", id, k.open_time,
-                      domain::to_string(outcome.error()));
-        message.term();
-        co_return;
-    }
-    if (*outcome != core::kline_outcome::evaluated) {
-        if (*outcome == core::kline_outcome::stale) ++counters.klines_stale;
-        if (*outcome == core::kline_outcome::not_closed) ++counters.klines_not_closed;
-        if (*outcome == core::kline_outcome::other_market) spdlog::warn("{}: kline of another market on {}", id, message.subject());
-        message.ack();
-        co_return;
-    }
-    ++counters.klines_evaluated;
-    for (const auto& d : inst->decisions) {
-        spdlog::info("{}: kline {} close {}: {}", id, k.open_time, k.close.to_string(), describe(d));
-        if (d.action == core::trade_action::hold) continue;
+}
+
+// Publishes until JetStream acks; false (and the kline NAKed for the next process) when stopping first. A retry
+// after a lost ack is harmless: the same Nats-Msg-Id is dropped as a duplicate.
+asio::awaitable<bool> strategy_runner::impl::publish_order(instance* inst, core::decision d, domain::kline k,
+                                                           bus::message& message) {
+    core::backoff backoff({200ms, 5s, 2.0}, std::random_device{}());
+    while (true) {
         const auto payload = codec::encode(command_for(inst->config, d, k));
         const auto result = co_await publish_acked(orders, bus::place_order_subject(), payload, d.order_id);
-        if (!result.ok()) {
-            // Nothing saved: the redelivered kline decides the same orders again, and the ones already acked
-            // are dropped as duplicates.
-            spdlog::warn("{}: publishing order {} failed: {}; kline {} redelivered in 1 s", id, d.order_id,
-                         result.error, k.open_time);
-            message.nak(1s);
-            co_return;
+        if (result.ok()) {
+            ++counters.orders_published;
+            if (result.duplicate) ++counters.duplicate_orders;
+            co_return true;
         }
-        ++counters.orders_published;
-        if (result.duplicate) ++counters.duplicate_orders;
+        if (stopping) {
+            spdlog::warn("{}: publishing order {} failed: {}; stopping, kline {} left for the next start",
+                         inst->config.id, d.order_id, result.error, k.open_time);
+            message.nak(0ms);
+            co_return false;
+        }
+        spdlog::warn("{}: publishing order {} failed: {}; retrying", inst->config.id, d.order_id, result.error);
+        message.in_progress();
+        co_await pause(inst->work_pause, backoff.next());
     }
-    if (co_await save(inst, std::move(saved), message)) message.ack();
 }
 
 asio::awaitable<void> strategy_runner::impl::handle_update(instance* inst, bus::message& message) {
@@ -566,66 +592,80 @@ asio::awaitable<void> strategy_runner::impl::handle_update(instance* inst, bus::
         co_return;
     }
     const auto& order = decoded->order;
-    auto saved = *inst->saved;
-    const auto effect = apply_order_update(inst->config, saved, *decoded);
-    if (!effect) {
-        spdlog::error("{}: update of order {} cannot be applied ({}); terminated", id, order.order_id,
-                      domain::to_string(effect.error()));
-        message.term();
-        co_return;
-    }
-    switch (*effect) {
-        case update_effect::applied:
-            spdlog::info("{}: order {} {} filled {} of {}{}", id, order.order_id, domain::to_string(order.status),
-                         order.filled_quantity.to_string(), order.quantity.to_string(),
-                         order.avg_fill_price ? " at avg " + order.avg_fill_price->to_string() : std::string());
-            if (co_await save(inst, std::move(saved), message)) {
+    while (true) {
+        auto saved = *inst->saved;
+        const auto effect = apply_order_update(inst->config, saved, *decoded);
+        if (!effect) {
+            spdlog::error("{}: update of order {} cannot be applied ({}); terminated", id, order.order_id,
+                          domain::to_string(effect.error()));
+            message.term();
+            co_return;
+        }
+        switch (*effect) {
+            case update_effect::applied: {
+                const auto saving = co_await save(inst, std::move(saved), message);
+                if (saving == save_result::conflict) continue;
+                if (saving == save_result::stopped) co_return;
+                spdlog::info("{}: order {} {} filled {} of {}{}", id, order.order_id, domain::to_string(order.status),
+                             order.filled_quantity.to_string(), order.quantity.to_string(),
+                             order.avg_fill_price ? " at avg " + order.avg_fill_price->to_string() : std::string());
                 ++counters.fills_applied;
                 message.ack();
+                co_return;
             }
-            co_return;
-        case update_effect::not_yet_decided:
-            // Its kline was published but not saved (a crash): it is redelivered and re-decided first.
-            spdlog::info("{}: update of order {} precedes its kline's saved decision; redelivered in {} ms", id,
-                         order.order_id, settings.ack_wait.count());
-            message.nak(settings.ack_wait);
-            co_return;
-        case update_effect::nothing_new:
-        case update_effect::not_ours:
-            ++counters.updates_ignored;
-            message.ack();
-            co_return;
+            case update_effect::not_yet_decided:
+                // Its kline was published but not saved (a crash): it is redelivered and re-decided first.
+                spdlog::info("{}: update of order {} precedes its kline's saved decision; redelivered in {} ms", id,
+                             order.order_id, settings.ack_wait.count());
+                message.nak(settings.ack_wait);
+                co_return;
+            case update_effect::nothing_new:
+            case update_effect::not_ours:
+                ++counters.updates_ignored;
+                message.ack();
+                co_return;
+        }
     }
 }
 
-// Compare-and-set on the revision last read or written. On success `saved` becomes the instance's state; on a
-// conflict the state is reloaded and the message redelivered, on a NATS failure just redelivered.
-asio::awaitable<bool> strategy_runner::impl::save(instance* inst, saved_strategy saved, bus::message& message) {
+// Compare-and-set on the revision last read or written. Saved: `saved` is the instance's state. Conflict: another
+// process wrote it; the state is reloaded and the caller evaluates again. NATS failures are retried until stop,
+// which NAKs the message for the next process.
+asio::awaitable<strategy_runner::impl::save_result> strategy_runner::impl::save(instance* inst, saved_strategy saved,
+                                                                                bus::message& message) {
     const auto value = encode(saved);
-    std::string problem;
-    try {
-        // nullopt: a conflict (the lane's result must be default-constructible, hft::expected is not)
-        const auto written = co_await kv_lane.run([this, inst, &value]() -> std::optional<std::uint64_t> {
-            auto put = kv->put(inst->config.id, value, inst->revision);
-            if (!put) return std::nullopt;
-            return *put;
-        });
-        if (written) {
-            inst->revision = *written;
-            inst->saved = std::move(saved);
-            co_return true;
+    core::backoff backoff({200ms, 5s, 2.0}, std::random_device{}());
+    while (true) {
+        std::string problem;
+        try {
+            // nullopt: a conflict (the lane's result must be default-constructible, hft::expected is not)
+            const auto written = co_await kv_lane.run([this, inst, &value]() -> std::optional<std::uint64_t> {
+                auto put = kv->put(inst->config.id, value, inst->revision);
+                if (!put) return std::nullopt;
+                return *put;
+            });
+            if (written) {
+                inst->revision = *written;
+                inst->saved = std::move(saved);
+                co_return save_result::saved;
+            }
+            spdlog::warn("{}: its state in {} was written by another process; reloaded, evaluating again",
+                         inst->config.id, settings.kv_bucket);
+            co_await reload(inst);
+            co_return save_result::conflict;
+        } catch (const bus::nats_error& e) {
+            problem = e.what();
         }
-        spdlog::warn("{}: its state in {} was written by another process; reloaded, message redelivered",
-                     inst->config.id, settings.kv_bucket);
-        co_await reload(inst);
-        message.nak(0ms);
-        co_return false;
-    } catch (const bus::nats_error& e) {
-        problem = e.what();
+        if (stopping) {
+            spdlog::warn("{}: cannot save its state: {}; stopping, message left for the next start", inst->config.id,
+                         problem);
+            message.nak(0ms);
+            co_return save_result::stopped;
+        }
+        spdlog::warn("{}: cannot save its state: {}; retrying", inst->config.id, problem);
+        message.in_progress();
+        co_await pause(inst->work_pause, backoff.next());
     }
-    spdlog::warn("{}: cannot save its state: {}; message redelivered in 1 s", inst->config.id, problem);
-    message.nak(1s);
-    co_return false;
 }
 
 asio::awaitable<void> strategy_runner::impl::stats_loop() {
@@ -655,6 +695,7 @@ void strategy_runner::impl::stop() {
     for (auto& inst : instances) {
         inst->kline_pause.cancel();
         inst->update_pause.cancel();
+        inst->work_pause.cancel();
     }
 }
 
