@@ -191,7 +191,7 @@ TEST_CASE("warm-up skips klines not after the last one and klines still forming"
     CHECK(state.last_open_time == 3 * 60000);
 }
 
-TEST_CASE("a kline is stale once received longer ago than max_kline_age, and never with no limit",
+TEST_CASE("a kline is stale once received longer ago than max_kline_age and never with no limit",
           "[services][strategy]") {
     using namespace std::chrono_literals;
     constexpr std::int64_t received = 1'000'000'000'000;

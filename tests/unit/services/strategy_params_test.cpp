@@ -34,7 +34,7 @@ std::string error_of(const hft::app::strategy_instance_config& e) {
 
 }  // namespace
 
-TEST_CASE("sma_cross params map to the core's averages, periods and quantity on the canonical symbol",
+TEST_CASE("sma_cross params map to the core's averages and periods and quantity on the canonical symbol",
           "[services][strategy]") {
     const auto mapped =
         to_strategy_config(entry("sma_cross", {{"average", "ema"}, {"fast", "3"}, {"slow", "5"}, {"quantity", "0.01"}}),
