@@ -20,7 +20,9 @@
 // Crash safety: a crash anywhere before the ack re-evaluates the kline from the saved state, which yields the
 // SAME order ids ("<id>-<open_time>-<n>"). The command's Nats-Msg-Id and request_id are that order id, so
 // JetStream's duplicate window drops a republish and the order engine refuses a second order with that id.
-// A compare-and-set conflict (another process wrote the state) reloads the state and redelivers the message.
+// A failed publish or save is retried in place until it succeeds or the service stops (then the message is
+// NAKed for the next process), so klines are evaluated strictly in order. A compare-and-set conflict (another
+// process wrote the state) reloads the state and evaluates the message again against it.
 //
 // Blocking calls (KV get/put, fetches, PostgreSQL) run on app::blocking_lane threads, never on the io_context.
 
