@@ -428,3 +428,38 @@ TEST_CASE("place-order commands from the stream are placed once, and an undecoda
     REQUIRE(f.run_until([&] { return f.engine->stats().dead_lettered == 1; }));
     CHECK(f.on_sim("queued_1").size() == 1);
 }
+
+TEST_CASE("a cancel reaches the exchange and a second cancel finds the order already terminal",
+          "[integration][order-engine]") {
+    engine_fixture f;
+    f.start_engine();
+    REQUIRE(f.place(engine_fixture::command("cancel_1", order_type::limit, order_side::buy, "1000.00", "0.01")));
+    domain::cancel_order_command cancel{"req-cancel_1", "cancel_1", "alice", now_ms()};
+    const auto canceled = f.call(f.engine->cancel(cancel));
+    INFO((canceled ? std::string() : canceled.error().message));
+    REQUIRE(canceled);
+    CHECK(canceled->status == order_status::canceled);
+    CHECK(f.on_sim("cancel_1").at(0).status == order_status::canceled);
+
+    const auto again = f.call(f.engine->cancel(cancel));
+    REQUIRE_FALSE(again);
+    CHECK(again.error().kind == order_error_kind::not_cancelable);
+    cancel.user_id = "mallory";
+    CHECK(f.call(f.engine->cancel(cancel)).error().kind == order_error_kind::not_found);
+}
+
+TEST_CASE("a 429 rejects the order as not placed and further orders are declined until Retry-After has passed",
+          "[integration][order-engine]") {
+    engine_fixture f({"--rate-limit-rate", "1", "--retry-after", "30"});
+    f.start_engine();
+    const auto limited = f.place(engine_fixture::command("limited_1", order_type::limit, order_side::buy, "1000.00", "0.01"));
+    REQUIRE(limited);
+    CHECK(limited->status == order_status::rejected);
+    CHECK_THAT(limited->reason.value_or(""), Catch::Contains("rate limit"));
+
+    const auto declined = f.place(engine_fixture::command("limited_2", order_type::limit, order_side::buy, "1000.00", "0.01"));
+    REQUIRE_FALSE(declined);
+    CHECK(declined.error().kind == order_error_kind::unavailable);
+    CHECK(declined.error().code == "RATE_LIMITED");
+    CHECK_FALSE(f.stored("limited_2"));
+}
