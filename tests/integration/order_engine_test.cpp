@@ -255,7 +255,7 @@ TEST_CASE("a repeated request_id or order_id is a duplicate carrying the existin
     CHECK(f.on_sim("dup_2").empty());
 }
 
-TEST_CASE("an order breaking the exchange filters, an unknown symbol and an unknown exchange are refused before anything is stored",
+TEST_CASE("an order breaking the exchange filters, an unknown symbol or exchange and an expired order are refused before anything is stored",
           "[integration][order-engine]") {
     engine_fixture f;
     f.start_engine();
@@ -271,6 +271,12 @@ TEST_CASE("an order breaking the exchange filters, an unknown symbol and an unkn
     auto unknown_exchange = engine_fixture::command("okx_1", order_type::limit, order_side::buy, "1000.00", "0.01");
     unknown_exchange.exchange = "okx";
     CHECK(f.place(unknown_exchange).error().kind == order_error_kind::unknown_exchange);
+    auto expired = engine_fixture::command("expired_1", order_type::limit, order_side::buy, "1000.00", "0.01");
+    expired.requested_at = now_ms() - 10'000;
+    expired.expires_at = expired.requested_at + 1000;
+    const auto late = f.place(expired);
+    REQUIRE_FALSE(late);
+    CHECK(late.error().code == "ORDER_EXPIRED");
     CHECK(f.orders_sql("SELECT count(*) FROM orders")[0][0].as<int>() == 0);
 }
 

@@ -134,6 +134,7 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
           publisher(bus_),
           pause_timer(executor_),
           poll_timer(executor_),
+          stats_timer(executor_),
           retry({200ms, 10s, 2.0}, std::random_device{}()) {
         for (const auto& [user, limits] : settings.user_risk) {
             user_limits.emplace(user, parse_risk_limits(limits, "order_engine_gateway.risk_users." + user));
@@ -192,6 +193,7 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<void> reconcile();
     asio::awaitable<bool> poll_once(bool everything);
     asio::awaitable<void> poll_loop();
+    asio::awaitable<void> stats_loop();
     asio::awaitable<void> consume();
     asio::awaitable<void> handle(bus::message message);
     void dead_letter(bus::message message, std::string reason);
@@ -225,6 +227,7 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     app::blocking_lane database_lane;
     asio::steady_timer pause_timer;
     asio::steady_timer poll_timer;
+    asio::steady_timer stats_timer;
     core::backoff retry;
     bool stopping = false;
     bool reconciled = false;
@@ -394,6 +397,12 @@ asio::awaitable<order_record> order_engine::impl::latest(order_record order) {
 asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::place_order_command command) {
     if (const auto valid = domain::validate(command); !valid) {
         co_return unexpected(error_of(order_error_kind::invalid_request, "INVALID_FIELD", domain::to_string(valid.error())));
+    }
+    // A command that waited past its expiry (a redelivery after an outage) must not trade on stale intent.
+    if (command.expires_at && *command.expires_at <= now_ms()) {
+        co_return unexpected(error_of(order_error_kind::invalid_request, "ORDER_EXPIRED",
+                                      fmt::format("expires_at {} has passed; send a new order with a later expires_at",
+                                                  *command.expires_at)));
     }
     auto acct = account_for(command.exchange, command.user_id);
     if (!acct) co_return unexpected(acct.error());
@@ -701,7 +710,7 @@ asio::awaitable<void> order_engine::impl::run() {
                  orders_db.target(), settings.poll_interval.count(), settings.unknown_retry.count());
     if (!co_await set_up_consumer()) co_return;
     co_await reconcile();
-    co_await (consume() && poll_loop());
+    co_await (consume() && poll_loop() && stats_loop());
     co_await fetch_lane.run([this] { return publisher.flush(shutdown_timeout); });
     spdlog::info("order engine totals: placed {}, rejected {}, unknown {}, resolved {}, fills {}, commands {}, "
                  "dead-lettered {}, updates {}",
@@ -793,6 +802,18 @@ asio::awaitable<void> order_engine::impl::poll_loop() {
     }
 }
 
+asio::awaitable<void> order_engine::impl::stats_loop() {
+    if (settings.stats_interval <= 0ms) co_return;
+    while (!stopping) {
+        co_await pause(stats_timer, settings.stats_interval);
+        if (stopping) break;
+        spdlog::info("orders: placed {}, rejected {}, unknown {}, resolved {}, fills {}, commands {}, dead-lettered {}, "
+                     "updates {}; {} being sent",
+                     counters.placed, counters.rejected, counters.unknown, counters.resolved, counters.fills,
+                     counters.commands, counters.dead_lettered, counters.updates_published, sending.size());
+    }
+}
+
 asio::awaitable<void> order_engine::impl::consume() {
     while (!stopping) {
         std::vector<bus::message> messages;
@@ -877,6 +898,7 @@ void order_engine::impl::stop() {
     stopping = true;
     pause_timer.cancel();
     poll_timer.cancel();
+    stats_timer.cancel();
 }
 
 // ---- the public face ----
