@@ -116,10 +116,10 @@ TEST_CASE("migrate status lists every migration as applied", "[integration][migr
     INFO(status.output);
     REQUIRE(status.exit_code == 0);
     for (const char* name : {"create_orders", "create_order_events", "create_fills", "create_positions",
-                             "create_trading_state"}) {
+                             "create_trading_state", "client_order_id_charset"}) {
         CHECK_THAT(status.output, Catch::Contains(name));
     }
-    CHECK_THAT(status.output, Catch::Contains("5 migrations, 0 pending"));
+    CHECK_THAT(status.output, Catch::Contains("6 migrations, 0 pending"));
     CHECK_THAT(status.output, !Catch::Contains("pending "));
 }
 
@@ -208,7 +208,7 @@ TEST_CASE("concurrent migrate runs apply each migration exactly once", "[integra
         INFO(read_file(run.log_file()));
         REQUIRE(exit_code == std::optional<int>(0));
     }
-    CHECK(f.count(f.order_engine, "SELECT count(*) FROM schema_migrations") == 5);
+    CHECK(f.count(f.order_engine, "SELECT count(*) FROM schema_migrations") == 6);
     CHECK(f.count(f.order_engine, "SELECT count(*) FROM trading_state") == 1);
 }
 
@@ -426,6 +426,10 @@ TEST_CASE("order_engine constraints reject invalid rows", "[integration][migrate
     {
         pqxx::work tx{connection};
         tx.exec(order("o1", "LIMIT", "100", "2", "0", "NEW"));
+        // Strategy order ids are their own client ids: dashes, as in grid-1-1677628800000-0, are allowed.
+        tx.exec("INSERT INTO orders (order_id, request_id, client_order_id, user_id, exchange, symbol, side, type, "
+                "quantity, status, source, requested_at) VALUES ('grid-1-1677628800000-0', 'grid-1-1677628800000-0', "
+                "'grid-1-1677628800000-0', 'u1', 'sim', 'BTCUSDT', 'BUY', 'MARKET', 1, 'NEW', 'strategy', now())");
         tx.exec("INSERT INTO order_events (order_id, event_type, status) VALUES ('o1', 'accepted', 'NEW')");
         tx.exec("INSERT INTO fills (exchange, symbol, trade_id, order_id, side, price, quantity, is_maker, trade_time) "
                 "VALUES ('sim', 'BTCUSDT', 't1', 'o1', 'BUY', 100, 1, true, now())");
@@ -442,6 +446,10 @@ TEST_CASE("order_engine constraints reject invalid rows", "[integration][migrate
                      "INSERT INTO orders (order_id, request_id, client_order_id, user_id, exchange, symbol, side, type, "
                      "price, quantity, status, source, requested_at) VALUES ('o9', 'req-o1', 'c9', 'u1', 'sim', "
                      "'BTCUSDT', 'BUY', 'LIMIT', 100, 1, 'NEW', 'test', now())");
+    require_rejected(connection,
+                     "INSERT INTO orders (order_id, request_id, client_order_id, user_id, exchange, symbol, side, type, "
+                     "price, quantity, status, source, requested_at) VALUES ('o10', 'req-o10', 'c 10', 'u1', 'sim', "
+                     "'BTCUSDT', 'BUY', 'LIMIT', 100, 1, 'NEW', 'test', now())");
     require_rejected(connection, "INSERT INTO fills (exchange, symbol, trade_id, order_id, side, price, quantity, "
                                  "is_maker, trade_time) VALUES ('sim', 'BTCUSDT', 't1', 'o1', 'BUY', 100, 1, true, now())");
     require_rejected(connection, "UPDATE order_events SET status = 'FILLED'");
@@ -449,7 +457,7 @@ TEST_CASE("order_engine constraints reject invalid rows", "[integration][migrate
     require_rejected(connection, "INSERT INTO positions (user_id, exchange, symbol, quantity) VALUES ('u1', 'sim', 'BTCUSDT', -1)");
     require_rejected(connection, "UPDATE trading_state SET state = 'PAUSED'");
     CHECK(f.count(f.order_engine, "SELECT count(*) FROM order_events") == 1);
-    CHECK(f.count(f.order_engine, "SELECT count(*) FROM orders") == 1);
+    CHECK(f.count(f.order_engine, "SELECT count(*) FROM orders") == 2);
 }
 
 namespace {
