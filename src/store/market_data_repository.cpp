@@ -81,4 +81,16 @@ std::vector<domain::kline> recent_closed_klines(pqxx::transaction_base& tx, std:
     return klines;
 }
 
+std::optional<domain::decimal> last_closed_price(pqxx::transaction_base& tx, std::string_view exchange,
+                                                 std::string_view symbol) {
+    const auto rows = tx.exec_params(
+        "SELECT close_price::text FROM market_klines WHERE exchange = $1 AND symbol = $2 AND is_closed"
+        " ORDER BY close_time DESC LIMIT 1",
+        std::string(exchange), std::string(symbol));
+    if (rows.empty()) return std::nullopt;
+    auto price = domain::decimal::parse(rows[0][0].c_str());
+    if (!price) return std::nullopt;
+    return *price;
+}
+
 }  // namespace hft::store

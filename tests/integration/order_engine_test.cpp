@@ -255,7 +255,7 @@ TEST_CASE("a repeated request_id or order_id is a duplicate carrying the existin
     CHECK(f.on_sim("dup_2").empty());
 }
 
-TEST_CASE("an order breaking the exchange filters, an unknown symbol or exchange and an expired order are refused before anything is stored",
+TEST_CASE("an order breaking the exchange filters is recorded as REJECTED; an unknown symbol or exchange and an expired order are refused with nothing stored",
           "[integration][order-engine]") {
     engine_fixture f;
     f.start_engine();
@@ -263,7 +263,10 @@ TEST_CASE("an order breaking the exchange filters, an unknown symbol or exchange
     REQUIRE_FALSE(off_tick);
     CHECK(off_tick.error().kind == order_error_kind::filter_failed);
     CHECK_THAT(off_tick.error().message, Catch::Contains("PRICE_FILTER"));
-    CHECK_FALSE(f.stored("tick_1"));
+    REQUIRE(off_tick.error().existing);
+    CHECK(off_tick.error().existing->status == domain::order_status::rejected);
+    CHECK_THAT(off_tick.error().existing->reason.value_or(""), Catch::StartsWith("FILTER_FAILED: "));
+    CHECK(f.on_sim("tick_1").empty());
 
     auto unknown_symbol = engine_fixture::command("doge_1", order_type::limit, order_side::buy, "1.00", "10");
     unknown_symbol.symbol = "DOGEUSDT";
@@ -277,10 +280,10 @@ TEST_CASE("an order breaking the exchange filters, an unknown symbol or exchange
     const auto late = f.place(expired);
     REQUIRE_FALSE(late);
     CHECK(late.error().code == "ORDER_EXPIRED");
-    CHECK(f.orders_sql("SELECT count(*) FROM orders")[0][0].as<int>() == 0);
+    CHECK(f.orders_sql("SELECT count(*) FROM orders")[0][0].as<int>() == 1);  // tick_1 alone
 }
 
-TEST_CASE("risk refuses an order over the notional limit, everything while HALTED, and buys while REDUCING set by SQL",
+TEST_CASE("risk refuses an order over the notional limit, everything while HALTED, and buys while REDUCING set by SQL, recording each as REJECTED",
           "[integration][order-engine]") {
     app::risk_limits_config limits;
     limits.max_order_notional = "100";
@@ -291,7 +294,8 @@ TEST_CASE("risk refuses an order over the notional limit, everything while HALTE
     REQUIRE_FALSE(large);
     CHECK(large.error().kind == order_error_kind::risk_rejected);
     CHECK(large.error().code == "MAX_ORDER_NOTIONAL");
-    CHECK_FALSE(f.stored("large_1"));
+    REQUIRE(f.stored("large_1"));
+    CHECK(large.error().existing->status == domain::order_status::rejected);
     REQUIRE(f.place(engine_fixture::command("small_1", order_type::limit, order_side::buy, "1000.00", "0.01")));
 
     services::trading_state_entry halt{"global", core::trading_state::halted, "test", "tester", 0};

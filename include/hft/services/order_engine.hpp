@@ -65,8 +65,9 @@ inline constexpr std::chrono::milliseconds unresolved_grace{std::chrono::seconds
 bool never_reached_exchange(std::int64_t sent_at_ms, std::int64_t now_ms, std::chrono::milliseconds recv_window);
 
 /// What to do with a command message once handling it came to `error` (nullopt: done, committed): ack a done or
-/// duplicate command (and a cancel of a terminal order), NAK a transient failure with redelivery_delay (dead-letter
-/// it on its last delivery), dead-letter everything that can never succeed.
+/// duplicate command (and a cancel of a terminal order) and a refusal recorded as a REJECTED order (`existing`),
+/// NAK a transient failure with redelivery_delay (dead-letter it on its last delivery), dead-letter everything
+/// else that can never succeed.
 settlement settle_command(const std::optional<order_error>& error, std::uint64_t deliveries, int max_deliver,
                           std::chrono::milliseconds nak_delay);
 

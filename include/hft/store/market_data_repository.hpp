@@ -42,4 +42,9 @@ std::optional<std::int64_t> last_closed_open_time(pqxx::transaction_base& tx, st
 std::vector<domain::kline> recent_closed_klines(pqxx::transaction_base& tx, std::string_view exchange,
                                                 std::string_view symbol, std::string_view interval, int limit);
 
+/// The close of the market's newest closed candle of any interval: the reference price a MARKET order is valued
+/// at; nullopt when none is stored.
+std::optional<domain::decimal> last_closed_price(pqxx::transaction_base& tx, std::string_view exchange,
+                                                 std::string_view symbol);
+
 }  // namespace hft::store

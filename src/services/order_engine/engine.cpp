@@ -42,7 +42,6 @@ using steady = std::chrono::steady_clock;
 constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 const std::string engine_stream = "ORDER_ENGINE";
-const std::string default_base_url = "https://www.tokocrypto.com";
 constexpr int fetch_batch = 16;
 constexpr auto fetch_timeout = 1000ms;
 constexpr auto command_nak_delay = 1000ms;
@@ -143,7 +142,7 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
             strategy_limits.emplace(strategy, parse_risk_limits(limits, "order_engine_gateway.risk_strategies." + strategy));
         }
         for (const auto& [name, venue] : exchanges) {
-            const auto& url = venue.base_url.empty() ? default_base_url : venue.base_url;
+            const auto& url = venue.base_url.empty() ? std::string(tk::default_base_url) : venue.base_url;
             if (auto origin = net::http_origin::parse(url); !origin) {
                 throw app::config_error(fmt::format("exchanges.{}.base_url: {}; write it like https://www.tokocrypto.com",
                                                     name, origin.error()));
@@ -177,6 +176,7 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     // ---- orders ----
 
     asio::awaitable<order_result<order_record>> place(domain::place_order_command command);
+    asio::awaitable<order_result<order_record>> refuse(order_record order, order_error refusal);
     asio::awaitable<order_result<order_record>> send(order_record order, account* acct, domain::symbol_mapping market);
     asio::awaitable<std::pair<order_record, bool>> send_once(order_record order, account* acct,
                                                              domain::symbol_mapping market);
@@ -262,7 +262,7 @@ expected<account*, order_error> order_engine::impl::account_for(const std::strin
     const auto name = exchange + "/" + (per_user ? user_id : std::string("default"));
     auto& slot = accounts[name];
     if (!slot) {
-        const auto& url = venue->second.base_url.empty() ? default_base_url : venue->second.base_url;
+        const auto& url = venue->second.base_url.empty() ? std::string(tk::default_base_url) : venue->second.base_url;
         tk::rest_options options;
         options.recv_window = std::chrono::milliseconds(venue->second.recv_window_ms);
         slot = std::make_unique<account>(executor, *net::http_origin::parse(url),
@@ -287,14 +287,12 @@ asio::awaitable<std::optional<domain::symbol_mapping>> order_engine::impl::mappi
 // The last closed 1m close of the market: what a MARKET order is valued at for notional checks.
 asio::awaitable<std::optional<domain::decimal>> order_engine::impl::reference_price(std::string exchange, std::string symbol) {
     // Captures by reference only: GCC 12 frees by-value string captures moved through blocking_lane::run wrongly.
-    const auto klines = co_await database_lane.run([&] {
+    co_return co_await database_lane.run([&] {
         return market_db.run([&](pqxx::connection& connection) {
             pqxx::read_transaction tx{connection};
-            return store::recent_closed_klines(tx, exchange, symbol, "1m", 1);
+            return store::last_closed_price(tx, exchange, symbol);
         });
     });
-    if (klines.empty()) co_return std::nullopt;
-    co_return klines.back().close;
 }
 
 asio::awaitable<void> order_engine::impl::refresh_trading_states(bool force) {
@@ -428,24 +426,6 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
                                           fmt::format("{} does not list {}: {}", command.exchange, market->order_symbol,
                                                       rules.error().describe())));
         }
-        std::optional<domain::decimal> reference;
-        if (command.type == domain::order_type::market) reference = co_await reference_price(command.exchange, market->symbol);
-        if (const auto fits = tk::check_filters(*rules, command.type, command.price, command.quantity, reference); !fits) {
-            co_return unexpected(error_of(order_error_kind::filter_failed, "FILTER_FAILED",
-                                          fits.error() + "; round the price to tickSize and the quantity to stepSize"));
-        }
-        const auto price = command.price ? *command.price : reference.value_or(domain::decimal{});
-        if (auto allowed = co_await check_risk(command, price, market->symbol); !allowed) {
-            ++counters.rejected;
-            co_return unexpected(allowed.error());
-        }
-        if (const auto wait = (*acct)->client.backoff_remaining(); wait.count() > 0) {
-            co_return unexpected(error_of(order_error_kind::unavailable, "RATE_LIMITED",
-                                          fmt::format("the exchange rate-limited this account; nothing was sent, retry "
-                                                      "after {} s",
-                                                      wait.count())));
-        }
-
         order_record order;
         order.order_id = command.order_id;
         order.request_id = command.request_id;
@@ -462,6 +442,25 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
         order.source = command.source;
         order.requested_at = command.requested_at;
         order.expires_at = command.expires_at;
+
+        std::optional<domain::decimal> reference;
+        if (command.type == domain::order_type::market) reference = co_await reference_price(command.exchange, market->symbol);
+        if (const auto fits = tk::check_filters(*rules, command.type, command.price, command.quantity, reference); !fits) {
+            co_return co_await refuse(std::move(order),
+                                      error_of(order_error_kind::filter_failed, "FILTER_FAILED",
+                                               fits.error() + "; round the price to tickSize and the quantity to stepSize"));
+        }
+        const auto price = command.price ? *command.price : reference.value_or(domain::decimal{});
+        if (auto allowed = co_await check_risk(command, price, market->symbol); !allowed) {
+            ++counters.rejected;
+            co_return co_await refuse(std::move(order), std::move(allowed.error()));
+        }
+        if (const auto wait = (*acct)->client.backoff_remaining(); wait.count() > 0) {
+            co_return unexpected(error_of(order_error_kind::unavailable, "RATE_LIMITED",
+                                          fmt::format("the exchange rate-limited this account; nothing was sent, retry "
+                                                      "after {} s",
+                                                      wait.count())));
+        }
         auto stored = co_await db([&](pqxx::connection& c) { return store::insert_pending_order(c, order); });
         if (!stored.inserted) {
             co_return unexpected(order_error{order_error_kind::duplicate, "DUPLICATE_ORDER",
@@ -477,6 +476,24 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
         spdlog::error("placing order {} failed: {}", command.order_id, e.what());
         co_return unexpected(unavailable("placing the order failed: " + std::string(e.what())));
     }
+}
+
+// A well-formed order refused before the exchange (a filter, a risk limit, the kill switch) is recorded as REJECTED
+// with the refusal as its reason and published like any change, so its sender learns the outcome (a strategy frees
+// the level it was holding for it) and a retry of the same request gets the same answer.
+asio::awaitable<order_result<order_record>> order_engine::impl::refuse(order_record order, order_error refusal) {
+    auto stored = co_await db([&](pqxx::connection& c) { return store::insert_pending_order(c, order); });
+    if (!stored.inserted) {
+        co_return unexpected(order_error{order_error_kind::duplicate, "DUPLICATE_ORDER",
+                                         "request_id or order_id is already known; the existing order is returned",
+                                         std::move(stored.order)});
+    }
+    store::order_transition change;
+    change.status = domain::order_status::rejected;
+    change.reason = refusal.code + ": " + refusal.message;
+    change.event_type = "refused";
+    refusal.existing = co_await transition(std::move(stored.order), std::move(change));
+    co_return unexpected(std::move(refusal));
 }
 
 // Sends a committed PENDING_NEW order once and records what the exchange said. Status sync leaves the order alone

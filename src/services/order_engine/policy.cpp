@@ -81,6 +81,11 @@ bool never_reached_exchange(std::int64_t sent_at_ms, std::int64_t now_ms, std::c
 settlement settle_command(const std::optional<order_error>& error, std::uint64_t deliveries, int max_deliver,
                           std::chrono::milliseconds nak_delay) {
     if (!error) return {};
+    // A refusal the book already holds (a REJECTED order, published to its sender) is the command's effect.
+    if (error->existing && (error->kind == order_error_kind::risk_rejected ||
+                            error->kind == order_error_kind::filter_failed)) {
+        return {};
+    }
     switch (error->kind) {
         case order_error_kind::duplicate:
         case order_error_kind::not_cancelable: return {};  // the effect asked for is already there

@@ -97,3 +97,12 @@ TEST_CASE("a command is acked when done or already done, NAKed while transient a
         CHECK_THAT(verdict.reason, Catch::StartsWith("CODE: message"));
     }
 }
+
+TEST_CASE("a refusal recorded as a REJECTED order is acked: the order update told its sender", "[order-engine]") {
+    for (const auto kind : {order_error_kind::risk_rejected, order_error_kind::filter_failed}) {
+        auto refusal = error_of(kind);
+        refusal.existing = hft::domain::order_record{};
+        refusal.existing->status = hft::domain::order_status::rejected;
+        CHECK(settle_command(refusal, 1, 5, 1000ms).kind == settlement_kind::ack);
+    }
+}

@@ -22,9 +22,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hft::exchange::tokocrypto {
+
+/// The REST base of the real exchange, for a configuration that names none.
+inline constexpr std::string_view default_base_url = "https://www.tokocrypto.com";
 
 struct credentials {
     std::string api_key;
