@@ -45,7 +45,6 @@ const std::string kline_stream = "KLINE";
 const std::string order_update_stream = "ORDER_UPDATE";
 constexpr int fetch_batch = 8;
 constexpr auto fetch_wait = 500ms;  // also bounds how long stop() waits for a fetch in flight
-constexpr std::string_view default_tokocrypto_api = "https://www.tokocrypto.com";
 
 std::int64_t now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -298,18 +297,20 @@ asio::awaitable<bool> strategy_runner::impl::resolve_instances() {
     co_return true;
 }
 
-// The public symbol rules (no credentials needed); only Tokocrypto serves them to this service.
+// The public symbol rules (no credentials needed). Every configured exchange's REST API is spoken as Tokocrypto's
+// open API v1, as the order engine does (the exchange-sim speaks it too); an unconfigured `tokocrypto` means the
+// real one.
 asio::awaitable<core::symbol_rules> strategy_runner::impl::exchange_rules(const instance* inst,
                                                                          std::string order_symbol) {
     const auto fix = fmt::format("set params.tick_size and params.step_size for {}", inst->site.describe());
-    if (inst->entry.exchange != "tokocrypto") {
-        throw app::config_error(fmt::format("{}: cannot fetch the symbol rules of exchange {}; {}",
-                                            inst->site.describe(), inst->entry.exchange, fix));
-    }
     const auto configured = cfg.exchanges.find(inst->entry.exchange);
-    const std::string base = configured != cfg.exchanges.end() && !configured->second.base_url.empty()
-                                 ? configured->second.base_url
-                                 : std::string(default_tokocrypto_api);
+    const bool has_base_url = configured != cfg.exchanges.end() && !configured->second.base_url.empty();
+    if (!has_base_url && inst->entry.exchange != "tokocrypto") {
+        throw app::config_error(fmt::format("{}: cannot fetch the symbol rules of exchange {}: exchanges.{}.base_url "
+                                            "is not set; set it, or {}",
+                                            inst->site.describe(), inst->entry.exchange, inst->entry.exchange, fix));
+    }
+    const std::string base = has_base_url ? configured->second.base_url : std::string(exchange::tokocrypto::default_base_url);
     auto origin = net::http_origin::parse(base);
     if (!origin) throw app::config_error(fmt::format("exchanges.{}.base_url: {}", inst->entry.exchange, origin.error()));
     exchange::tokocrypto::rest_client client(executor, std::move(*origin), {});
