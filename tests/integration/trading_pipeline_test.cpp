@@ -113,6 +113,7 @@ public:
     static test::postgres_instance& pg() { return test::postgres_instance::shared(); }
     test::hft_service& service(const std::string& name) { return services_.at(name); }
     test::sim_process& sim() { return sim_; }
+    std::uint16_t http_port() const { return http_port_; }
 
     void start_all() {
         for (auto& [name, s] : services_) s.start();
@@ -242,6 +243,8 @@ private:
             "log:\n  log_level: info\n"
             "graceful_shutdown_timeout: 10s\n"
             "api_keys:\n  - name: test\n    key: {api_key}\n"
+            "  - name: retired\n    key: retired-key\n    active: false\n"
+            "  - name: old\n    key: expired-key\n    expired_at: 2020-01-01\n"
             "port:\n  order_engine_gateway_http: {http_port}\n"
             "nats_jetstream:\n  url: {nats}\n"
             "database:\n  market_data:\n    dsn: {market}\n  order_engine:\n    dsn: {orders}\n"
@@ -437,7 +440,7 @@ TEST_CASE("answers lost, 5xx and 429 from the exchange never double an order", "
 }
 
 TEST_CASE("the order engine killed -9 mid-run and a strategy restarted never double an order", "[trading]") {
-    trading_world world({"--slow-rate", "0.2", "--slow-for", "300"});
+    trading_world world({"--slow-rate", "0.2", "--slow-for", "0.3"});
     world.start_all();
     for (int round = 0; round < 3; ++round) {
         if (!world.orders_grow_by(15, "TRUE", 60s)) FAIL("orders stopped flowing\n" << world.logs());
@@ -467,4 +470,58 @@ TEST_CASE("the kill switch stops new orders reaching the exchange until trading 
     REQUIRE(world.set_trading_state("global", "ACTIVE").status == 200);
     CHECK(test::eventually([&] { return world.exchange_orders().size() > placed_when_halted; }, 60s));
     require_exactly_once(world, world.settle_and_audit(), "kill switch");
+}
+
+TEST_CASE("the order API of the real gateway answers 201, 401, 400, 409, 404 and 413 as documented", "[trading]") {
+    trading_world world;
+    world.service("engine").start();
+    const auto call = [&](std::string_view method, std::string target, std::string body,
+                          net::http_headers headers) {
+        return net::http_request_sync("127.0.0.1", world.http_port(), method, target, std::move(body), 10s, headers);
+    };
+    const net::http_headers with_key{{"X-API-Key", api_key}, {"Content-Type", "application/json"}};
+    REQUIRE(test::eventually([&] { return call("GET", "/readyz", {}, {}).status == 200; }, 30s));
+
+    // Seed 000's body, with the key in the body as the original clients send it.
+    const std::string seed_body =
+        R"({"api_key":")" + api_key + R"(","request_id":"http-1","user_id":"paper","exchange":"sim",)"
+        R"("symbol":"BTC_USDT","type":"LIMIT","side":"BUY","price":"1000","quantity":"0.01","source":"http-test"})";
+    const auto placed = call("POST", "/order-engine/v1/orders", seed_body, {{"Content-Type", "application/json"}});
+    INFO(placed.body);
+    REQUIRE(placed.status == 201);
+    const auto order = json::parse(placed.body);
+    CHECK(order["order_id"] == "http-1");
+    CHECK(order["symbol"] == "BTCUSDT");
+    CHECK(order["status"] == "NEW");
+    CHECK(order["price"] == "1000");
+
+    const auto again = call("POST", "/order-engine/v1/orders", seed_body, {{"Content-Type", "application/json"}});
+    CHECK(again.status == 409);
+    CHECK(json::parse(again.body)["order"]["order_id"] == "http-1");
+
+    CHECK(call("GET", "/order-engine/v1/orders/http-1", {}, with_key).status == 200);
+    CHECK(call("GET", "/order-engine/v1/orders/no-such-order", {}, with_key).status == 404);
+
+    for (const net::http_headers& bad : {net::http_headers{}, net::http_headers{{"X-API-Key", "wrong"}},
+                                         net::http_headers{{"X-API-Key", "retired-key"}},
+                                         net::http_headers{{"X-API-Key", "expired-key"}}}) {
+        const auto refused = call("GET", "/order-engine/v1/orders/http-1", {}, bad);
+        CHECK(refused.status == 401);
+    }
+    CHECK(json::parse(call("GET", "/order-engine/v1/orders/http-1", {}, {{"X-API-Key", "retired-key"}}).body)["error"]
+              ["code"] == "API_KEY_INACTIVE");
+    CHECK(json::parse(call("GET", "/order-engine/v1/orders/http-1", {}, {{"X-API-Key", "expired-key"}}).body)["error"]
+              ["code"] == "API_KEY_EXPIRED");
+
+    auto negative = json::parse(seed_body);
+    negative["request_id"] = "http-2";
+    negative["quantity"] = "-1";
+    const auto invalid = call("POST", "/order-engine/v1/orders", negative.dump(), with_key);
+    CHECK(invalid.status == 400);
+    CHECK(json::parse(invalid.body)["error"]["field"] == "quantity");
+
+    const auto oversized = call("POST", "/order-engine/v1/orders", std::string(200 * 1024, ' '), with_key);
+    CHECK(oversized.status == 413);
+    CHECK(world.order_count() == 1);
+    CHECK(world.service("engine").stop() == 0);
 }
