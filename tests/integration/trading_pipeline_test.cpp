@@ -450,6 +450,7 @@ TEST_CASE("the order engine killed -9 mid-run and a strategy restarted never dou
         world.service("strategy").kill();
         world.service("strategy").start();
     }
+    if (!world.orders_grow_by(5, "TRUE", 60s)) FAIL("the restarted strategy ordered nothing\n" << world.logs());
     require_exactly_once(world, world.settle_and_audit(), "engine kill -9 x3, strategy kill -9 x3");
 }
 
