@@ -116,6 +116,10 @@ expected<void, decimal_error> on_kline(const grid_params& params, grid_state& st
             if (quantity->is_positive()) {
                 slot.order_id = sink.order(trade_action::sell, *quantity, slot.sell_price, "grid sell above", level);
                 slot.status = grid_slot_status::selling;
+            } else {
+                // A remainder below one step (the buy's fee left it short) cannot be sold: the slot re-arms.
+                slot.held = {};
+                slot.status = grid_slot_status::idle;
             }
         }
     }

@@ -101,6 +101,12 @@ expected<void, decimal_error> on_kline(const lazy_grid_params& params, lazy_grid
         const auto& id = sink.order(trade_action::buy, params.base_quantity, *price, "lazy grid buy", l);
         state.positions.push_back({l, lazy_level_status::buying, id, {}, *cost});
     }
+    // A level holding less than one step (a fee's remainder after its sell) cannot be sold: it is free again.
+    std::erase_if(state.positions, [&](const lazy_grid_position& position) {
+        if (position.status != lazy_level_status::holding) return false;
+        const auto quantity = position.held.quantize_to_step(params.rules.step_size, rounding::down);
+        return quantity && quantity->is_zero();
+    });
     for (auto& position : state.positions) {
         if (position.status != lazy_level_status::holding) continue;
         const auto quantity = position.held.quantize_to_step(params.rules.step_size, rounding::down);

@@ -49,8 +49,11 @@ expected<void, decimal_error> on_kline(const sma_cross_params& params, sma_cross
         sink.hold("cross while an order is open");
         return {};
     }
+    // What is below one step (a fee's remainder) cannot be sold: it counts as flat.
+    const auto sellable = state.position.quantize_to_step(params.rules.step_size, domain::rounding::down);
+    if (!sellable) return unexpected(sellable.error());
     if (above) {
-        if (!state.position.is_zero()) {
+        if (sellable->is_positive()) {
             sink.hold("golden cross while already long");
             return {};
         }
@@ -58,8 +61,6 @@ expected<void, decimal_error> on_kline(const sma_cross_params& params, sma_cross
         state.open_order_action = trade_action::buy;
         return {};
     }
-    const auto sellable = state.position.quantize_to_step(params.rules.step_size, domain::rounding::down);
-    if (!sellable) return unexpected(sellable.error());
     if (!sellable->is_positive()) {
         sink.hold("death cross without a position");
         return {};

@@ -77,6 +77,19 @@ std::optional<std::int64_t> order_kline_open_time(std::string_view strategy_id, 
     return open_time;
 }
 
+namespace {
+
+// What the account holds from an order so far: a buy's fee charged in the bought (base) asset is not received,
+// so a strategy never tries to sell more than it got.
+expected<decimal, domain::decimal_error> received_quantity(const domain::order_record& order) {
+    const bool fee_in_base = order.side == domain::order_side::buy && order.fee_asset &&
+                             !order.fee_asset->empty() && order.symbol.starts_with(*order.fee_asset);
+    if (!fee_in_base || order.fee > order.filled_quantity) return order.filled_quantity;
+    return order.filled_quantity.checked_sub(order.fee);
+}
+
+}  // namespace
+
 expected<update_effect, domain::decimal_error> apply_order_update(const core::strategy_config& config,
                                                                   saved_strategy& saved,
                                                                   const domain::order_update& update) {
@@ -85,15 +98,17 @@ expected<update_effect, domain::decimal_error> apply_order_update(const core::st
     const auto applied_before = saved.applied_fills.find(order.order_id);
     const decimal before = applied_before == saved.applied_fills.end() ? decimal{} : applied_before->second;
     const bool closed = domain::is_terminal(order.status);
+    const auto received = received_quantity(order);
+    if (!received) return unexpected(received.error());
     decimal increase;
-    if (order.filled_quantity > before) {
-        const auto difference = order.filled_quantity.checked_sub(before);
+    if (*received > before) {
+        const auto difference = received->checked_sub(before);
         if (!difference) return unexpected(difference.error());
         increase = *difference;
     }
     if (increase.is_zero() && !closed) return update_effect::nothing_new;
 
-    const bool fill_is_the_increase = update.fill && update.fill->quantity == increase;
+    const bool fill_is_the_increase = update.fill && before.is_zero() && update.fill->quantity == order.filled_quantity;
     const decimal price = fill_is_the_increase ? update.fill->price
                                                : order.avg_fill_price.value_or(order.price.value_or(decimal{}));
     auto state = saved.state;
@@ -112,7 +127,7 @@ expected<update_effect, domain::decimal_error> apply_order_update(const core::st
     if (closed) {
         saved.applied_fills.erase(order.order_id);
     } else {
-        saved.applied_fills.insert_or_assign(order.order_id, order.filled_quantity);
+        saved.applied_fills.insert_or_assign(order.order_id, *received);
     }
     return update_effect::applied;
 }
