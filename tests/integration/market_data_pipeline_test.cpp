@@ -15,6 +15,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
@@ -285,7 +286,11 @@ void require_with_logs(pipeline& p, bool held, std::string_view what) {
 // Stops intake, lets the worker store what is in flight, and audits both streams.
 void require_exactly_once(pipeline& p) {
     for (std::size_t i = 0; i < p.gateway_count(); ++i) {
-        if (p.gateway(i).running()) CHECK(p.gateway(i).stop() == 0);
+        if (!p.gateway(i).running()) continue;
+        const auto exit_code = p.gateway(i).stop();
+        require_with_logs(p, exit_code == 0,
+                          fmt::format("gateway {} did not exit 0 on SIGTERM (exit {})", i + 1,
+                                      exit_code ? std::to_string(*exit_code) : "none within 30 s"));
     }
     require_with_logs(p, p.worker_caught_up(), "p.worker_caught_up()");
     CHECK(p.worker().stop() == 0);
