@@ -902,10 +902,15 @@ void read_market_data_gateway(parse_context& ctx, map_reader& top, config& cfg) 
     }
 }
 
-/// JetStream durable, KV bucket and prefix names: letters, digits, '-' and '_'.
-bool is_durable_name(std::string_view name) {
-    return !name.empty() &&
-           std::all_of(name.begin(), name.end(), [](char c) { return is_alnum(c) || c == '-' || c == '_'; });
+/// JetStream durable, KV bucket and prefix names (`<section>.<key>`): letters, digits, '-' and '_'.
+void require_jetstream_name(parse_context& ctx, const map_reader& r, std::string_view key, const std::string& name) {
+    const bool valid = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return is_alnum(c) || c == '-' || c == '_';
+    });
+    if (!valid) {
+        ctx.fail(r.where_of(key),
+                 fmt::format("{}.{} must be letters, digits, '-' or '_'; got \"{}\"", r.path(), key, name));
+    }
 }
 
 void read_market_data_worker(parse_context& ctx, map_reader& top, config& cfg) {
@@ -919,10 +924,7 @@ void read_market_data_worker(parse_context& ctx, map_reader& top, config& cfg) {
     w.nak_delay = r.dur("nak_delay", w.nak_delay, 0ms);
     w.stats_interval = r.dur("stats_interval", w.stats_interval, 0ms);
     r.finish();
-    if (!is_durable_name(w.durable)) {
-        ctx.fail(r.where_of("durable"),
-                 fmt::format("market_data_worker.durable must be letters, digits, '-' or '_'; got \"{}\"", w.durable));
-    }
+    require_jetstream_name(ctx, r, "durable", w.durable);
     if (w.batch_timeout >= w.ack_wait) {
         ctx.fail(r.where_of("batch_timeout"),
                  fmt::format("market_data_worker.batch_timeout ({}) must be shorter than ack_wait ({}), or every "
@@ -993,10 +995,7 @@ void read_order_engine_gateway(parse_context& ctx, map_reader& top, config& cfg)
         ctx.fail(r.where_of("http_bind"), "order_engine_gateway.http_bind is empty; use 127.0.0.1 (loopback, the "
                                           "default) or the address to listen on");
     }
-    if (!is_durable_name(g.durable)) {
-        ctx.fail(r.where_of("durable"),
-                 fmt::format("order_engine_gateway.durable must be letters, digits, '-' or '_'; got \"{}\"", g.durable));
-    }
+    require_jetstream_name(ctx, r, "durable", g.durable);
 }
 
 void read_strategy_service(parse_context& ctx, map_reader& top, config& cfg) {
@@ -1014,14 +1013,8 @@ void read_strategy_service(parse_context& ctx, map_reader& top, config& cfg) {
     lazy_grid.ignore("reset_state_on_start", "hft keeps strategy state in a JetStream key-value bucket");
     lazy_grid.finish();
     r.finish();
-    if (!is_durable_name(s.kv_bucket)) {
-        ctx.fail(r.where_of("kv_bucket"),
-                 fmt::format("strategy.kv_bucket must be letters, digits, '-' or '_'; got \"{}\"", s.kv_bucket));
-    }
-    if (!is_durable_name(s.durable_prefix)) {
-        ctx.fail(r.where_of("durable_prefix"),
-                 fmt::format("strategy.durable_prefix must be letters, digits, '-' or '_'; got \"{}\"", s.durable_prefix));
-    }
+    require_jetstream_name(ctx, r, "kv_bucket", s.kv_bucket);
+    require_jetstream_name(ctx, r, "durable_prefix", s.durable_prefix);
 }
 
 void read_strategies(parse_context& ctx, map_reader& top, config& cfg) {
