@@ -57,6 +57,12 @@ order_error error_of(order_error_kind kind, std::string code, std::string messag
     return {kind, std::move(code), std::move(message), std::nullopt};
 }
 
+// A request_id or order_id already known: the answer carries the order as it is.
+order_error duplicate_of(order_record existing) {
+    return order_error{order_error_kind::duplicate, "DUPLICATE_ORDER",
+                       "request_id or order_id is already known; the existing order is returned", std::move(existing)};
+}
+
 order_error unavailable(std::string what) {
     return error_of(order_error_kind::unavailable, "UNAVAILABLE", std::move(what) + "; retry later");
 }
@@ -415,9 +421,7 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
         if (auto existing = co_await db([&](pqxx::connection& c) {
                 return store::find_duplicate(c, command.request_id, command.order_id);
             })) {
-            co_return unexpected(order_error{order_error_kind::duplicate, "DUPLICATE_ORDER",
-                                             "request_id or order_id is already known; the existing order is returned",
-                                             std::move(existing)});
+            co_return unexpected(duplicate_of(std::move(*existing)));
         }
         const auto rules = co_await exclusive(**acct, (*acct)->client.rules(market->order_symbol));
         if (!rules) {
@@ -463,9 +467,7 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
         }
         auto stored = co_await db([&](pqxx::connection& c) { return store::insert_pending_order(c, order); });
         if (!stored.inserted) {
-            co_return unexpected(order_error{order_error_kind::duplicate, "DUPLICATE_ORDER",
-                                             "request_id or order_id is already known; the existing order is returned",
-                                             std::move(stored.order)});
+            co_return unexpected(duplicate_of(std::move(stored.order)));
         }
         publish_update(stored.order, std::nullopt);
         co_return co_await send(std::move(stored.order), *acct, *market);
@@ -484,9 +486,7 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
 asio::awaitable<order_result<order_record>> order_engine::impl::refuse(order_record order, order_error refusal) {
     auto stored = co_await db([&](pqxx::connection& c) { return store::insert_pending_order(c, order); });
     if (!stored.inserted) {
-        co_return unexpected(order_error{order_error_kind::duplicate, "DUPLICATE_ORDER",
-                                         "request_id or order_id is already known; the existing order is returned",
-                                         std::move(stored.order)});
+        co_return unexpected(duplicate_of(std::move(stored.order)));
     }
     store::order_transition change;
     change.status = domain::order_status::rejected;
