@@ -752,8 +752,29 @@ void read_port(parse_context& ctx, map_reader& top, config& cfg) {
     map_reader r(ctx, top.child("port"));
     cfg.port.order_engine_gateway_http = static_cast<std::uint16_t>(
         r.integer("order_engine_gateway_http", cfg.port.order_engine_gateway_http, 1, 65535));
+    auto metrics_port = [&](std::string_view key, std::uint16_t fallback) {
+        return static_cast<std::uint16_t>(r.integer(key, fallback, 0, 65535));
+    };
+    cfg.port.market_data_gateway_metrics = metrics_port("market_data_gateway_metrics", cfg.port.market_data_gateway_metrics);
+    cfg.port.market_data_worker_metrics = metrics_port("market_data_worker_metrics", cfg.port.market_data_worker_metrics);
+    cfg.port.strategy_metrics = metrics_port("strategy_metrics", cfg.port.strategy_metrics);
+    cfg.port.order_engine_gateway_metrics =
+        metrics_port("order_engine_gateway_metrics", cfg.port.order_engine_gateway_metrics);
     r.ignore("order_engine_gateway_grpc", "hft has no gRPC API (orders come over HTTP and JetStream)");
     r.ignore("http", "the original service never used it; the HTTP port is port.order_engine_gateway_http");
+    r.finish();
+}
+
+void read_ops(parse_context& ctx, map_reader& top, config& cfg) {
+    map_reader r(ctx, top.child("ops"));
+    cfg.ops.bind = r.string("bind", cfg.ops.bind);
+    if (cfg.ops.bind.empty()) {
+        ctx.fail(r.where_of("bind"), "ops.bind is empty; use 127.0.0.1 (loopback, the default) or the address a "
+                                     "Prometheus scrapes");
+    }
+    cfg.ops.postgres_probe_interval = r.dur("postgres_probe_interval", cfg.ops.postgres_probe_interval, 100ms);
+    cfg.ops.max_consumer_lag = static_cast<std::uint64_t>(
+        r.integer("max_consumer_lag", static_cast<long long>(cfg.ops.max_consumer_lag), 0, 1'000'000'000));
     r.finish();
 }
 
@@ -1158,6 +1179,7 @@ parse_result parse(std::string_view yaml_text, const std::filesystem::path& sour
     cfg.graceful_shutdown_timeout = top.dur("graceful_shutdown_timeout", cfg.graceful_shutdown_timeout, 1ms);
     read_api_keys(ctx, top, cfg);
     read_port(ctx, top, cfg);
+    read_ops(ctx, top, cfg);
     read_exchanges(ctx, top, cfg);
     read_nats(ctx, top, cfg);
     read_market_data_gateway(ctx, top, cfg);

@@ -173,6 +173,20 @@ struct strategy_instance_config {
 
 struct port_config {
     std::uint16_t order_engine_gateway_http = 9801;
+    // Each service's /metrics, /healthz and /readyz listener (ops.bind); 0 picks a free port and logs it.
+    std::uint16_t market_data_gateway_metrics = 9811;
+    std::uint16_t market_data_worker_metrics = 9812;
+    std::uint16_t strategy_metrics = 9813;
+    std::uint16_t order_engine_gateway_metrics = 9814;
+};
+
+/// The operations endpoint every service serves: Prometheus /metrics, /healthz (alive), /readyz (dependencies up
+/// and caught up).
+struct ops_config {
+    std::string bind = "127.0.0.1";  ///< loopback unless a Prometheus on another host scrapes it
+    duration postgres_probe_interval{std::chrono::seconds(2)};  ///< how often readiness checks PostgreSQL
+    /// /readyz fails while a consumer has more than this many messages waiting (not caught up).
+    std::uint64_t max_consumer_lag = 10'000;
 };
 
 struct config {
@@ -182,6 +196,7 @@ struct config {
     duration graceful_shutdown_timeout{std::chrono::seconds(30)};
     std::vector<api_key_config> api_keys;
     port_config port;
+    ops_config ops;
     market_data_gateway_config market_data_gateway;
     market_data_worker_config market_data_worker;
     order_engine_gateway_config order_engine_gateway;
