@@ -1,6 +1,7 @@
 #include "hft/bus/dead_letter.hpp"
 
 #include "hft/bus/subjects.hpp"
+#include "hft/obs/metrics.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -21,6 +22,10 @@ message_headers dead_letter_headers(const message& original, std::string_view re
 void publish_dead_letter(publisher& sender, const message& original, std::string_view reason,
                          publisher::done_handler on_done) {
     const auto& metadata = original.metadata();
+    obs::default_registry()
+        .counter("hft_dead_letters_total", "Messages sent to the DLQ stream because they can never succeed",
+                 {{"stream", metadata.stream}})
+        .inc();
     sender.publish(dlq_subject(metadata.stream), original.data(),
                    metadata.stream + "." + std::to_string(metadata.stream_sequence),
                    dead_letter_headers(original, reason), std::move(on_done));

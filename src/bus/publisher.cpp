@@ -2,9 +2,12 @@
 
 #include "hft/bus/callback_registry.hpp"
 
+#include "bus_metrics.hpp"
+
 #include <boost/asio/post.hpp>
 
 #include <atomic>
+#include <map>
 #include <unordered_map>
 #include <utility>
 
@@ -16,19 +19,40 @@ struct publisher::state {
     std::chrono::milliseconds ack_timeout{0};
     // Keyed by the natsMsg address: nats.c hands the same message back to the ack handler, and the message is
     // destroyed only after its entry is removed here, so an address cannot be reused while it is a key.
-    std::unordered_map<const natsMsg*, done_handler> pending;
+    struct outstanding {
+        done_handler on_done;
+        std::chrono::steady_clock::time_point started;
+        const detail::publish_metrics* metrics;
+    };
+    std::unordered_map<const natsMsg*, outstanding> pending;
+    std::map<std::string, detail::publish_metrics, std::less<>> metrics_by_prefix;
     std::atomic<std::size_t> in_flight{0};
     bool was_full = false;
     std::function<void()> capacity_handler;
     bool stopped = false;
 
+    const detail::publish_metrics& metrics_for(std::string_view subject) {
+        const auto prefix = subject.substr(0, subject.find('.'));
+        auto found = metrics_by_prefix.find(prefix);
+        if (found == metrics_by_prefix.end())
+            found = metrics_by_prefix.emplace(std::string(prefix), detail::publish_metrics_for(prefix)).first;
+        return found->second;
+    }
+
     void complete(const natsMsg* key, publish_result result) {
         if (stopped) return;
         const auto found = pending.find(key);
         if (found == pending.end()) return;
-        auto handler = std::move(found->second);
+        auto [handler, started, metrics] = std::move(found->second);
         pending.erase(found);
         --in_flight;
+        if (!result.ok()) {
+            metrics->failures->inc();
+        } else {
+            metrics->acks->inc();
+            if (result.duplicate) metrics->duplicates->inc();
+            metrics->ack_seconds->observe(std::chrono::steady_clock::now() - started);
+        }
         if (handler) handler(std::move(result));
         if (was_full && in_flight < max_in_flight && !stopped) {
             was_full = false;
@@ -98,7 +122,10 @@ void publisher::publish(std::string_view subject, std::string_view payload, std:
 
 void publisher::publish(std::string_view subject, std::string_view payload, std::string_view msg_id,
                         const message_headers& headers, done_handler on_done) {
+    const auto& metrics = state_->metrics_for(subject);
+    metrics.publishes->inc();
     const auto fail = [&](std::string error) {
+        metrics.failures->inc();
         asio::post(state_->executor, [on_done = std::move(on_done), error = std::move(error)]() mutable {
             if (on_done) on_done(publish_result{0, false, std::move(error)});
         });
@@ -126,13 +153,13 @@ void publisher::publish(std::string_view subject, std::string_view payload, std:
     pub_options.MaxWait = state_->ack_timeout.count();
 
     const natsMsg* key = message.get();
-    state_->pending.emplace(key, std::move(on_done));
+    state_->pending.emplace(key, state::outstanding{std::move(on_done), std::chrono::steady_clock::now(), &metrics});
     ++state_->in_flight;
     raw = message.release();
     status = js_PublishMsgAsync(js_.get(), &raw, &pub_options);
     if (status != NATS_OK) {
         message.reset(raw);  // still ours: nats.c only clears the pointer when it takes the message
-        auto handler = std::move(state_->pending[key]);
+        auto handler = std::move(state_->pending[key].on_done);
         state_->pending.erase(key);
         --state_->in_flight;
         on_done = std::move(handler);

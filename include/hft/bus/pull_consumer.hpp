@@ -14,9 +14,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace hft::bus {
+
+namespace detail {
+struct consumer_metrics;
+}
 
 /// Where a delivered message sits in its stream and how often it was delivered (nats.c metadata).
 struct delivery_metadata {
@@ -29,7 +34,8 @@ struct delivery_metadata {
 /// the consumer's ack_wait.
 class message {
 public:
-    explicit message(msg_ptr native);
+    /// `metrics` (may be null) counts this message's ack, nak and term.
+    explicit message(msg_ptr native, const detail::consumer_metrics* metrics = nullptr);
 
     std::string_view subject() const noexcept;
     std::string_view data() const noexcept;
@@ -52,6 +58,7 @@ public:
 private:
     msg_ptr native_;
     delivery_metadata metadata_;
+    const detail::consumer_metrics* metrics_ = nullptr;
 };
 
 class pull_consumer {
@@ -72,6 +79,11 @@ public:
 private:
     // Destroyed without unsubscribing: the bound durable consumer stays on the server for the next process.
     std::unique_ptr<natsSubscription, nats_deleter<&natsSubscription_Destroy>> subscription_;
+    const detail::consumer_metrics* metrics_;
 };
+
+/// Every durable consumer this process has bound, with the messages that waited for it after its last fetch
+/// (0 once a fetch came back empty): the consumer lag /readyz and hft_jetstream_consumer_pending report.
+std::vector<std::pair<std::string, std::uint64_t>> consumer_lags();
 
 }  // namespace hft::bus
