@@ -5,6 +5,7 @@
 #include "hft/app/runtime.hpp"
 #include "hft/bus/connection.hpp"
 #include "hft/cmd/cli.hpp"
+#include "hft/services/service_ops.hpp"
 #include "hft/services/market_data_gateway.hpp"
 
 #include <spdlog/spdlog.h>
@@ -21,7 +22,17 @@ int run_market_data_gateway(const global_options& globals) {
     bus::connection bus(runtime.executor(), bus::connection_options{.url = nats.url, .name = "hft-market-data-gateway"},
                         log_bus_event);
     services::market_data_gateway gateway(runtime.executor(), bus, cfg);
-    const int code = runtime.run(gateway.run(), [&] { gateway.stop(); });
+    services::service_ops ops(runtime.io_context(), cfg, "market-data-gateway", cfg.port.market_data_gateway_metrics, bus,
+                              services::configured_databases(cfg, {"market_data"}));
+    ops.add_check("venues", [&gateway]() -> std::optional<std::string> {
+        if (gateway.stats().connected_venues > 0) return std::nullopt;
+        return std::string("no exchange websocket connected");
+    });
+    ops.start();
+    const int code = runtime.run(gateway.run(), [&] {
+        ops.draining();
+        gateway.stop();
+    });
     const auto stats = gateway.stats();
     spdlog::info("totals: {} frames, {} klines, published {}, acked {} ({} duplicates), failed {}, "
                  "malformed {}, reconnects {}, backfilled {}",

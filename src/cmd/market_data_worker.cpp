@@ -5,6 +5,7 @@
 #include "hft/app/runtime.hpp"
 #include "hft/bus/connection.hpp"
 #include "hft/cmd/cli.hpp"
+#include "hft/services/service_ops.hpp"
 #include "hft/services/market_data_worker.hpp"
 
 namespace hft::cmd {
@@ -18,7 +19,13 @@ int run_market_data_worker(const global_options& globals) {
     bus::connection bus(runtime.executor(), bus::connection_options{.url = nats.url, .name = "hft-market-data-worker"},
                         log_bus_event);
     services::market_data_worker worker(runtime.executor(), bus, cfg);
-    return runtime.run(worker.run(), [&] { worker.stop(); });
+    services::service_ops ops(runtime.io_context(), cfg, "market-data-worker", cfg.port.market_data_worker_metrics, bus,
+                              services::configured_databases(cfg, {"market_data"}));
+    ops.start();
+    return runtime.run(worker.run(), [&] {
+        ops.draining();
+        worker.stop();
+    });
 }
 
 }  // namespace

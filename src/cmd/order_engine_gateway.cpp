@@ -6,6 +6,7 @@
 #include "hft/app/runtime.hpp"
 #include "hft/bus/connection.hpp"
 #include "hft/cmd/cli.hpp"
+#include "hft/services/service_ops.hpp"
 #include "hft/services/order_engine.hpp"
 #include "hft/services/order_http_api.hpp"
 
@@ -25,7 +26,15 @@ int run_order_engine_gateway(const global_options& globals) {
     services::order_http_api api(runtime.io_context(), engine, cfg);
     api.start();
     spdlog::info("order API listening on http://{}:{}", cfg.order_engine_gateway.http_bind, api.port());
+    services::service_ops ops(runtime.io_context(), cfg, "order-engine-gateway", cfg.port.order_engine_gateway_metrics, bus,
+                              services::configured_databases(cfg, {"order_engine", "market_data"}));
+    ops.add_check("order_engine", [&engine]() -> std::optional<std::string> {
+        if (engine.ready()) return std::nullopt;
+        return std::string("open orders not reconciled yet, or its last database call failed");
+    });
+    ops.start();
     return runtime.run(engine.run(), [&] {
+        ops.draining();
         api.stop();
         engine.stop();
     });

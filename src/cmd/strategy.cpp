@@ -5,6 +5,7 @@
 #include "hft/app/runtime.hpp"
 #include "hft/bus/connection.hpp"
 #include "hft/cmd/cli.hpp"
+#include "hft/services/service_ops.hpp"
 #include "hft/services/strategy_runner.hpp"
 
 namespace hft::cmd {
@@ -18,7 +19,13 @@ int run_strategy(const global_options& globals) {
     bus::connection bus(runtime.executor(), bus::connection_options{.url = nats.url, .name = "hft-strategy"},
                         log_bus_event);
     services::strategy_runner runner(runtime.executor(), bus, cfg);
-    return runtime.run(runner.run(), [&] { runner.stop(); });
+    services::service_ops ops(runtime.io_context(), cfg, "strategy", cfg.port.strategy_metrics, bus,
+                              services::configured_databases(cfg, {"market_data"}));
+    ops.start();
+    return runtime.run(runner.run(), [&] {
+        ops.draining();
+        runner.stop();
+    });
 }
 
 }  // namespace

@@ -120,6 +120,9 @@ struct registry::family {
     std::map<std::string, callback_series, std::less<>> callbacks;
 };
 
+registry::registry() = default;
+registry::~registry() = default;
+
 registry::family& registry::family_for(std::string_view name, std::string_view help, int kind) {
     auto it = families_.find(name);
     if (it == families_.end()) {

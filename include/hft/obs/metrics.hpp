@@ -83,7 +83,8 @@ std::span<const double> size_buckets();
 
 class registry {
 public:
-    registry() = default;
+    registry();
+    ~registry();
     registry(const registry&) = delete;
     registry& operator=(const registry&) = delete;
 
