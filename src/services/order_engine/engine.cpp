@@ -7,6 +7,7 @@
 #include "hft/bus/pull_consumer.hpp"
 #include "hft/bus/subjects.hpp"
 #include "hft/codec/order_update.hpp"
+#include "hft/obs/metrics.hpp"
 #include "hft/codec/place_order.hpp"
 #include "hft/core/backoff.hpp"
 #include "hft/core/order_lifecycle.hpp"
@@ -125,6 +126,32 @@ domain::fill fill_of(const tk::exchange_trade& trade) {
 
 }  // namespace
 
+// The engine's Prometheus series (process-lifetime objects in obs::default_registry()).
+struct engine_metrics {
+    obs::counter& orders(domain::order_status status) {
+        return obs::default_registry().counter("hft_orders_total", "Orders reaching a status (each order counts once "
+                                               "per status it reaches)",
+                                               {{"status", std::string(domain::to_string(status))}});
+    }
+    obs::counter& risk_rejection(const std::string& code) {
+        return obs::default_registry().counter("hft_order_risk_rejections_total",
+                                               "Orders refused by a risk limit or the trading state, by code",
+                                               {{"code", code}});
+    }
+    obs::counter& fills = obs::default_registry().counter("hft_order_fills_total", "Fills recorded (each trade once)");
+    obs::histogram& command_to_send = obs::default_registry().histogram(
+        "hft_order_command_to_send_seconds",
+        "From an order command being taken up (JetStream or HTTP) to its request leaving for the exchange",
+        obs::latency_buckets_seconds());
+    obs::histogram& exchange_request(std::string_view endpoint) {
+        return obs::default_registry().histogram("hft_exchange_request_seconds",
+                                                  "Exchange REST round trip, by endpoint",
+                                                  obs::latency_buckets_seconds(), {{"endpoint", std::string(endpoint)}});
+    }
+    obs::histogram& new_order = exchange_request("new_order");
+    obs::histogram& query_order = exchange_request("query_order");
+};
+
 struct order_engine::impl : std::enable_shared_from_this<impl> {
     impl(asio::any_io_executor executor_, bus::connection& bus_, const app::config& cfg)
         : executor(executor_),
@@ -183,9 +210,10 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
 
     asio::awaitable<order_result<order_record>> place(domain::place_order_command command);
     asio::awaitable<order_result<order_record>> refuse(order_record order, order_error refusal);
-    asio::awaitable<order_result<order_record>> send(order_record order, account* acct, domain::symbol_mapping market);
+    asio::awaitable<order_result<order_record>> send(order_record order, account* acct, domain::symbol_mapping market,
+                                                     steady::time_point taken_up);
     asio::awaitable<std::pair<order_record, bool>> send_once(order_record order, account* acct,
-                                                             domain::symbol_mapping market);
+                                                             domain::symbol_mapping market, steady::time_point taken_up);
     asio::awaitable<order_result<void>> submit(domain::place_order_command command);
     asio::awaitable<order_result<order_record>> cancel(domain::cancel_order_command command);
     asio::awaitable<order_record> sync(order_record order);
@@ -238,6 +266,7 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     bool stopping = false;
     bool reconciled = false;
     bool database_ok = false;
+    engine_metrics metrics;
     bool nats_outage = false;
     order_engine_stats counters;
 };
@@ -385,6 +414,7 @@ asio::awaitable<std::optional<order_record>> order_engine::impl::transition(orde
     auto updated = co_await db([&](pqxx::connection& c) {
         return store::transition_order(c, current.order_id, current.version, change);
     });
+    if (updated && updated->status != current.status) metrics.orders(updated->status).inc();
     if (updated) publish_update(*updated, std::nullopt);
     co_return updated;
 }
@@ -399,6 +429,7 @@ asio::awaitable<order_record> order_engine::impl::latest(order_record order) {
 // ---- orders ----
 
 asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::place_order_command command) {
+    const auto taken_up = steady::now();
     if (const auto valid = domain::validate(command); !valid) {
         co_return unexpected(error_of(order_error_kind::invalid_request, "INVALID_FIELD", domain::to_string(valid.error())));
     }
@@ -457,6 +488,7 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
         const auto price = command.price ? *command.price : reference.value_or(domain::decimal{});
         if (auto allowed = co_await check_risk(command, price, market->symbol); !allowed) {
             ++counters.rejected;
+            metrics.risk_rejection(allowed.error().code).inc();
             co_return co_await refuse(std::move(order), std::move(allowed.error()));
         }
         if (const auto wait = (*acct)->client.backoff_remaining(); wait.count() > 0) {
@@ -469,8 +501,9 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
         if (!stored.inserted) {
             co_return unexpected(duplicate_of(std::move(stored.order)));
         }
+        metrics.orders(order_status::pending_new).inc();
         publish_update(stored.order, std::nullopt);
-        co_return co_await send(std::move(stored.order), *acct, *market);
+        co_return co_await send(std::move(stored.order), *acct, *market, taken_up);
     } catch (const store::database_unavailable& e) {
         database_ok = false;
         co_return unexpected(unavailable(e.what()));
@@ -488,6 +521,7 @@ asio::awaitable<order_result<order_record>> order_engine::impl::refuse(order_rec
     if (!stored.inserted) {
         co_return unexpected(duplicate_of(std::move(stored.order)));
     }
+    metrics.orders(order_status::pending_new).inc();
     store::order_transition change;
     change.status = domain::order_status::rejected;
     change.reason = refusal.code + ": " + refusal.message;
@@ -499,7 +533,8 @@ asio::awaitable<order_result<order_record>> order_engine::impl::refuse(order_rec
 // Sends a committed PENDING_NEW order once and records what the exchange said. Status sync leaves the order alone
 // meanwhile, so an answer still on its way is never mistaken for "the exchange does not know it".
 asio::awaitable<order_result<order_record>> order_engine::impl::send(order_record order, account* acct,
-                                                                     domain::symbol_mapping market) {
+                                                                     domain::symbol_mapping market,
+                                                                     steady::time_point taken_up) {
     const auto order_id = order.order_id;
     sending.insert(order_id);
     struct done_sending {
@@ -507,7 +542,7 @@ asio::awaitable<order_result<order_record>> order_engine::impl::send(order_recor
         std::string id;
         ~done_sending() { sending.erase(id); }
     } guard{sending, order_id};
-    auto [sent, fills_pending] = co_await send_once(std::move(order), acct, market);
+    auto [sent, fills_pending] = co_await send_once(std::move(order), acct, market, taken_up);
     if (fills_pending) co_return co_await sync(std::move(sent));
     co_return std::move(sent);
 }
@@ -517,7 +552,8 @@ asio::awaitable<order_result<order_record>> order_engine::impl::send(order_recor
 // order first (another process declaring it never placed) wins, so this one does not send. Returns the order as
 // recorded and whether the exchange reported executions to fetch.
 asio::awaitable<std::pair<order_record, bool>> order_engine::impl::send_once(order_record order, account* acct,
-                                                                             domain::symbol_mapping market) {
+                                                                             domain::symbol_mapping market,
+                                                                             steady::time_point taken_up) {
     const auto held = co_await acquire(*acct);
     // Named: GCC 12 destroys a braced temporary passed to a coroutine parameter twice.
     store::order_transition sending_mark{order_status::pending_new, std::nullopt, std::nullopt, now_ms(), std::nullopt,
@@ -530,7 +566,10 @@ asio::awaitable<std::pair<order_record, bool>> order_engine::impl::send_once(ord
     order = std::move(*marked);
     tk::new_order request{market.order_symbol, order.side, order.type, order.price, order.quantity, order.time_in_force,
                           order.client_order_id};
+    const auto sent_at = steady::now();
+    metrics.command_to_send.observe(sent_at - taken_up);
     auto answer = co_await acct->client.place_order(std::move(request));
+    metrics.new_order.observe(steady::now() - sent_at);
     store::order_transition change;
     if (answer) {
         ++counters.placed;
@@ -676,8 +715,10 @@ asio::awaitable<order_record> order_engine::impl::sync(order_record order) {
         if (!resolved) co_return co_await latest(std::move(order));
         co_return co_await apply(std::move(*resolved), **acct, market->order_symbol, assets, answer);
     }
+    const auto asked = steady::now();
     auto answer = co_await exclusive(**acct, (*acct)->client.query_order(market->order_symbol,
                                                                         std::stoll(*order.exchange_order_id)));
+    metrics.query_order.observe(steady::now() - asked);
     if (!answer) co_return order;
     co_return co_await apply(std::move(order), **acct, market->order_symbol, assets, std::move(*answer));
 }
@@ -696,9 +737,12 @@ asio::awaitable<order_record> order_engine::impl::apply(order_record order, acco
                 auto outcome = co_await db([&](pqxx::connection& c) {
                     return store::record_fill(c, order.order_id, fill, market);
                 });
+                const auto before = order.status;
                 order = std::move(outcome.order);
                 if (!outcome.recorded) continue;
                 ++counters.fills;
+                metrics.fills.inc();
+                if (order.status != before) metrics.orders(order.status).inc();
                 if (outcome.note) spdlog::warn("order {} fill {}: {}", order.order_id, fill.trade_id, *outcome.note);
                 publish_update(order, fill);
             }

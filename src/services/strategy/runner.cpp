@@ -11,6 +11,7 @@
 #include "hft/codec/place_order.hpp"
 #include "hft/core/backoff.hpp"
 #include "hft/exchange/tokocrypto/rest_client.hpp"
+#include "hft/obs/metrics.hpp"
 #include "hft/services/strategy_params.hpp"
 #include "hft/store/database.hpp"
 #include "hft/store/market_data_repository.hpp"
@@ -119,14 +120,44 @@ using inbound_channel = asio::experimental::channel<void(boost::system::error_co
 
 }  // namespace
 
+// One instance's Prometheus series (process-lifetime objects in obs::default_registry()).
+struct instance_metrics {
+    explicit instance_metrics(const std::string& strategy) {
+        auto& r = obs::default_registry();
+        const obs::labels series{{"strategy", strategy}};
+        const auto decisions = [&](std::string_view side) {
+            return &r.counter("hft_strategy_decisions_total", "Orders a strategy decided and JetStream acknowledged",
+                              {{"strategy", strategy}, {"side", std::string(side)}});
+        };
+        evaluated = &r.counter("hft_strategy_klines_evaluated_total", "Closed klines evaluated and saved", series);
+        buys = decisions("BUY");
+        sells = decisions("SELL");
+        fills = &r.counter("hft_strategy_fills_applied_total", "Order updates whose fills changed the state", series);
+        kline_to_decision = &r.histogram(
+            "hft_strategy_kline_to_decision_seconds",
+            "From a closed kline leaving the inbox to its first order acknowledged by JetStream (klines with orders)",
+            obs::latency_buckets_seconds(), series);
+        kline_age = &r.histogram("hft_strategy_kline_age_seconds",
+                                 "From the gateway receiving a closed kline to the strategy evaluating it",
+                                 obs::latency_buckets_seconds(), series);
+    }
+    obs::counter* evaluated;
+    obs::counter* buys;
+    obs::counter* sells;
+    obs::counter* fills;
+    obs::histogram* kline_to_decision;
+    obs::histogram* kline_age;
+};
+
 // One running strategy instance: its config, its state as saved, its consumers.
 struct instance {
     instance(asio::any_io_executor executor, app::strategy_instance_config entry_, instance_site site_)
-        : entry(std::move(entry_)), site(std::move(site_)), inbox(executor), kline_pause(executor),
+        : entry(std::move(entry_)), site(std::move(site_)), metrics(entry.id), inbox(executor), kline_pause(executor),
           update_pause(executor), work_pause(executor) {}
 
     app::strategy_instance_config entry;
     instance_site site;
+    instance_metrics metrics;
     core::strategy_config config;
     std::string kline_filter;
     std::string update_filter;
@@ -507,6 +538,9 @@ asio::awaitable<void> strategy_runner::impl::handle_kline(instance* inst, bus::m
         message.ack();
         co_return;
     }
+    const auto taken = std::chrono::steady_clock::now();
+    inst->metrics.kline_age->observe(std::chrono::nanoseconds(now_ns() - k.received_ns));
+    bool first_order = true;
     // Failures are retried here rather than by redelivery, so klines are evaluated strictly in order: a later
     // kline evaluated first would make this one stale and orphan the orders it already published.
     while (true) {
@@ -547,12 +581,17 @@ asio::awaitable<void> strategy_runner::impl::handle_kline(instance* inst, bus::m
         }
         for (const auto& d : inst->decisions) {
             spdlog::info("{}: kline {} close {}: {}", id, k.open_time, k.close.to_string(), describe(d));
-            if (d.action != core::trade_action::hold && !co_await publish_order(inst, d, k, message)) co_return;
+            if (d.action == core::trade_action::hold) continue;
+            if (!co_await publish_order(inst, d, k, message)) co_return;
+            (d.action == core::trade_action::buy ? inst->metrics.buys : inst->metrics.sells)->inc();
+            if (std::exchange(first_order, false))
+                inst->metrics.kline_to_decision->observe(std::chrono::steady_clock::now() - taken);
         }
         const auto saving = co_await save(inst, std::move(saved), message);
         if (saving == save_result::conflict) continue;
         if (saving == save_result::stopped) co_return;
         ++counters.klines_evaluated;
+        inst->metrics.evaluated->inc();
         message.ack();
         co_return;
     }
@@ -611,6 +650,7 @@ asio::awaitable<void> strategy_runner::impl::handle_update(instance* inst, bus::
                              order.filled_quantity.to_string(), order.quantity.to_string(),
                              order.avg_fill_price ? " at avg " + order.avg_fill_price->to_string() : std::string());
                 ++counters.fills_applied;
+                inst->metrics.fills->inc();
                 message.ack();
                 co_return;
             }
