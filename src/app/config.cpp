@@ -1132,9 +1132,9 @@ void read_obsolete_sections(map_reader& top) {
 /// HFT_* variables that look like overrides of a section but matched no key: almost always a typo.
 void warn_unused_overrides(parse_context& ctx) {
     // Not HFT_NATS_ alone: scripts/infra's HFT_NATS_PORT and HFT_PG_PORT are not config keys.
-    constexpr std::array<std::string_view, 9> section_prefixes{
-        "HFT_ENV",   "HFT_LOG_",       "HFT_GRACEFUL_",       "HFT_API_KEYS_",
-        "HFT_PORT_", "HFT_EXCHANGES_", "HFT_NATS_JETSTREAM_", "HFT_DATABASE_", "HFT_MARKET_DATA_"};
+    constexpr std::array<std::string_view, 10> section_prefixes{
+        "HFT_ENV",   "HFT_LOG_",       "HFT_GRACEFUL_",       "HFT_API_KEYS_",   "HFT_PORT_",
+        "HFT_OPS_",  "HFT_EXCHANGES_", "HFT_NATS_JETSTREAM_", "HFT_DATABASE_",   "HFT_MARKET_DATA_"};
     const std::vector<std::string> known(ctx.env_names_read.begin(), ctx.env_names_read.end());
     for (const auto& [env, value] : env_with_prefix("HFT_")) {
         if (value.empty() || ctx.env_names_read.contains(env)) continue;

@@ -1,7 +1,7 @@
 #pragma once
 
 // The bus's Prometheus series (src/bus only). Every publisher and pull consumer counts what it does under a
-// low-cardinality label: a publisher by its subject's first token (market_data, order_engine, dlq), a consumer
+// low-cardinality label: a publisher by its subject's first token (kline, order_engine, dlq), a consumer
 // by its durable name. The series live in obs::default_registry() for the whole process, so holding raw
 // pointers to them is safe.
 

@@ -3,6 +3,7 @@
 #include "hft/net/sync_client.hpp"
 
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 
 namespace hft::test {
@@ -27,8 +28,24 @@ void hft_service::start() {
     const auto run_log = log_file_.string() + "." + std::to_string(++starts_);
     spawn_options options;
     options.log_file = run_log;
+    // Tests run services side by side: each takes a free port for /metrics and says which (see ops_port()).
+    for (const auto* port : {"HFT_PORT_MARKET_DATA_GATEWAY_METRICS", "HFT_PORT_MARKET_DATA_WORKER_METRICS",
+                             "HFT_PORT_STRATEGY_METRICS", "HFT_PORT_ORDER_ENGINE_GATEWAY_METRICS"}) {
+        options.environment[port] = "0";
+    }
     process_.emplace(std::vector<std::string>{HFT_EXECUTABLE, "--config", config_.string(), subcommand_}, options);
     std::ofstream(log_file_, std::ios::app) << "---- start " << starts_ << " (" << run_log << ")\n";
+}
+
+std::optional<std::uint16_t> hft_service::ops_port() const {
+    if (!process_) return std::nullopt;
+    const auto text = read_file(process_->log_file());
+    constexpr std::string_view marker = "metrics and health on http://";
+    const auto at = text.find(marker);
+    if (at == std::string::npos) return std::nullopt;
+    const auto colon = text.find(':', at + marker.size());
+    if (colon == std::string::npos) return std::nullopt;
+    return static_cast<std::uint16_t>(std::strtoul(text.c_str() + colon + 1, nullptr, 10));
 }
 
 std::string hft_service::log() const {

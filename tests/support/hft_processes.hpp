@@ -39,6 +39,8 @@ public:
     /// SIGTERM and the exit code (nullopt when it did not exit within `timeout`).
     std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(30));
     bool running() { return process_ && process_->running(); }
+    /// The port of this run's /metrics, /healthz and /readyz (tests give every service a free one), once it logged it.
+    std::optional<std::uint16_t> ops_port() const;
     /// Every run's output so far, the current one included.
     std::string log() const;
 

@@ -1,4 +1,4 @@
-#include "prometheus_text.hpp"
+#include "support/prometheus_text.hpp"
 
 #include <cmath>
 #include <cstdlib>
