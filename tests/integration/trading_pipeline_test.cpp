@@ -12,6 +12,7 @@
 #include "support/hft_processes.hpp"
 #include "support/nats_server_instance.hpp"
 #include "support/postgres_instance.hpp"
+#include "support/prometheus_text.hpp"
 #include "support/stream_contents.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -427,6 +428,29 @@ TEST_CASE("every order the strategies decide reaches the exchange once and its f
     trading_world world;
     world.start_all();
     if (!world.orders_grow_by(60, "status = 'FILLED'", 90s)) FAIL("fewer than 60 orders filled\n" << world.logs());
+
+    // What the engine and the strategies report on /metrics matches the work just seen in the database.
+    const auto scrape = [&](const std::string& name) {
+        const auto port = world.service(name).ops_port();
+        REQUIRE(port);
+        const auto reply = net::http_get("127.0.0.1", *port, "/metrics", 5s);
+        REQUIRE(reply.status == 200);
+        auto text = test::parse_prometheus_text(reply.body);
+        INFO(reply.body);
+        CHECK(text.errors.empty());
+        return text;
+    };
+    const auto engine = scrape("engine");
+    CHECK(engine.value("hft_orders_total", {{"status", "FILLED"}}) >= 60);
+    CHECK(engine.value("hft_order_fills_total") >= 60);
+    CHECK(engine.value("hft_exchange_request_seconds_count", {{"endpoint", "new_order"}}) > 0);
+    CHECK(engine.value("hft_order_command_to_send_seconds_count") > 0);
+    CHECK(engine.value("hft_jetstream_acks_total", {{"durable", "order-engine-gateway"}}) > 0);
+    const auto strategy = scrape("strategy");
+    CHECK(strategy.value("hft_strategy_decisions_total", {{"side", "BUY"}}) > 0);
+    CHECK(strategy.value("hft_strategy_kline_to_decision_seconds_count") > 0);
+    CHECK(strategy.value("hft_jetstream_publish_acks_total", {{"subject", "order_engine"}}) > 0);
+
     require_exactly_once(world, world.settle_and_audit(), "baseline");
 }
 
