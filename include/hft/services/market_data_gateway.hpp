@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace hft::services {
@@ -61,6 +62,10 @@ public:
     void stop();
 
     gateway_stats stats() const;
+
+    /// Why the gateway is not ready (subscriptions not read yet, or a venue's websocket down), or nullopt when
+    /// every venue is connected. For /readyz; call on the executor.
+    std::optional<std::string> readiness() const;
 
     struct impl;
 

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -94,6 +95,10 @@ public:
     void stop();
 
     worker_stats stats() const;
+
+    /// "database unavailable: ..." from a failed commit until PostgreSQL answers again, else nullopt. For
+    /// /readyz; call on the executor.
+    std::optional<std::string> readiness() const;
 
     struct impl;
 

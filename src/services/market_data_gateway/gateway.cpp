@@ -3,6 +3,7 @@
 #include "hft/app/blocking_lane.hpp"
 #include "hft/bus/publisher.hpp"
 #include "hft/core/backoff.hpp"
+#include "hft/obs/metrics.hpp"
 #include "hft/store/database.hpp"
 #include "hft/store/market_data_repository.hpp"
 #include "venue_feed.hpp"
@@ -63,9 +64,18 @@ struct market_data_gateway::impl : std::enable_shared_from_this<impl> {
           publisher(bus_, {static_cast<std::size_t>(cfg_.market_data_gateway.max_in_flight), 10s}),
           capacity(executor_),
           stop_signal(executor_),
-          context{executor_, bus_, publisher, capacity, cfg.market_data_gateway} {
+          context{executor_, bus_, publisher, capacity, cfg.market_data_gateway,
+                  obs::default_registry().histogram("hft_gateway_frame_to_ack_seconds",
+                                                    "Kline frame received from the exchange to its JetStream ack",
+                                                    obs::latency_buckets_seconds())},
+          series(obs::default_registry()) {
         publisher.on_capacity([this] { capacity.notify(); });
+        register_series();
     }
+
+    gateway_stats totals() const;
+    std::optional<std::string> readiness() const;
+    void register_series();
 
     asio::awaitable<void> run();
     asio::awaitable<void> ensure_kline_stream();
@@ -88,8 +98,55 @@ struct market_data_gateway::impl : std::enable_shared_from_this<impl> {
     std::map<std::string, std::shared_ptr<detail::venue_feed>> feeds;
     gateway_stats retired;  ///< counters of feeds that were stopped
     std::set<std::string> reported_problems;
+    bool plan_loaded = false;  ///< the subscriptions were read once
     bool stopping = false;
+    // Read from totals() when /metrics is scraped, so the hot path keeps its plain counters.
+    obs::scrape_callbacks series;
 };
+
+gateway_stats market_data_gateway::impl::totals() const {
+    gateway_stats total = retired;
+    for (const auto& [exchange, feed] : feeds) {
+        add_counts(total, feed->counters());
+        total.streams += feed->counters().streams;
+        if (feed->connected()) ++total.connected_venues;
+    }
+    total.in_flight = publisher.in_flight();
+    return total;
+}
+
+std::optional<std::string> market_data_gateway::impl::readiness() const {
+    if (!plan_loaded) return "subscriptions not read from the database yet";
+    std::string disconnected;
+    for (const auto& [exchange, feed] : feeds) {
+        if (feed->connected()) continue;
+        disconnected += disconnected.empty() ? exchange : ", " + exchange;
+    }
+    if (disconnected.empty()) return std::nullopt;
+    return "not connected to " + disconnected;
+}
+
+void market_data_gateway::impl::register_series() {
+    const auto counter = [this](std::string_view name, std::string_view help, std::uint64_t gateway_stats::*field) {
+        series.counter(name, help, {}, [this, field] { return static_cast<double>(totals().*field); });
+    };
+    const auto gauge = [this](std::string_view name, std::string_view help, std::uint64_t gateway_stats::*field) {
+        series.gauge(name, help, {}, [this, field] { return static_cast<double>(totals().*field); });
+    };
+    counter("hft_gateway_frames_total", "Websocket messages received from exchanges", &gateway_stats::frames);
+    counter("hft_gateway_klines_total", "Kline frames that passed every check", &gateway_stats::klines);
+    counter("hft_gateway_malformed_total", "Frames the parser rejected", &gateway_stats::malformed);
+    counter("hft_gateway_unknown_symbol_total", "Klines for markets symbol_mappings does not name",
+            &gateway_stats::unknown_symbol);
+    counter("hft_gateway_reconnects_total", "Exchange websocket connections lost or renewed",
+            &gateway_stats::reconnects);
+    counter("hft_gateway_backfilled_total", "Closed klines published from REST history", &gateway_stats::backfilled);
+    counter("hft_gateway_duplicates_total", "Publishes JetStream acked as duplicates", &gateway_stats::duplicates);
+    gauge("hft_gateway_connected_venues", "Exchanges with a subscribed websocket now",
+          &gateway_stats::connected_venues);
+    gauge("hft_gateway_in_flight", "Publishes awaiting their JetStream ack now", &gateway_stats::in_flight);
+    gauge("hft_gateway_streams", "Subscribed kline streams now", &gateway_stats::streams);
+}
 
 asio::awaitable<void> market_data_gateway::impl::pause(std::chrono::milliseconds delay) {
     if (!stopping) co_await stop_signal.wait(delay);
@@ -252,7 +309,10 @@ asio::awaitable<void> market_data_gateway::impl::run() {
     auto self = shared_from_this();
     spdlog::info("NATS {}, database {}", bus.options().url, database.target());
     co_await ensure_kline_stream();
-    if (auto loaded = co_await load(true)) apply(std::move(*loaded), true);
+    if (auto plan = co_await load(true)) {
+        apply(std::move(*plan), true);
+        plan_loaded = true;
+    }
     asio::co_spawn(executor, reload_loop(), asio::detached);
     asio::co_spawn(executor, stats_loop(), asio::detached);
     while (!stopping) co_await stop_signal.wait(1h);
@@ -272,15 +332,8 @@ void market_data_gateway::stop() {
     impl_->stop_signal.notify();
 }
 
-gateway_stats market_data_gateway::stats() const {
-    gateway_stats total = impl_->retired;
-    for (const auto& [exchange, feed] : impl_->feeds) {
-        add_counts(total, feed->counters());
-        total.streams += feed->counters().streams;
-        if (feed->connected()) ++total.connected_venues;
-    }
-    total.in_flight = impl_->publisher.in_flight();
-    return total;
-}
+gateway_stats market_data_gateway::stats() const { return impl_->totals(); }
+
+std::optional<std::string> market_data_gateway::readiness() const { return impl_->readiness(); }
 
 }  // namespace hft::services

@@ -253,7 +253,9 @@ void venue_feed::publish(const stream_state& stream, const domain::kline& k, std
             auto& counters = self->counters_;
             if (result.ok()) {
                 ++counters.acked;
-                const auto latency_us = (wall_clock_ns() - received_ns) / 1000;
+                const auto latency_ns = wall_clock_ns() - received_ns;
+                self->context_.frame_to_ack_seconds.observe(std::chrono::nanoseconds(latency_ns));
+                const auto latency_us = latency_ns / 1000;
                 auto& latency = self->ack_latency_;
                 ++latency.count;
                 latency.total_us += latency_us;

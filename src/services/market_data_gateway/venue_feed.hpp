@@ -12,6 +12,7 @@
 #include "hft/exchange/binance/kline_frame.hpp"
 #include "hft/net/http_client.hpp"
 #include "hft/net/websocket_client.hpp"
+#include "hft/obs/metrics.hpp"
 #include "hft/services/market_data_gateway.hpp"
 #include "hft/services/market_data_plan.hpp"
 
@@ -48,6 +49,7 @@ struct feed_context {
     bus::publisher& publisher;
     wakeup& capacity;  ///< notified when the publisher has room again
     const app::market_data_gateway_config& tuning;
+    obs::histogram& frame_to_ack_seconds;  ///< frame off the socket -> JetStream ack, per kline
 };
 
 /// A stream's last closed candle stored before start-up, keyed like the gap tracker.

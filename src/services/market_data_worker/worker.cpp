@@ -7,6 +7,7 @@
 #include "hft/bus/pull_consumer.hpp"
 #include "hft/bus/subjects.hpp"
 #include "hft/core/backoff.hpp"
+#include "hft/obs/metrics.hpp"
 #include "hft/store/database.hpp"
 #include "hft/store/kline_repository.hpp"
 
@@ -18,6 +19,7 @@
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
+#include <optional>
 #include <random>
 #include <span>
 #include <tuple>
@@ -97,7 +99,16 @@ struct market_data_worker::impl : std::enable_shared_from_this<impl> {
           pause_timer(executor_),
           stats_timer(executor_),
           drain_timer(executor_),
-          retry({200ms, 10s, 2.0}, std::random_device{}()) {}
+          retry({200ms, 10s, 2.0}, std::random_device{}()),
+          committed_total(obs::default_registry().counter("hft_worker_klines_committed_total",
+                                                          "Klines in committed transactions")),
+          batches_total(obs::default_registry().counter("hft_worker_batches_total", "Committed transactions")),
+          dead_lettered_total(obs::default_registry().counter("hft_worker_dead_lettered_total",
+                                                              "Kline messages the DLQ stream acked")),
+          batch_size(obs::default_registry().histogram("hft_worker_batch_size", "Klines per committed transaction",
+                                                       obs::size_buckets())),
+          commit_seconds(obs::default_registry().histogram(
+              "hft_worker_commit_seconds", "Time to store and commit one batch", obs::latency_buckets_seconds())) {}
 
     asio::awaitable<void> run();
     asio::awaitable<bool> set_up_consumer();
@@ -132,6 +143,12 @@ struct market_data_worker::impl : std::enable_shared_from_this<impl> {
     bool nats_outage = false;
     std::size_t dead_letters_in_flight = 0;
     worker_stats counters;
+    std::optional<std::string> database_problem;  ///< set by a failed commit until PostgreSQL answers again
+    obs::counter& committed_total;
+    obs::counter& batches_total;
+    obs::counter& dead_lettered_total;
+    obs::histogram& batch_size;
+    obs::histogram& commit_seconds;
 };
 
 asio::awaitable<void> market_data_worker::impl::run() {
@@ -246,7 +263,10 @@ asio::awaitable<store_outcome> market_data_worker::impl::store(const batch& deli
         if (decoded.kline) klines.push_back(*decoded.kline);
     }
     if (klines.empty()) co_return store_outcome{};
-    co_return co_await database_lane.run([this, &klines] { return store_batch(database, klines); });
+    const auto started = steady_clock::now();
+    auto outcome = co_await database_lane.run([this, &klines] { return store_batch(database, klines); });
+    if (!outcome.database_unavailable) commit_seconds.observe(steady_clock::now() - started);
+    co_return outcome;
 }
 
 void market_data_worker::impl::settle_batch(batch& deliveries, const store_outcome& outcome) {
@@ -270,14 +290,19 @@ void market_data_worker::impl::settle_batch(batch& deliveries, const store_outco
         }
     }
     if (outcome.database_unavailable) {
+        database_problem = "database unavailable: " + outcome.error;
         spdlog::warn("{}; NAKed the batch of {} and paused fetching until PostgreSQL answers",
                      outcome.error, index);
         return;
     }
     if (index == 0) return;
+    database_problem.reset();
     counters.committed += stored;
     ++counters.batches;
     counters.last_batch_size = index;
+    committed_total.inc(stored);
+    batches_total.inc();
+    batch_size.observe(static_cast<double>(index));
 }
 
 void market_data_worker::impl::dead_letter(bus::message message, std::string reason) {
@@ -292,6 +317,7 @@ void market_data_worker::impl::dead_letter(bus::message message, std::string rea
             // Terminated only now: a crash before this line repeats the dead letter, which the DLQ dedupes.
             held->term();
             ++self->counters.dead_lettered;
+            self->dead_lettered_total.inc();
         } else {
             const auto& what = held->metadata();
             spdlog::error("could not dead-letter {} #{}: {}; NAKed to try again",
@@ -316,6 +342,7 @@ asio::awaitable<void> market_data_worker::impl::wait_for_database(batch& held) {
             co_await database_lane.run([this] { database.connection(); });
             spdlog::info("PostgreSQL at {} answers again after {:.1f} s; fetching again",
                          database.target(), seconds_of(steady_clock::now() - started));
+            database_problem.reset();
             co_return;
         } catch (const store::database_unavailable&) {
             // Reported once, when the batch failed; this is the retry loop.
@@ -374,5 +401,7 @@ asio::awaitable<void> market_data_worker::run() { return impl_->run(); }
 void market_data_worker::stop() { impl_->stop(); }
 
 worker_stats market_data_worker::stats() const { return impl_->counters; }
+
+std::optional<std::string> market_data_worker::readiness() const { return impl_->database_problem; }
 
 }  // namespace hft::services
