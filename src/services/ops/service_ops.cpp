@@ -16,6 +16,8 @@
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace hft::services {
 
 namespace asio = boost::asio;
@@ -51,15 +53,18 @@ struct service_ops::impl : std::enable_shared_from_this<impl> {
     std::vector<std::unique_ptr<database_probe>> probes;
     std::chrono::milliseconds probe_interval;
     asio::steady_timer timer;
+    std::uint16_t server_port;
     bool stopped = false;
     bool draining = false;
     std::string bind;
+    std::string port_key;  ///< port.<service>_metrics, for messages
     obs::scrape_callbacks series{obs::default_registry()};
 
     impl(asio::io_context& ioc, const app::config& cfg, std::uint16_t port)
         : server(ioc, obs::ops_options{.address = cfg.ops.bind, .port = port}),
           probe_interval(std::chrono::duration_cast<std::chrono::milliseconds>(cfg.ops.postgres_probe_interval)),
           timer(ioc),
+          server_port(port),
           bind(cfg.ops.bind) {}
 
     asio::awaitable<void> probe_forever() {
@@ -102,6 +107,8 @@ std::vector<probed_database> configured_databases(const app::config& cfg,
 service_ops::service_ops(asio::io_context& ioc, const app::config& cfg, std::string_view service, std::uint16_t port,
                          bus::connection& bus, std::vector<probed_database> databases)
     : impl_(std::make_shared<impl>(ioc, cfg, port)) {
+    impl_->port_key = "port." + std::string(service) + "_metrics";
+    std::replace(impl_->port_key.begin(), impl_->port_key.end(), '-', '_');
     impl_->series.gauge("hft_build_info", "Always 1; the labels say which service and version this process runs",
                         {{"service", std::string(service)}, {"version", HFT_VERSION}}, [] { return 1.0; });
     impl_->server.add_check("running", [state = impl_.get()]() -> std::optional<std::string> {
@@ -135,7 +142,13 @@ void service_ops::add_check(std::string name, obs::readiness_check check) {
 }
 
 void service_ops::start() {
-    impl_->server.start();
+    try {
+        impl_->server.start();
+    } catch (const boost::system::system_error& e) {
+        throw app::config_error(fmt::format("cannot serve /metrics on {}:{} ({}); another process may hold the port: "
+                                            "set {} to a free one (0 picks any) or ops.bind to another address",
+                                            impl_->bind, impl_->server_port, e.code().message(), impl_->port_key));
+    }
     spdlog::info("metrics and health on http://{}:{} (/metrics, /healthz, /readyz)", impl_->bind, port());
     if (!impl_->probes.empty()) asio::co_spawn(impl_->timer.get_executor(), impl_->probe_forever(), asio::detached);
 }
