@@ -24,10 +24,7 @@ int run_market_data_gateway(const global_options& globals) {
     services::market_data_gateway gateway(runtime.executor(), bus, cfg);
     services::service_ops ops(runtime.io_context(), cfg, "market-data-gateway", cfg.port.market_data_gateway_metrics, bus,
                               services::configured_databases(cfg, {"market_data"}));
-    ops.add_check("venues", [&gateway]() -> std::optional<std::string> {
-        if (gateway.stats().connected_venues > 0) return std::nullopt;
-        return std::string("no exchange websocket connected");
-    });
+    ops.add_check("gateway", [&gateway] { return gateway.readiness(); });
     ops.start();
     const int code = runtime.run(gateway.run(), [&] {
         ops.draining();

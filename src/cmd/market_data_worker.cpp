@@ -21,6 +21,7 @@ int run_market_data_worker(const global_options& globals) {
     services::market_data_worker worker(runtime.executor(), bus, cfg);
     services::service_ops ops(runtime.io_context(), cfg, "market-data-worker", cfg.port.market_data_worker_metrics, bus,
                               services::configured_databases(cfg, {"market_data"}));
+    ops.add_check("worker", [&worker] { return worker.readiness(); });
     ops.start();
     return runtime.run(worker.run(), [&] {
         ops.draining();
