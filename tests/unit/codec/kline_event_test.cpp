@@ -299,3 +299,53 @@ TEST_CASE("kline event decoding survives hostile input", "[codec][kline]") {
         }
     }
 }
+
+// decode_kline_event reads the encoder's exact spelling on a fast path and anything else with the strict
+// decoder; a leading space forces the strict one, so each input is decoded both ways and must agree.
+TEST_CASE("kline event decoding agrees between the encoder's exact spelling and the strict decoder",
+          "[codec][kline]") {
+    const auto agree = [](const std::string& json) {
+        INFO("decoding " << json.substr(0, 300));
+        const auto fast = decode_kline_event(json);
+        const auto strict = decode_kline_event(" " + json);
+        REQUIRE(fast.has_value() == strict.has_value());
+        if (fast) {
+            CHECK(*fast == *strict);
+        } else {
+            CHECK(fast.error().field == strict.error().field);
+        }
+    };
+    auto k = sample_kline();
+    SECTION("encoded klines") {
+        agree(encode(k));
+        k.is_closed = false;
+        k.source = kline_source::backfill;
+        k.received_ns = -5;
+        agree(encode(k));
+        k.symbol = "BTC\xc3\xa9USDT";  // escapes and non-ASCII take the strict path
+        agree(encode(k));
+    }
+    SECTION("numbers JSON spells differently") {
+        for (const auto* number : {"01", "-0", "1.0", "1e3", "-", "9223372036854775808", "-9223372036854775808"}) {
+            agree(render(with(sample_members(), "open_time", number)));
+            agree(render(with(sample_members(), "trade_count", number)));
+        }
+        agree(render(with(sample_members(), "v", "01")));
+    }
+    SECTION("random mutations of an encoded kline") {
+        const auto valid = encode(k);
+        std::mt19937 random{11};
+        for (int i = 0; i < 5'000; ++i) {
+            auto mutated = valid;
+            for (int edits = 1 + static_cast<int>(random() % 3); edits > 0; --edits) {
+                const auto at = random() % mutated.size();
+                switch (random() % 3) {
+                    case 0: mutated[at] = "0123456789.,:\"{}- eEtf\\"[random() % 23]; break;
+                    case 1: mutated.erase(at, 1); break;
+                    default: mutated.insert(at, 1, "0123456789.,:\"{}- eEtf\\"[random() % 23]); break;
+                }
+            }
+            agree(mutated);
+        }
+    }
+}
