@@ -2,6 +2,7 @@
 
 #include "hft/domain/decimal.hpp"
 #include "hft/exchange/sim/clock.hpp"
+#include "hft/exchange/sim/latency_probe.hpp"
 #include "hft/exchange/sim/trading_api.hpp"
 #include "hft/exchange/sim/wire.hpp"
 #include "hft/net/server.hpp"
@@ -218,6 +219,7 @@ struct exchange_sim::impl final : net::ws_handler {
                     connection->send(raw);
                 }
             }
+            if (u.closed) latency.on_close_sent(u.symbol, u.open_time, steady::now());
         }
     }
 
@@ -263,6 +265,10 @@ struct exchange_sim::impl final : net::ws_handler {
             return net::http_response::json(200, "{\"serverTime\":" + std::to_string(market_now()) + "}");
         });
         r.add("GET", "/api/v3/ping", [](const net::http_request&) { return net::http_response::json(200, "{}"); });
+        // Not Tokocrypto's: tick-to-order latency (closed frame sent -> order arrived) for the benchmarks.
+        r.add("GET", "/sim/latency", [this](const net::http_request&) {
+            return net::http_response::json(200, "{\"tick_to_order\":" + latency.summary_json() + "}");
+        });
         r.add("GET", "/api/v3/klines", [this](const net::http_request& request) { return klines_response(request); });
         add_trading_routes(r, engine,
                            trading_api_hooks{wall_now_ms, [this] { pump(); },
@@ -272,11 +278,25 @@ struct exchange_sim::impl final : net::ws_handler {
         return r;
     }
 
+    // The body wins over the query, as in the trading API.
+    void record_order_arrival(const net::http_request& request) {
+        const auto arrived = steady::now();
+        std::string symbol, client_id;
+        for (const auto* text : {&request.query, &request.body}) {
+            for (auto& [name, value] : parse_form(*text)) {
+                if (name == "symbol") symbol = std::move(value);
+                if (name == "clientId") client_id = std::move(value);
+            }
+        }
+        latency.on_order(symbol, client_id, arrived);
+    }
+
     bool roll(std::uint32_t per_million) {
         return per_million > 0 && next_random(fault_rng) % 1'000'000 < per_million;
     }
 
     net::http_response with_faults(const net::http_request& request, const net::http_handler& serve) {
+        if (request.method == "POST" && request.path == "/open/v1/orders") record_order_arrival(request);
         if (roll(options.server_error_per_million)) {
             return error_envelope(trading_error{-1001, "Internal error; unable to process your request. Please try again.",
                                                 std::nullopt, 503},
@@ -355,6 +375,7 @@ struct exchange_sim::impl final : net::ws_handler {
     std::unique_ptr<net::server> server;
     std::unordered_map<std::uint64_t, session> sessions;
     std::vector<kline_update> updates;
+    latency_probe latency;
     asio::steady_timer tick_timer;
     asio::steady_timer drop_timer;
     asio::steady_timer stall_timer;
