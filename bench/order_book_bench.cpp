@@ -1,10 +1,12 @@
-// Order book throughput (issue 6 target: >= 2M orders/s in process). A seeded stream of limit orders around a
+// Order book throughput and per-order latency (issue 6 target: >= 2M orders/s in process). A seeded stream of limit orders around a
 // mid price, a fifth of them crossing, plus cancels of resting orders: the mix a matching engine sees.
 
 #include "hft/core/order_book.hpp"
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <vector>
 
@@ -62,5 +64,38 @@ void order_book_limit_orders(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * orders.size()));
 }
 BENCHMARK(order_book_limit_orders)->Unit(benchmark::kMillisecond);
+
+// The same stream with every order (its cancel included) timed on its own by steady_clock, whose own cost (about
+// 20-30 ns a pair here) is part of each sample, so the percentiles are an upper bound.
+void order_book_latency_per_order(benchmark::State& state) {
+    using clock = std::chrono::steady_clock;
+    auto orders = order_stream(1 << 16);
+    std::vector<hft::core::book_fill> fills;
+    fills.reserve(1024);
+    std::vector<std::int64_t> samples_ns;
+    std::uint64_t id = 0;
+    hft::core::order_book book(2, 5);
+    for (auto _ : state) {
+        for (const auto& o : orders) {
+            fills.clear();
+            ++id;
+            const auto start = clock::now();
+            if (o.cancel_previous) book.cancel(id - 7);
+            benchmark::DoNotOptimize(
+                book.add_limit(id, o.side, o.price, o.quantity, hft::domain::time_in_force::gtc, fills));
+            samples_ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - start).count());
+        }
+    }
+    const auto percentile = [&samples_ns](double p) {
+        const auto rank = static_cast<std::size_t>(p * static_cast<double>(samples_ns.size() - 1));
+        std::nth_element(samples_ns.begin(), samples_ns.begin() + static_cast<std::ptrdiff_t>(rank), samples_ns.end());
+        return static_cast<double>(samples_ns[rank]);
+    };
+    state.counters["p50_ns"] = percentile(0.50);
+    state.counters["p99_ns"] = percentile(0.99);
+    state.counters["p999_ns"] = percentile(0.999);
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * orders.size()));
+}
+BENCHMARK(order_book_latency_per_order)->Unit(benchmark::kMillisecond);
 
 }  // namespace
