@@ -622,7 +622,7 @@ TEST_CASE("the market-data gateway and worker sections have defaults and take th
     CHECK(defaults.market_data_gateway.idle_timeout == std::chrono::seconds(30));
     CHECK(defaults.market_data_gateway.max_connection_age == std::chrono::hours(23));
     CHECK(defaults.market_data_worker.durable == "market-data-worker");
-    CHECK(defaults.market_data_worker.batch_size == 500);
+    CHECK(defaults.market_data_worker.batch_size == 2000);
 
     const auto cfg = parse_config(
         "market_data_gateway:\n  idle_timeout: 5s\n  max_in_flight: 100\n  backfill_limit: 500\n"
