@@ -17,7 +17,7 @@ runtime_stage=$(sed -n '/^FROM debian:bookworm-slim$/,$p' "$dockerfile")
 [[ -n $runtime_stage ]] || die "the Dockerfile has no 'FROM debian:bookworm-slim' runtime stage"
 
 grep -q '^RUN scripts/bootstrap' <<<"$build_stage" || die "the build stage must install packages with scripts/bootstrap"
-run_flags=$(grep -oE '^build_tree release .*' "$HFT_REPO/scripts/run" | cut -d' ' -f3-)
+run_flags=$(sed -nE 's/^[[:space:]]*build_tree release (.*)/\1/p' "$HFT_REPO/scripts/run")
 docker_flags=$(tr -d '\\\n' <<<"$build_stage" | grep -oE "build_tree release +[^']*" | tr -s ' ' | cut -d' ' -f3- | sed 's/ *$//')
 [[ -n $run_flags && $run_flags == "$docker_flags" ]] ||
   die "the build stage configures with '$docker_flags', scripts/run with '$run_flags'; keep them equal"
