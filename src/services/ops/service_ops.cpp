@@ -48,7 +48,7 @@ struct database_probe {
 
 }  // namespace
 
-struct service_ops::impl : std::enable_shared_from_this<impl> {
+struct service_ops::impl {
     obs::ops_server server;
     std::vector<std::unique_ptr<database_probe>> probes;
     std::chrono::milliseconds probe_interval;
@@ -67,8 +67,9 @@ struct service_ops::impl : std::enable_shared_from_this<impl> {
           server_port(port),
           bind(cfg.ops.bind) {}
 
+    // Holds no reference to the impl: ~service_ops joins the probes' lanes, and a probe's completion left in the
+    // stopped io_context is destroyed with it, never resumed.
     asio::awaitable<void> probe_forever() {
-        auto self = shared_from_this();
         while (!stopped) {
             for (auto& probe : probes) {
                 probe->probing = true;
@@ -135,7 +136,11 @@ service_ops::service_ops(asio::io_context& ioc, const app::config& cfg, std::str
     });
 }
 
-service_ops::~service_ops() { stop(); }
+service_ops::~service_ops() {
+    stop();
+    // Joins each probe's lane now: a SELECT 1 still running must not outlive main() (libpqxx's statics).
+    impl_->probes.clear();
+}
 
 void service_ops::add_check(std::string name, obs::readiness_check check) {
     impl_->server.add_check(std::move(name), std::move(check));
