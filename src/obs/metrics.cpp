@@ -35,6 +35,21 @@ std::string format_value(double v) {
     return fmt::format("{}", v);
 }
 
+enum class escaping { help_text, label_value };
+
+/// `text` with backslash and newline escaped, and for a label value the double quote too (the format's rules).
+std::string escape(std::string_view text, escaping rules) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        if (c == '\\') out += "\\\\";
+        else if (c == '\n') out += "\\n";
+        else if (c == '"' && rules == escaping::label_value) out += "\\\"";
+        else out += c;
+    }
+    return out;
+}
+
 std::string render_labels(const labels& series, std::string_view extra_name = {}, std::string_view extra_value = {}) {
     if (series.empty() && extra_name.empty()) return {};
     std::string out = "{";
@@ -42,22 +57,12 @@ std::string render_labels(const labels& series, std::string_view extra_name = {}
         if (out.size() > 1) out += ',';
         out += name;
         out += "=\"";
-        out += escape_label_value(value);
+        out += escape(value, escaping::label_value);
         out += '"';
     };
     for (const auto& [name, value] : series) append(name, value);
     if (!extra_name.empty()) append(extra_name, extra_value);
     out += '}';
-    return out;
-}
-
-std::string escape_help(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '\n') out += "\\n";
-        else out += c;
-    }
     return out;
 }
 
@@ -184,8 +189,8 @@ std::string registry::render() const {
     std::string out;
     out.reserve(families_.size() * 256);
     for (const auto& [name, f] : families_) {
-        fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, escape_help(f->help), name,
-                       kind_name(f->kind));
+        fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name,
+                       escape(f->help, escaping::help_text), name, kind_name(f->kind));
         for (const auto& [rendered, c] : f->counters)
             fmt::format_to(std::back_inserter(out), "{}{} {}\n", name, rendered, c->value());
         for (const auto& [rendered, g] : f->gauges)
@@ -225,18 +230,6 @@ void scrape_callbacks::gauge(std::string_view name, std::string_view help, label
 void scrape_callbacks::counter(std::string_view name, std::string_view help, labels series,
                                std::function<double()> read) {
     target_.add_callback(this, name, help, counter_kind, std::move(series), std::move(read));
-}
-
-std::string escape_label_value(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '"') out += "\\\"";
-        else if (c == '\n') out += "\\n";
-        else out += c;
-    }
-    return out;
 }
 
 }  // namespace hft::obs

@@ -5,9 +5,8 @@
 // when /metrics is scraped. Values computed only at scrape time (connection state, consumer lag, a service's
 // stats snapshot) are registered as callbacks instead of being pushed.
 //
-//     auto& acked = obs::default_registry().counter("hft_gateway_publishes_acked_total",
-//                                                   "Publishes JetStream acknowledged");
-//     acked.inc();
+//     auto& fills = obs::default_registry().counter("hft_order_fills_total", "Fills recorded (each trade once)");
+//     fills.inc();
 //
 // Registering the same name and labels again returns the same series, so two instances of a service in one
 // process (tests) share their counters; the same name with another type or help text is a programming error
@@ -43,7 +42,6 @@ private:
 class gauge {
 public:
     void set(double v) noexcept { value_.store(v, std::memory_order_relaxed); }
-    void add(double v) noexcept { value_.fetch_add(v, std::memory_order_relaxed); }
     double value() const noexcept { return value_.load(std::memory_order_relaxed); }
 
 private:
@@ -76,7 +74,7 @@ private:
     std::atomic<std::uint64_t> count_{0};
 };
 
-/// Stage latencies, 25 µs to 10 s.
+/// Stage latencies, 25 µs to 30 s.
 std::span<const double> latency_buckets_seconds();
 /// Batch and message sizes, 1 to 10,000.
 std::span<const double> size_buckets();
@@ -130,8 +128,5 @@ private:
 
 /// The process's registry: what /metrics serves.
 registry& default_registry();
-
-/// `text` with backslash, double quote and newline escaped for a label value.
-std::string escape_label_value(std::string_view text);
 
 }  // namespace hft::obs
