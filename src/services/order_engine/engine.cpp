@@ -26,6 +26,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <random>
 #include <set>
@@ -128,11 +129,17 @@ domain::fill fill_of(const tk::exchange_trade& trade) {
 
 // The engine's Prometheus series (process-lifetime objects in obs::default_registry()).
 struct engine_metrics {
+    // Looked up in the registry once per status, on first use (a status never reached adds no series).
     obs::counter& orders(domain::order_status status) {
-        return obs::default_registry().counter("hft_orders_total", "Orders reaching a status (each order counts once "
-                                               "per status it reaches)",
-                                               {{"status", std::string(domain::to_string(status))}});
+        auto& slot = by_status[static_cast<std::size_t>(status)];
+        if (slot == nullptr) {
+            slot = &obs::default_registry().counter(
+                "hft_orders_total", "Orders reaching a status (each order counts once per status it reaches)",
+                {{"status", std::string(domain::to_string(status))}});
+        }
+        return *slot;
     }
+    std::array<obs::counter*, static_cast<std::size_t>(domain::order_status::unknown) + 1> by_status{};
     obs::counter& risk_rejection(const std::string& code) {
         return obs::default_registry().counter("hft_order_risk_rejections_total",
                                                "Orders refused by a risk limit or the trading state, by code",
