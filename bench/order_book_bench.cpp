@@ -46,6 +46,14 @@ std::vector<order_spec> order_stream(std::size_t count) {
     return out;
 }
 
+// One order of the stream: its cancel of an earlier resting order, if any, then the limit order itself.
+void submit(hft::core::order_book& book, const order_spec& o, std::uint64_t id,
+            std::vector<hft::core::book_fill>& fills) {
+    fills.clear();
+    if (o.cancel_previous) book.cancel(id - 7);
+    benchmark::DoNotOptimize(book.add_limit(id, o.side, o.price, o.quantity, hft::domain::time_in_force::gtc, fills));
+}
+
 void order_book_limit_orders(benchmark::State& state) {
     auto orders = order_stream(1 << 16);
     std::vector<hft::core::book_fill> fills;
@@ -53,13 +61,7 @@ void order_book_limit_orders(benchmark::State& state) {
     std::uint64_t id = 0;
     hft::core::order_book book(2, 5);
     for (auto _ : state) {
-        for (const auto& o : orders) {
-            fills.clear();
-            ++id;
-            if (o.cancel_previous) book.cancel(id - 7);
-            benchmark::DoNotOptimize(
-                book.add_limit(id, o.side, o.price, o.quantity, hft::domain::time_in_force::gtc, fills));
-        }
+        for (const auto& o : orders) submit(book, o, ++id, fills);
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * orders.size()));
 }
@@ -77,12 +79,8 @@ void order_book_latency_per_order(benchmark::State& state) {
     hft::core::order_book book(2, 5);
     for (auto _ : state) {
         for (const auto& o : orders) {
-            fills.clear();
-            ++id;
             const auto start = clock::now();
-            if (o.cancel_previous) book.cancel(id - 7);
-            benchmark::DoNotOptimize(
-                book.add_limit(id, o.side, o.price, o.quantity, hft::domain::time_in_force::gtc, fills));
+            submit(book, o, ++id, fills);
             samples_ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - start).count());
         }
     }
