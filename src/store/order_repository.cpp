@@ -21,6 +21,9 @@ constexpr const char* order_columns =
     "status, reason, source, " HFT_MS("requested_at") ", " HFT_MS("expires_at") ", " HFT_MS("sent_at") ", "
     HFT_MS("acknowledged_at") ", " HFT_MS("filled_at") ", " HFT_MS("created_at") ", " HFT_MS("updated_at") ", version";
 
+// Reads of one statement and writes of one statement (data-modifying CTEs) run without BEGIN and COMMIT: a single
+// statement is atomic and sees one snapshot on its own, and the order-entry path saves a round trip per call.
+
 constexpr const char* open_statuses = "('PENDING_NEW', 'NEW', 'PARTIALLY_FILLED', 'UNKNOWN')";
 
 decimal decimal_of(const pqxx::field& field) {
@@ -124,64 +127,60 @@ decimal average_price(const order_record& order, const domain::fill& fill, const
 }  // namespace
 
 pending_insert insert_pending_order(pqxx::connection& connection, const order_record& order) {
-    pqxx::work tx{connection};
-    // ON CONFLICT DO NOTHING covers both unique keys: a concurrent duplicate is then read back below.
+    pqxx::nontransaction tx{connection};
+    // One statement inserts the order and its `created` event. ON CONFLICT DO NOTHING covers both unique keys: a
+    // concurrent duplicate is then read back below.
     const auto inserted = tx.exec_params(
-        std::string("INSERT INTO orders (order_id, request_id, client_order_id, user_id, strategy_id, exchange, symbol, "
-                    "side, type, time_in_force, price, quantity, status, source, requested_at, expires_at) "
+        std::string("WITH inserted AS (INSERT INTO orders (order_id, request_id, client_order_id, user_id, strategy_id, exchange, symbol, "
+                    "side, type, time_in_force, price, quantity, status, source, requested_at, expires_at, sent_at) "
                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::numeric, $12::numeric, 'PENDING_NEW', $13, ") +
-            HFT_TS("$14") + ", " + HFT_TS("$15") + ") ON CONFLICT DO NOTHING RETURNING " + order_columns,
+            HFT_TS("$14") + ", " + HFT_TS("$15") + ", " + HFT_TS("$16") + ") ON CONFLICT DO NOTHING RETURNING " +
+            order_columns +
+            "), created AS (INSERT INTO order_events (order_id, event_type, status, payload) SELECT order_id, 'created', "
+            "'PENDING_NEW', jsonb_strip_nulls(jsonb_build_object('request_id', $2::text, 'source', $13::text, "
+            "'strategy_id', $5::text)) FROM inserted) SELECT * FROM inserted",
         order.order_id, order.request_id, order.client_order_id, order.user_id, order.strategy_id, order.exchange,
         order.symbol, std::string(domain::to_string(order.side)), std::string(domain::to_string(order.type)),
         order.time_in_force ? std::optional<std::string>(domain::to_string(*order.time_in_force)) : std::nullopt,
         text_of(order.price), order.quantity.to_string(), order.source, std::to_string(order.requested_at),
-        text_of(order.expires_at));
+        text_of(order.expires_at), text_of(order.sent_at));
     if (inserted.empty()) {
         auto existing = select_duplicate(tx, order.request_id, order.order_id);
         if (!existing) throw std::runtime_error("order " + order.order_id + " conflicts with a row that is not there");
-        tx.commit();
         return {std::move(*existing), false};
     }
-    tx.exec_params(
-        "INSERT INTO order_events (order_id, event_type, status, payload) VALUES ($1, 'created', 'PENDING_NEW', "
-        "jsonb_strip_nulls(jsonb_build_object('request_id', $2::text, 'source', $3::text, 'strategy_id', $4::text)))",
-        order.order_id, order.request_id, order.source, order.strategy_id);
-    auto stored = order_of(inserted[0]);
-    tx.commit();
-    return {std::move(stored), true};
+    return {order_of(inserted[0]), true};
 }
 
 std::optional<order_record> find_order(pqxx::connection& connection, const std::string& order_id) {
-    pqxx::read_transaction tx{connection};
+    pqxx::nontransaction tx{connection};
     return select_order(tx, order_id, false);
 }
 
 std::optional<order_record> find_duplicate(pqxx::connection& connection, const std::string& request_id,
                                            const std::string& order_id) {
-    pqxx::read_transaction tx{connection};
+    pqxx::nontransaction tx{connection};
     return select_duplicate(tx, request_id, order_id);
 }
 
 std::optional<order_record> transition_order(pqxx::connection& connection, const std::string& order_id,
                                              int expected_version, const order_transition& change) {
-    pqxx::work tx{connection};
+    pqxx::nontransaction tx{connection};
     const auto status = std::string(domain::to_string(change.status));
+    // One statement moves the order and appends its event.
     const auto updated = tx.exec_params(
-        std::string("UPDATE orders SET status = $3, exchange_order_id = COALESCE($4, exchange_order_id), "
+        std::string("WITH updated AS (UPDATE orders SET status = $3, exchange_order_id = COALESCE($4, exchange_order_id), "
                     "reason = COALESCE($5, reason), sent_at = COALESCE(") +
             HFT_TS("$6") + ", sent_at), acknowledged_at = COALESCE(" + HFT_TS("$7") +
             ", acknowledged_at), updated_at = now(), version = version + 1 "
-            "WHERE order_id = $1 AND version = $2 RETURNING " + order_columns,
+            "WHERE order_id = $1 AND version = $2 RETURNING " + order_columns +
+            "), event AS (INSERT INTO order_events (order_id, event_type, status, payload) SELECT order_id, $8, $3, "
+            "jsonb_strip_nulls(jsonb_build_object('exchange_order_id', $4::text, 'reason', $5::text)) FROM updated) "
+            "SELECT * FROM updated",
         order_id, std::to_string(expected_version), status, change.exchange_order_id, change.reason,
-        text_of(change.sent_at), text_of(change.acknowledged_at));
+        text_of(change.sent_at), text_of(change.acknowledged_at), change.event_type);
     if (updated.empty()) return std::nullopt;
-    tx.exec_params(
-        "INSERT INTO order_events (order_id, event_type, status, payload) VALUES ($1, $2, $3, "
-        "jsonb_strip_nulls(jsonb_build_object('exchange_order_id', $4::text, 'reason', $5::text)))",
-        order_id, change.event_type, status, change.exchange_order_id, change.reason);
-    auto order = order_of(updated[0]);
-    tx.commit();
-    return order;
+    return order_of(updated[0]);
 }
 
 fill_outcome record_fill(pqxx::connection& connection, const std::string& order_id, const domain::fill& fill,
@@ -270,7 +269,7 @@ fill_outcome record_fill(pqxx::connection& connection, const std::string& order_
 }
 
 std::vector<order_record> list_open_orders(pqxx::connection& connection) {
-    pqxx::read_transaction tx{connection};
+    pqxx::nontransaction tx{connection};
     std::vector<order_record> orders;
     for (const auto& row : tx.exec(std::string("SELECT ") + order_columns + " FROM orders WHERE status IN " +
                                    open_statuses + " ORDER BY created_at, order_id")) {
@@ -280,7 +279,7 @@ std::vector<order_record> list_open_orders(pqxx::connection& connection) {
 }
 
 std::vector<order_record> list_orders(pqxx::connection& connection, const order_filter& filter) {
-    pqxx::read_transaction tx{connection};
+    pqxx::nontransaction tx{connection};
     std::vector<order_record> orders;
     const auto status = filter.status ? std::optional<std::string>(domain::to_string(*filter.status)) : std::nullopt;
     for (const auto& row : tx.exec_params(
@@ -296,7 +295,7 @@ std::vector<order_record> list_orders(pqxx::connection& connection, const order_
 
 core::exposure load_exposure(pqxx::connection& connection, const std::string& user_id, const std::string& exchange,
                              const std::string& symbol, const std::optional<std::string>& strategy_id) {
-    pqxx::read_transaction tx{connection};
+    pqxx::nontransaction tx{connection};
     const auto row = tx.exec_params1(
         std::string("SELECT "
                     "(SELECT COALESCE(max(quantity), 0)::text FROM positions "
@@ -322,7 +321,7 @@ core::exposure load_exposure(pqxx::connection& connection, const std::string& us
 }
 
 std::vector<trading_state_row> load_trading_states(pqxx::connection& connection) {
-    pqxx::read_transaction tx{connection};
+    pqxx::nontransaction tx{connection};
     std::vector<trading_state_row> rows;
     for (const auto& row : tx.exec("SELECT scope, state, COALESCE(reason, ''), COALESCE(updated_by, ''), " HFT_MS(
              "updated_at") " FROM trading_state ORDER BY scope")) {

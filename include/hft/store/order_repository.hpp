@@ -29,7 +29,8 @@ struct pending_insert {
     bool inserted = false;
 };
 
-/// Persists `order` (status PENDING_NEW, version 1) with its `created` event.
+/// Persists `order` (status PENDING_NEW, version 1) with its `created` event; with `order.sent_at` when the
+/// caller is about to send it, so the send needs no second commit.
 pending_insert insert_pending_order(pqxx::connection& connection, const domain::order_record& order);
 
 std::optional<domain::order_record> find_order(pqxx::connection& connection, const std::string& order_id);
