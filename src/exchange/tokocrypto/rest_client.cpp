@@ -31,15 +31,16 @@ result<T> decode(const expected<std::string, api_failure>& data,
 
 struct rest_client::impl {
     impl(asio::any_io_executor executor, net::http_origin origin, credentials account_, rest_options options_)
-        : http(std::move(executor), std::move(origin), net::http_client_options{options_.timeout}),
+        : entry(executor, origin, net::http_client_options{options_.timeout}),
+          queries(std::move(executor), std::move(origin), net::http_client_options{options_.timeout}),
           account(std::move(account_)),
           options(std::move(options_)) {
         if (!options.now_ms) options.now_ms = system_now_ms;
     }
 
     // One signed request: GET/DELETE carry everything in the query, POST in a form body (exchange-apis §1.3).
-    asio::awaitable<expected<std::string, api_failure>> signed_call(std::string method, std::string path,
-                                                                     std::string params) {
+    asio::awaitable<expected<std::string, api_failure>> signed_call(net::http_client& via, std::string method,
+                                                                     std::string path, std::string params) {
         if (steady::now() < blocked_until) {
             const auto left = std::chrono::duration_cast<std::chrono::seconds>(blocked_until - steady::now());
             co_return unexpected(api_failure{failure_kind::rate_limited, 0, 0,
@@ -54,12 +55,12 @@ struct rest_client::impl {
         // Named first: GCC 12 mishandles a conditional-expression temporary passed to a coroutine parameter.
         std::string target = in_body ? path : path + "?" + params;
         std::string body = in_body ? std::move(params) : std::string();
-        auto reply = co_await http.request(std::move(method), std::move(target), std::move(body), std::move(headers));
+        auto reply = co_await via.request(std::move(method), std::move(target), std::move(body), std::move(headers));
         co_return settle(reply);
     }
 
     asio::awaitable<expected<std::string, api_failure>> public_call(std::string target) {
-        auto reply = co_await http.get(std::move(target));
+        auto reply = co_await queries.get(std::move(target));
         co_return settle(reply);
     }
 
@@ -74,7 +75,9 @@ struct rest_client::impl {
         return data;
     }
 
-    net::http_client http;
+    // Order entry has a connection of its own, so placing or canceling never waits behind a status query.
+    net::http_client entry;
+    net::http_client queries;
     credentials account;
     rest_options options;
     steady::time_point blocked_until{};
@@ -90,14 +93,14 @@ rest_client::~rest_client() = default;
 
 asio::awaitable<result<exchange_order>> rest_client::place_order(new_order order) {
     const auto data = co_await impl_->signed_call(
-        "POST", "/open/v1/orders",
+        impl_->entry, "POST", "/open/v1/orders",
         new_order_params(order.symbol, order.side, order.type, order.price, order.quantity, order.time_in_force,
                          order.client_id));
     co_return decode(data, parse_order);
 }
 
 asio::awaitable<result<exchange_order>> rest_client::query_order(std::string symbol, std::int64_t order_id) {
-    const auto data = co_await impl_->signed_call("GET", "/open/v1/orders/detail",
+    const auto data = co_await impl_->signed_call(impl_->queries, "GET", "/open/v1/orders/detail",
                                                   fmt::format("symbol={}&orderId={}", symbol, order_id));
     co_return decode(data, parse_order);
 }
@@ -113,31 +116,31 @@ asio::awaitable<result<std::optional<exchange_order>>> rest_client::find_by_clie
 }
 
 asio::awaitable<result<exchange_order>> rest_client::cancel_order(std::string symbol, std::int64_t order_id) {
-    const auto data = co_await impl_->signed_call("POST", "/open/v1/orders/cancel",
+    const auto data = co_await impl_->signed_call(impl_->entry, "POST", "/open/v1/orders/cancel",
                                                   fmt::format("symbol={}&orderId={}", symbol, order_id));
     co_return decode(data, parse_order);
 }
 
 asio::awaitable<result<std::vector<exchange_order>>> rest_client::open_orders(std::string symbol) {
     const auto data =
-        co_await impl_->signed_call("GET", "/open/v1/orders", fmt::format("symbol={}&type=1&limit=1000", symbol));
+        co_await impl_->signed_call(impl_->queries, "GET", "/open/v1/orders", fmt::format("symbol={}&type=1&limit=1000", symbol));
     co_return decode(data, parse_order_list);
 }
 
 asio::awaitable<result<std::vector<exchange_order>>> rest_client::all_orders(std::string symbol, std::int64_t since_ms) {
     const auto data = co_await impl_->signed_call(
-        "GET", "/open/v1/orders", fmt::format("symbol={}&type=-1&startTime={}&limit=1000", symbol, since_ms));
+        impl_->queries, "GET", "/open/v1/orders", fmt::format("symbol={}&type=-1&startTime={}&limit=1000", symbol, since_ms));
     co_return decode(data, parse_order_list);
 }
 
 asio::awaitable<result<std::vector<exchange_trade>>> rest_client::trades(std::string symbol, std::int64_t order_id) {
-    const auto data = co_await impl_->signed_call("GET", "/open/v1/orders/trades",
+    const auto data = co_await impl_->signed_call(impl_->queries, "GET", "/open/v1/orders/trades",
                                                   fmt::format("symbol={}&orderId={}&limit=1000", symbol, order_id));
     co_return decode(data, parse_trades);
 }
 
 asio::awaitable<result<std::vector<asset_balance>>> rest_client::balances() {
-    const auto data = co_await impl_->signed_call("GET", "/open/v1/account/spot", "");
+    const auto data = co_await impl_->signed_call(impl_->queries, "GET", "/open/v1/account/spot", "");
     co_return decode(data, parse_balances);
 }
 
@@ -147,17 +150,22 @@ std::chrono::seconds rest_client::backoff_remaining() const {
     return std::chrono::ceil<std::chrono::seconds>(left);
 }
 
+std::optional<symbol_rules> rest_client::cached_rules(const std::string& symbol) const {
+    if (steady::now() - impl_->rules_fetched > impl_->options.rules_refresh) return std::nullopt;
+    const auto found = impl_->rules.find(symbol);
+    if (found == impl_->rules.end()) return std::nullopt;
+    return found->second;
+}
+
 asio::awaitable<result<symbol_rules>> rest_client::rules(std::string symbol) {
+    if (auto fresh = cached_rules(symbol)) co_return std::move(*fresh);
     auto& self = *impl_;
-    const bool stale = steady::now() - self.rules_fetched > self.options.rules_refresh;
-    if (stale || !self.rules.contains(symbol)) {
-        const auto data = co_await self.public_call("/open/v1/common/symbols");
-        auto fetched = decode(data, parse_symbols);
-        if (!fetched) co_return unexpected(fetched.error());
-        self.rules.clear();
-        for (auto& r : *fetched) self.rules.emplace(r.symbol, std::move(r));
-        self.rules_fetched = steady::now();
-    }
+    const auto data = co_await self.public_call("/open/v1/common/symbols");
+    auto fetched = decode(data, parse_symbols);
+    if (!fetched) co_return unexpected(fetched.error());
+    self.rules.clear();
+    for (auto& r : *fetched) self.rules.emplace(r.symbol, std::move(r));
+    self.rules_fetched = steady::now();
     const auto found = self.rules.find(symbol);
     if (found == self.rules.end()) {
         co_return unexpected(api_failure{failure_kind::rejected, 0, -1121, "Invalid symbol: " + symbol, {}});

@@ -7,7 +7,9 @@
 //
 // Outcomes are values (wire.hpp): `rejected` is final, `ambiguous` means the order may exist (reconcile by
 // client id, never resend blindly), `rate_limited` makes the client refuse every call until Retry-After has
-// passed, so a 429 is never answered with more requests. One connection is reused; calls run one at a time.
+// passed, so a 429 is never answered with more requests. Two connections are kept alive: order entry
+// (place_order, cancel_order) and queries (everything else), so a placement never waits behind a status
+// query. Calls on one connection must run one at a time: the caller serializes each group.
 
 #include "hft/exchange/tokocrypto/wire.hpp"
 #include "hft/net/http_client.hpp"
@@ -77,8 +79,11 @@ public:
     boost::asio::awaitable<result<std::vector<exchange_trade>>> trades(std::string symbol, std::int64_t order_id);
     boost::asio::awaitable<result<std::vector<asset_balance>>> balances();
 
-    /// The rules of `symbol` (order form), from the cache when fresh enough.
+    /// The rules of `symbol` (order form), from the cache when fresh enough (a query when not).
     boost::asio::awaitable<result<symbol_rules>> rules(std::string symbol);
+    /// The cached rules of `symbol` while fresh, without a call: what order entry uses so it never waits for
+    /// the query connection.
+    std::optional<symbol_rules> cached_rules(const std::string& symbol) const;
 
     /// How long signed calls are still refused after the exchange's rate limit (zero when they are not), so a
     /// caller can decline work before committing to it instead of failing halfway.
