@@ -8,10 +8,13 @@
 // whose send may or may not have happened (PENDING_NEW after a restart, UNKNOWN after a timeout, a 5xx or a
 // lost answer) is only ever looked up by that client id, never sent again. When the exchange has no order with
 // that id, the order is declared REJECTED only once no request for it can still be accepted: every signed
-// request carries its timestamp and the exchange refuses it after recvWindow, and sent_at is committed
-// (version-checked, under the account's lock) right before the request is signed, so after sent_at +
-// recv_window + unresolved_grace the exchange can no longer take it. An order without sent_at was never sent,
-// and once it is REJECTED no process can send it any more: its send loses the version race.
+// request carries its timestamp and the exchange refuses it after recvWindow, and sent_at is committed with the
+// PENDING_NEW row (one commit, under the account's order-entry lock) right before the request is signed, so after
+// sent_at + recv_window + unresolved_grace the exchange can no longer take it. An order is only ever signed by the
+// call that inserted it, so no other process can send it again.
+//
+// Order entry has its own exchange connection and database connections: a new order never queues behind the
+// status poller. Both paths write an order version-checked, so neither undoes the other's change.
 //
 // Commands arrive on ORDER_ENGINE (durable cfg.order_engine_gateway.durable): place and cancel. A message is
 // acked only after its effect is committed; an undecodable or invalid one (and one the engine refuses for

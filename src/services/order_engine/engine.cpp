@@ -27,6 +27,7 @@
 
 #include <algorithm>
 #include <array>
+#include <deque>
 #include <map>
 #include <random>
 #include <set>
@@ -86,39 +87,52 @@ order_status acknowledged_status(const tk::exchange_order& answer) {
     return order_status::new_;
 }
 
-// One exchange account: its client and the lock that keeps its calls one at a time (http_client requires it).
+using lock_channel = asio::experimental::channel<void(boost::system::error_code)>;
+
+// One exchange account: its client and one lock per connection of the client, each keeping that connection's calls
+// one at a time (http_client requires it). Order entry (place, cancel) and queries (status sync, trades, rules)
+// lock separately, so a new order never queues behind the status poller.
 struct account {
-    using lock_channel = asio::experimental::channel<void(boost::system::error_code)>;
     account(asio::any_io_executor executor, net::http_origin origin, tk::credentials credentials, tk::rest_options options)
-        : client(executor, std::move(origin), std::move(credentials), std::move(options)), lock(executor, 1) {}
+        : client(executor, std::move(origin), std::move(credentials), std::move(options)),
+          entry(executor, 1),
+          queries(executor, 1) {}
     tk::rest_client client;
-    lock_channel lock;
+    lock_channel entry;
+    lock_channel queries;
 };
 
-// Holds an account's lock until destroyed.
-class account_lock {
+// Holds a connection's lock until destroyed.
+class connection_lock {
 public:
-    explicit account_lock(account& a) : held_(&a) {}
-    account_lock(account_lock&& other) noexcept : held_(std::exchange(other.held_, nullptr)) {}
-    account_lock& operator=(account_lock&&) = delete;
-    ~account_lock() {
-        if (held_) held_->lock.try_receive([](boost::system::error_code) {});
+    explicit connection_lock(lock_channel& lock) : held_(&lock) {}
+    connection_lock(connection_lock&& other) noexcept : held_(std::exchange(other.held_, nullptr)) {}
+    connection_lock& operator=(connection_lock&&) = delete;
+    ~connection_lock() {
+        if (held_) held_->try_receive([](boost::system::error_code) {});
     }
 
 private:
-    account* held_;
+    lock_channel* held_;
 };
 
-asio::awaitable<account_lock> acquire(account& a) {
-    co_await a.lock.async_send(boost::system::error_code{}, asio::use_awaitable);
-    co_return account_lock{a};
+asio::awaitable<connection_lock> acquire(lock_channel& lock) {
+    co_await lock.async_send(boost::system::error_code{}, asio::use_awaitable);
+    co_return connection_lock{lock};
 }
 
-// Takes `a`'s lock for the duration of `call`.
+// Takes `lock` for the duration of `call`.
 template <class T>
-asio::awaitable<T> exclusive(account& a, asio::awaitable<T> call) {
-    const auto held = co_await acquire(a);
+asio::awaitable<T> exclusive(lock_channel& lock, asio::awaitable<T> call) {
+    const auto held = co_await acquire(lock);
     co_return co_await std::move(call);
+}
+
+// The symbol's rules from the client's cache, else fetched over the query connection: order entry takes no lock
+// for them while they are fresh.
+asio::awaitable<tk::result<tk::symbol_rules>> rules_of(account& acct, std::string symbol) {
+    if (auto cached = acct.client.cached_rules(symbol)) co_return std::move(*cached);
+    co_return co_await exclusive(acct.queries, acct.client.rules(std::move(symbol)));
 }
 
 domain::fill fill_of(const tk::exchange_trade& trade) {
@@ -159,6 +173,34 @@ struct engine_metrics {
     obs::histogram& query_order = exchange_request("query_order");
 };
 
+// A connection to each database and the lane that alone runs their statements (declared last, so it is joined
+// before the connections close).
+struct databases {
+    explicit databases(const app::config& cfg)
+        : orders(cfg.database.get("order_engine").dsn), market(cfg.database.get("market_data").dsn) {}
+    store::database orders;
+    store::database market;
+    app::blocking_lane lane;
+};
+
+// A scope an order's risk is checked in, with its limits; `strategy` narrows the book to that strategy's orders.
+struct risk_scope {
+    std::string name;
+    const core::risk_limits* limits;
+    std::optional<std::string> strategy;
+};
+
+// What placing an order reads before deciding.
+struct entry_reads {
+    std::optional<order_record> duplicate;           // an order with this request_id or order_id
+    std::optional<domain::decimal> reference_price;  // MARKET orders: the last closed close, their notional's price
+    std::vector<core::exposure> exposures;           // one per risk scope, in scope order
+};
+
+// Whether placing an order the exchange reports executions for fetches them before returning (the HTTP API answers
+// with them) or leaves them to executions_loop (the command consumer: the next command does not wait for them).
+enum class executions { fetch_now, fetch_later };
+
 struct order_engine::impl : std::enable_shared_from_this<impl> {
     impl(asio::any_io_executor executor_, bus::connection& bus_, const app::config& cfg)
         : executor(executor_),
@@ -168,12 +210,13 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
           exchanges(cfg.exchanges),
           shutdown_timeout(cfg.graceful_shutdown_timeout),
           default_limits(parse_risk_limits(settings.risk, "order_engine_gateway.risk")),
-          orders_db(cfg.database.get("order_engine").dsn),
-          market_db(cfg.database.get("market_data").dsn),
+          entry_db(cfg),
+          sync_db(cfg),
           publisher(bus_),
           pause_timer(executor_),
           poll_timer(executor_),
           stats_timer(executor_),
+          executions_signal(executor_),
           retry({200ms, 10s, 2.0}, std::random_device{}()) {
         for (const auto& [user, limits] : settings.user_risk) {
             user_limits.emplace(user, parse_risk_limits(limits, "order_engine_gateway.risk_users." + user));
@@ -192,35 +235,39 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
 
     // ---- plumbing ----
 
-    // Runs `work(connection)` against order_engine on the database lane; database_unavailable passes through.
+    // Runs `work(connection)` against order_engine on `on`'s lane; database_unavailable passes through.
     template <class F>
-    asio::awaitable<std::invoke_result_t<F&, pqxx::connection&>> db(F work) {
-        auto result = co_await database_lane.run([this, &work] { return orders_db.run(work); });
+    asio::awaitable<std::invoke_result_t<F&, pqxx::connection&>> db(databases& on, F work) {
+        auto result = co_await on.lane.run([&on, &work] { return on.orders.run(work); });
         database_ok = true;
         co_return result;
     }
 
     expected<account*, order_error> account_for(const std::string& exchange, const std::string& user_id);
-    asio::awaitable<std::optional<domain::symbol_mapping>> mapping_for(std::string exchange, std::string text);
-    asio::awaitable<std::optional<domain::decimal>> reference_price(std::string exchange, std::string symbol);
-    asio::awaitable<void> refresh_trading_states(bool force);
-    asio::awaitable<expected<void, order_error>> check_risk(domain::place_order_command command,
-                                                            domain::decimal price, std::string symbol);
+    asio::awaitable<std::optional<domain::symbol_mapping>> mapping_for(databases& on, std::string exchange,
+                                                                       std::string text);
+    asio::awaitable<void> refresh_trading_states(databases& on, bool force);
+    std::vector<risk_scope> risk_scopes(const domain::place_order_command& command) const;
+    // The duplicate check, the reference price and every scope's exposure, in one trip to the order-entry lane.
+    asio::awaitable<entry_reads> read_for_entry(domain::place_order_command command, std::string symbol,
+                                                std::vector<risk_scope> scopes);
+    expected<void, order_error> check_risk(const domain::place_order_command& command, const domain::decimal& price,
+                                           const std::string& symbol, const std::vector<risk_scope>& scopes,
+                                           const std::vector<core::exposure>& exposures);
     core::order_rate_limiter* limiter(const std::string& scope, const core::risk_limits& limits);
 
     void publish_update(const order_record& order, std::optional<domain::fill> fill);
     asio::awaitable<bus::publish_result> publish_and_wait(std::string subject, std::string payload, std::string msg_id);
-    asio::awaitable<std::optional<order_record>> transition(order_record current, store::order_transition change);
-    asio::awaitable<order_record> latest(order_record order);
+    asio::awaitable<std::optional<order_record>> transition(databases& on, order_record current,
+                                                            store::order_transition change);
+    asio::awaitable<order_record> latest(databases& on, order_record order);
 
     // ---- orders ----
 
-    asio::awaitable<order_result<order_record>> place(domain::place_order_command command);
+    asio::awaitable<order_result<order_record>> place(domain::place_order_command command, executions then);
     asio::awaitable<order_result<order_record>> refuse(order_record order, order_error refusal);
     asio::awaitable<order_result<order_record>> send(order_record order, account* acct, domain::symbol_mapping market,
-                                                     steady::time_point taken_up);
-    asio::awaitable<std::pair<order_record, bool>> send_once(order_record order, account* acct,
-                                                             domain::symbol_mapping market, steady::time_point taken_up);
+                                                     steady::time_point taken_up, executions then);
     asio::awaitable<order_result<void>> submit(domain::place_order_command command);
     asio::awaitable<order_result<order_record>> cancel(domain::cancel_order_command command);
     asio::awaitable<order_record> sync(order_record order);
@@ -235,6 +282,7 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<bool> poll_once(bool everything);
     asio::awaitable<void> poll_loop();
     asio::awaitable<void> stats_loop();
+    asio::awaitable<void> executions_loop();
     asio::awaitable<void> consume();
     asio::awaitable<void> handle(bus::message message);
     void dead_letter(bus::message message, std::string reason);
@@ -251,10 +299,13 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     std::map<std::string, core::risk_limits> user_limits;
     std::map<std::string, core::risk_limits> strategy_limits;
     std::map<std::string, core::order_rate_limiter> limiters;
-    // Both databases and the consumer are only touched from their lanes, declared after them so the lanes (joining
-    // their threads) are destroyed first.
-    store::database orders_db;
-    store::database market_db;
+    // Order entry (placing, refusing) has connections of its own, so a new order never queues behind the status
+    // poller's statements; everything else uses sync_db. Both write orders version-checked, so neither can undo
+    // the other's change.
+    databases entry_db;
+    databases sync_db;
+    // The consumer is only touched from fetch_lane, declared after it so the lane (joining its thread) is
+    // destroyed first.
     std::unique_ptr<bus::pull_consumer> consumer;
     bus::publisher publisher;
     std::map<std::string, std::unique_ptr<account>> accounts;
@@ -265,10 +316,11 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     std::set<std::string> sending;                      // orders a send is in progress for: status sync leaves them alone
     std::map<std::string, steady::time_point> looked_up;  // unacknowledged orders: when last looked up by client id
     app::blocking_lane fetch_lane;
-    app::blocking_lane database_lane;
     asio::steady_timer pause_timer;
     asio::steady_timer poll_timer;
     asio::steady_timer stats_timer;
+    std::deque<order_record> executions_due;  // answered orders with executions to fetch (executions::fetch_later)
+    asio::steady_timer executions_signal;
     core::backoff retry;
     bool stopping = false;
     bool reconciled = false;
@@ -313,11 +365,13 @@ expected<account*, order_error> order_engine::impl::account_for(const std::strin
     return slot.get();
 }
 
-asio::awaitable<std::optional<domain::symbol_mapping>> order_engine::impl::mapping_for(std::string exchange, std::string text) {
+asio::awaitable<std::optional<domain::symbol_mapping>> order_engine::impl::mapping_for(databases& on,
+                                                                                      std::string exchange,
+                                                                                      std::string text) {
     auto found = resolve_symbol(mappings, exchange, text);
     if (found || (mappings_loaded && steady::now() - *mappings_loaded < mappings_reload_min)) co_return found;
-    mappings = co_await database_lane.run([this] {
-        return market_db.run([](pqxx::connection& connection) {
+    mappings = co_await on.lane.run([&on] {
+        return on.market.run([](pqxx::connection& connection) {
             pqxx::read_transaction tx{connection};
             return store::load_symbol_mappings(tx);
         });
@@ -326,20 +380,9 @@ asio::awaitable<std::optional<domain::symbol_mapping>> order_engine::impl::mappi
     co_return resolve_symbol(mappings, exchange, text);
 }
 
-// The last closed 1m close of the market: what a MARKET order is valued at for notional checks.
-asio::awaitable<std::optional<domain::decimal>> order_engine::impl::reference_price(std::string exchange, std::string symbol) {
-    // Captures by reference only: GCC 12 frees by-value string captures moved through blocking_lane::run wrongly.
-    co_return co_await database_lane.run([&] {
-        return market_db.run([&](pqxx::connection& connection) {
-            pqxx::read_transaction tx{connection};
-            return store::last_closed_price(tx, exchange, symbol);
-        });
-    });
-}
-
-asio::awaitable<void> order_engine::impl::refresh_trading_states(bool force) {
+asio::awaitable<void> order_engine::impl::refresh_trading_states(databases& on, bool force) {
     if (!force && states_loaded && steady::now() - *states_loaded < settings.trading_state_refresh) co_return;
-    const auto rows = co_await db([](pqxx::connection& c) { return store::load_trading_states(c); });
+    const auto rows = co_await db(on, [](pqxx::connection& c) { return store::load_trading_states(c); });
     states.clear();
     for (const auto& row : rows) states.push_back({row.scope, row.state, row.reason, row.updated_by, row.updated_at});
     states_loaded = steady::now();
@@ -350,18 +393,9 @@ core::order_rate_limiter* order_engine::impl::limiter(const std::string& scope, 
     return &limiters.try_emplace(scope, limits.orders_per_second, limits.order_burst).first->second;
 }
 
-// The user's limits (their own, else the default) against their book, then the strategy's against its own.
-asio::awaitable<expected<void, order_error>> order_engine::impl::check_risk(domain::place_order_command command,
-                                                                            domain::decimal price, std::string symbol) {
-    co_await refresh_trading_states(false);
-    const auto state = effective_trading_state(states, command.user_id, command.strategy_id);
-    const core::risk_order order{command.side, command.quantity, price};
-    struct scope {
-        std::string name;
-        const core::risk_limits* limits;
-        std::optional<std::string> strategy;
-    };
-    std::vector<scope> scopes;
+// The user's limits (their own, else the default), then the strategy's when it has its own.
+std::vector<risk_scope> order_engine::impl::risk_scopes(const domain::place_order_command& command) const {
+    std::vector<risk_scope> scopes;
     const auto own = user_limits.find(command.user_id);
     scopes.push_back({"user:" + command.user_id, own == user_limits.end() ? &default_limits : &own->second, std::nullopt});
     if (command.strategy_id) {
@@ -369,23 +403,57 @@ asio::awaitable<expected<void, order_error>> order_engine::impl::check_risk(doma
             scopes.push_back({"strategy:" + *command.strategy_id, &s->second, command.strategy_id});
         }
     }
-    for (const auto& checked : scopes) {
-        if (command.type == domain::order_type::market && price.is_zero() && checked.limits->max_order_notional) {
-            co_return unexpected(error_of(order_error_kind::risk_rejected, "NO_REFERENCE_PRICE",
-                                          "a MARKET order cannot be valued against max_order_notional: no closed 1m "
-                                          "kline of " + symbol + " is stored; send a LIMIT order or start market data"));
-        }
-        auto book = co_await db([&](pqxx::connection& c) {
-            return store::load_exposure(c, command.user_id, command.exchange, symbol, checked.strategy);
+    return scopes;
+}
+
+asio::awaitable<entry_reads> order_engine::impl::read_for_entry(domain::place_order_command command, std::string symbol,
+                                                                std::vector<risk_scope> scopes) {
+    auto reads = co_await entry_db.lane.run([&] {
+        entry_reads found;
+        found.duplicate = entry_db.orders.run([&](pqxx::connection& c) {
+            return store::find_duplicate(c, command.request_id, command.order_id);
         });
+        if (found.duplicate) return found;
+        if (command.type == domain::order_type::market) {
+            found.reference_price = entry_db.market.run([&](pqxx::connection& c) {
+                pqxx::nontransaction tx{c};  // one statement, no BEGIN/ROLLBACK round trips
+                return store::last_closed_price(tx, command.exchange, symbol);
+            });
+        }
+        for (const auto& scope : scopes) {
+            found.exposures.push_back(entry_db.orders.run([&](pqxx::connection& c) {
+                return store::load_exposure(c, command.user_id, command.exchange, symbol, scope.strategy);
+            }));
+        }
+        return found;
+    });
+    database_ok = true;
+    co_return reads;
+}
+
+// Each scope's limits against its book (exposures, in scope order).
+expected<void, order_error> order_engine::impl::check_risk(const domain::place_order_command& command,
+                                                           const domain::decimal& price, const std::string& symbol,
+                                                           const std::vector<risk_scope>& scopes,
+                                                           const std::vector<core::exposure>& exposures) {
+    const auto state = effective_trading_state(states, command.user_id, command.strategy_id);
+    const core::risk_order order{command.side, command.quantity, price};
+    for (std::size_t i = 0; i < scopes.size(); ++i) {
+        const auto& checked = scopes[i];
+        if (command.type == domain::order_type::market && price.is_zero() && checked.limits->max_order_notional) {
+            return unexpected(error_of(order_error_kind::risk_rejected, "NO_REFERENCE_PRICE",
+                                       "a MARKET order cannot be valued against max_order_notional: no closed 1m "
+                                       "kline of " + symbol + " is stored; send a LIMIT order or start market data"));
+        }
+        auto book = exposures[i];
         book.state = state;
         const auto verdict = core::check_risk(*checked.limits, book, order, limiter(checked.name, *checked.limits), now_ms());
         if (!verdict) {
-            co_return unexpected(error_of(order_error_kind::risk_rejected, verdict.error().code,
-                                          verdict.error().message + " (" + checked.name + ")"));
+            return unexpected(error_of(order_error_kind::risk_rejected, verdict.error().code,
+                                       verdict.error().message + " (" + checked.name + ")"));
         }
     }
-    co_return expected<void, order_error>{};
+    return {};
 }
 
 void order_engine::impl::publish_update(const order_record& order, std::optional<domain::fill> fill) {
@@ -416,9 +484,9 @@ asio::awaitable<bus::publish_result> order_engine::impl::publish_and_wait(std::s
 
 // Commits `change` and publishes the result; nullopt when another writer moved the order first (nothing changed:
 // the caller decides again on the order as it is now, see latest()).
-asio::awaitable<std::optional<order_record>> order_engine::impl::transition(order_record current,
+asio::awaitable<std::optional<order_record>> order_engine::impl::transition(databases& on, order_record current,
                                                                            store::order_transition change) {
-    auto updated = co_await db([&](pqxx::connection& c) {
+    auto updated = co_await db(on, [&](pqxx::connection& c) {
         return store::transition_order(c, current.order_id, current.version, change);
     });
     if (updated && updated->status != current.status) metrics.orders(updated->status).inc();
@@ -427,15 +495,16 @@ asio::awaitable<std::optional<order_record>> order_engine::impl::transition(orde
 }
 
 // The order as stored now (`order` itself if it vanished, which only a manual DELETE could do).
-asio::awaitable<order_record> order_engine::impl::latest(order_record order) {
-    auto stored = co_await db([&](pqxx::connection& c) { return store::find_order(c, order.order_id); });
+asio::awaitable<order_record> order_engine::impl::latest(databases& on, order_record order) {
+    auto stored = co_await db(on, [&](pqxx::connection& c) { return store::find_order(c, order.order_id); });
     if (!stored) co_return order;
     co_return std::move(*stored);
 }
 
 // ---- orders ----
 
-asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::place_order_command command) {
+asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::place_order_command command,
+                                                                      executions then) {
     const auto taken_up = steady::now();
     if (const auto valid = domain::validate(command); !valid) {
         co_return unexpected(error_of(order_error_kind::invalid_request, "INVALID_FIELD", domain::to_string(valid.error())));
@@ -449,19 +518,18 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
     auto acct = account_for(command.exchange, command.user_id);
     if (!acct) co_return unexpected(acct.error());
     try {
-        const auto market = co_await mapping_for(command.exchange, command.symbol);
+        const auto market = co_await mapping_for(entry_db, command.exchange, command.symbol);
         if (!market) {
             co_return unexpected(error_of(order_error_kind::unknown_symbol, "UNKNOWN_SYMBOL",
                                           fmt::format("symbol \"{}\" is in no form (canonical, stream or order) of {}'s "
                                                       "symbol_mappings; use a mapped symbol or add its row",
                                                       command.symbol, command.exchange)));
         }
-        if (auto existing = co_await db([&](pqxx::connection& c) {
-                return store::find_duplicate(c, command.request_id, command.order_id);
-            })) {
-            co_return unexpected(duplicate_of(std::move(*existing)));
-        }
-        const auto rules = co_await exclusive(**acct, (*acct)->client.rules(market->order_symbol));
+        co_await refresh_trading_states(entry_db, false);
+        const auto scopes = risk_scopes(command);
+        auto reads = co_await read_for_entry(command, market->symbol, scopes);
+        if (reads.duplicate) co_return unexpected(duplicate_of(std::move(*reads.duplicate)));
+        const auto rules = co_await rules_of(**acct, market->order_symbol);
         if (!rules) {
             if (rules.error().kind != tk::failure_kind::rejected) co_return unexpected(exchange_error(rules.error(), "the symbol rules"));
             co_return unexpected(error_of(order_error_kind::unknown_symbol, "UNKNOWN_SYMBOL",
@@ -485,15 +553,14 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
         order.requested_at = command.requested_at;
         order.expires_at = command.expires_at;
 
-        std::optional<domain::decimal> reference;
-        if (command.type == domain::order_type::market) reference = co_await reference_price(command.exchange, market->symbol);
+        const auto& reference = reads.reference_price;
         if (const auto fits = tk::check_filters(*rules, command.type, command.price, command.quantity, reference); !fits) {
             co_return co_await refuse(std::move(order),
                                       error_of(order_error_kind::filter_failed, "FILTER_FAILED",
                                                fits.error() + "; round the price to tickSize and the quantity to stepSize"));
         }
         const auto price = command.price ? *command.price : reference.value_or(domain::decimal{});
-        if (auto allowed = co_await check_risk(command, price, market->symbol); !allowed) {
+        if (auto allowed = check_risk(command, price, market->symbol, scopes, reads.exposures); !allowed) {
             ++counters.rejected;
             metrics.risk_rejection(allowed.error().code).inc();
             co_return co_await refuse(std::move(order), std::move(allowed.error()));
@@ -504,13 +571,7 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
                                                       "after {} s",
                                                       wait.count())));
         }
-        auto stored = co_await db([&](pqxx::connection& c) { return store::insert_pending_order(c, order); });
-        if (!stored.inserted) {
-            co_return unexpected(duplicate_of(std::move(stored.order)));
-        }
-        metrics.orders(order_status::pending_new).inc();
-        publish_update(stored.order, std::nullopt);
-        co_return co_await send(std::move(stored.order), *acct, *market, taken_up);
+        co_return co_await send(std::move(order), *acct, *market, taken_up, then);
     } catch (const store::database_unavailable& e) {
         database_ok = false;
         co_return unexpected(unavailable(e.what()));
@@ -524,7 +585,7 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
 // with the refusal as its reason and published like any change, so its sender learns the outcome (a strategy frees
 // the level it was holding for it) and a retry of the same request gets the same answer.
 asio::awaitable<order_result<order_record>> order_engine::impl::refuse(order_record order, order_error refusal) {
-    auto stored = co_await db([&](pqxx::connection& c) { return store::insert_pending_order(c, order); });
+    auto stored = co_await db(entry_db, [&](pqxx::connection& c) { return store::insert_pending_order(c, order); });
     if (!stored.inserted) {
         co_return unexpected(duplicate_of(std::move(stored.order)));
     }
@@ -533,50 +594,39 @@ asio::awaitable<order_result<order_record>> order_engine::impl::refuse(order_rec
     change.status = domain::order_status::rejected;
     change.reason = refusal.code + ": " + refusal.message;
     change.event_type = "refused";
-    refusal.existing = co_await transition(std::move(stored.order), std::move(change));
+    refusal.existing = co_await transition(entry_db, std::move(stored.order), std::move(change));
     co_return unexpected(std::move(refusal));
 }
 
-// Sends a committed PENDING_NEW order once and records what the exchange said. Status sync leaves the order alone
-// meanwhile, so an answer still on its way is never mistaken for "the exchange does not know it".
+// Stores the order as PENDING_NEW and sends it once, under the account's order-entry lock, then records what the
+// exchange said. sent_at is taken under the lock right before the request is signed, so it bounds the request's
+// timestamp (the never-placed rule in sync() relies on it), and it is committed with the row: one commit before the
+// send, and nothing is signed that is not durable. Status sync leaves the order alone meanwhile, so an answer still
+// on its way is never mistaken for "the exchange does not know it".
 asio::awaitable<order_result<order_record>> order_engine::impl::send(order_record order, account* acct,
                                                                      domain::symbol_mapping market,
-                                                                     steady::time_point taken_up) {
-    const auto order_id = order.order_id;
-    sending.insert(order_id);
+                                                                     steady::time_point taken_up, executions then) {
+    std::optional<connection_lock> held{co_await acquire(acct->entry)};
+    order.sent_at = now_ms();
+    auto stored = co_await db(entry_db, [&](pqxx::connection& c) { return store::insert_pending_order(c, order); });
+    if (!stored.inserted) co_return unexpected(duplicate_of(std::move(stored.order)));
+    order = std::move(stored.order);
+    metrics.orders(order_status::pending_new).inc();
+    publish_update(order, std::nullopt);
+    sending.insert(order.order_id);
     struct done_sending {
         std::set<std::string>& sending;
         std::string id;
         ~done_sending() { sending.erase(id); }
-    } guard{sending, order_id};
-    auto [sent, fills_pending] = co_await send_once(std::move(order), acct, market, taken_up);
-    if (fills_pending) co_return co_await sync(std::move(sent));
-    co_return std::move(sent);
-}
+    } guard{sending, order.order_id};
 
-// Under the account lock: commits sent_at (version-checked), then sends. sent_at is taken after the lock so it
-// bounds the request's timestamp, which the never-placed rule in sync() relies on; and a writer that moved the
-// order first (another process declaring it never placed) wins, so this one does not send. Returns the order as
-// recorded and whether the exchange reported executions to fetch.
-asio::awaitable<std::pair<order_record, bool>> order_engine::impl::send_once(order_record order, account* acct,
-                                                                             domain::symbol_mapping market,
-                                                                             steady::time_point taken_up) {
-    const auto held = co_await acquire(*acct);
-    // Named: GCC 12 destroys a braced temporary passed to a coroutine parameter twice.
-    store::order_transition sending_mark{order_status::pending_new, std::nullopt, std::nullopt, now_ms(), std::nullopt,
-                                         "sending"};
-    auto marked = co_await transition(order, std::move(sending_mark));
-    if (!marked) {
-        auto current = co_await latest(std::move(order));
-        co_return std::pair{std::move(current), false};
-    }
-    order = std::move(*marked);
     tk::new_order request{market.order_symbol, order.side, order.type, order.price, order.quantity, order.time_in_force,
                           order.client_order_id};
     const auto sent_at = steady::now();
     metrics.command_to_send.observe(sent_at - taken_up);
     auto answer = co_await acct->client.place_order(std::move(request));
     metrics.new_order.observe(steady::now() - sent_at);
+    held.reset();  // the connection is free for the next order while this one's outcome is committed
     store::order_transition change;
     if (answer) {
         ++counters.placed;
@@ -599,14 +649,15 @@ asio::awaitable<std::pair<order_record, bool>> order_engine::impl::send_once(ord
                             : "the exchange refused it: " + answer.error().describe();
         change.event_type = "rejected";
     }
-    auto updated = co_await transition(order, change);
-    if (!updated) {
-        auto current = co_await latest(std::move(order));
-        co_return std::pair{std::move(current), false};
-    }
+    auto updated = co_await transition(entry_db, order, change);
+    if (!updated) co_return co_await latest(entry_db, std::move(order));
     const bool fills_pending = answer && !domain::is_terminal(updated->status) &&
                                (answer->status != order_status::new_ || answer->executed_quantity.is_positive());
-    co_return std::pair{std::move(*updated), fills_pending};
+    if (!fills_pending) co_return std::move(*updated);
+    if (then == executions::fetch_now) co_return co_await sync(std::move(*updated));
+    executions_due.push_back(*updated);
+    executions_signal.cancel();
+    co_return std::move(*updated);
 }
 
 asio::awaitable<order_result<void>> order_engine::impl::submit(domain::place_order_command command) {
@@ -615,7 +666,7 @@ asio::awaitable<order_result<void>> order_engine::impl::submit(domain::place_ord
     }
     if (auto acct = account_for(command.exchange, command.user_id); !acct) co_return unexpected(acct.error());
     try {
-        if (!co_await mapping_for(command.exchange, command.symbol)) {
+        if (!co_await mapping_for(sync_db, command.exchange, command.symbol)) {
             co_return unexpected(error_of(order_error_kind::unknown_symbol, "UNKNOWN_SYMBOL",
                                           fmt::format("symbol \"{}\" is in no form of {}'s symbol_mappings; use a mapped "
                                                       "symbol or add its row",
@@ -631,7 +682,7 @@ asio::awaitable<order_result<void>> order_engine::impl::submit(domain::place_ord
 
 asio::awaitable<order_result<order_record>> order_engine::impl::cancel(domain::cancel_order_command command) {
     try {
-        auto order = co_await db([&](pqxx::connection& c) { return store::find_order(c, command.order_id); });
+        auto order = co_await db(sync_db, [&](pqxx::connection& c) { return store::find_order(c, command.order_id); });
         if (!order || order->user_id != command.user_id) {
             co_return unexpected(error_of(order_error_kind::not_found, "ORDER_NOT_FOUND",
                                           fmt::format("no order \"{}\" of user \"{}\"; check the order_id", command.order_id,
@@ -650,10 +701,10 @@ asio::awaitable<order_result<order_record>> order_engine::impl::cancel(domain::c
         }
         auto acct = account_for(order->exchange, order->user_id);
         if (!acct) co_return unexpected(acct.error());
-        const auto market = co_await mapping_for(order->exchange, order->symbol);
+        const auto market = co_await mapping_for(sync_db, order->exchange, order->symbol);
         if (!market) co_return unexpected(unavailable("symbol " + order->symbol + " left symbol_mappings"));
         const auto canceled = co_await exclusive(
-            **acct, (*acct)->client.cancel_order(market->order_symbol, std::stoll(*order->exchange_order_id)));
+            (*acct)->entry, (*acct)->client.cancel_order(market->order_symbol, std::stoll(*order->exchange_order_id)));
         // Refused (e.g. it filled meanwhile) or not: the exchange's view of the order decides what we record.
         if (!canceled && canceled.error().kind != tk::failure_kind::rejected) {
             co_return unexpected(exchange_error(canceled.error(), "the cancel"));
@@ -679,19 +730,19 @@ asio::awaitable<order_record> order_engine::impl::sync(order_record order) {
         spdlog::warn("cannot sync order {}: {}", order.order_id, acct.error().message);
         co_return order;
     }
-    const auto market = co_await mapping_for(order.exchange, order.symbol);
+    const auto market = co_await mapping_for(sync_db, order.exchange, order.symbol);
     if (!market) {
         spdlog::warn("cannot sync order {}: symbol {} is not in symbol_mappings", order.order_id, order.symbol);
         co_return order;
     }
-    const auto rules = co_await exclusive(**acct, (*acct)->client.rules(market->order_symbol));
+    const auto rules = co_await rules_of(**acct, market->order_symbol);
     if (!rules) co_return order;
     const store::fill_market assets{rules->base_asset, rules->quote_asset};
 
     if (!order.exchange_order_id) {
         looked_up[order.order_id] = steady::now();
         const auto found = co_await exclusive(
-            **acct, (*acct)->client.find_by_client_id(market->order_symbol, order.client_order_id,
+            (*acct)->queries, (*acct)->client.find_by_client_id(market->order_symbol, order.client_order_id,
                                                       order.created_at - find_lookback_ms));
         if (!found) co_return order;
         if (!*found) {
@@ -709,8 +760,8 @@ asio::awaitable<order_record> order_engine::impl::sync(order_record order) {
                                     "order_id",
                                     order.exchange, order.client_order_id, exchanges.at(order.exchange).recv_window_ms),
                         std::nullopt, std::nullopt, "never_placed"};
-            const auto rejected = co_await transition(order, std::move(never_placed));
-            if (!rejected) co_return co_await latest(std::move(order));
+            const auto rejected = co_await transition(sync_db, order, std::move(never_placed));
+            if (!rejected) co_return co_await latest(sync_db, std::move(order));
             co_return *rejected;
         }
         looked_up.erase(order.order_id);
@@ -718,12 +769,12 @@ asio::awaitable<order_record> order_engine::impl::sync(order_record order) {
         const auto& answer = **found;
         store::order_transition adopted{acknowledged_status(answer), std::to_string(answer.order_id), std::nullopt,
                                         std::nullopt, now_ms(), "resolved"};
-        auto resolved = co_await transition(order, std::move(adopted));
-        if (!resolved) co_return co_await latest(std::move(order));
+        auto resolved = co_await transition(sync_db, order, std::move(adopted));
+        if (!resolved) co_return co_await latest(sync_db, std::move(order));
         co_return co_await apply(std::move(*resolved), **acct, market->order_symbol, assets, answer);
     }
     const auto asked = steady::now();
-    auto answer = co_await exclusive(**acct, (*acct)->client.query_order(market->order_symbol,
+    auto answer = co_await exclusive((*acct)->queries, (*acct)->client.query_order(market->order_symbol,
                                                                         std::stoll(*order.exchange_order_id)));
     metrics.query_order.observe(steady::now() - asked);
     if (!answer) co_return order;
@@ -734,14 +785,14 @@ asio::awaitable<order_record> order_engine::impl::sync(order_record order) {
 asio::awaitable<order_record> order_engine::impl::apply(order_record order, account& acct, std::string order_symbol,
                                                         store::fill_market market, tk::exchange_order answer) {
     if (answer.executed_quantity > order.filled_quantity) {
-        auto trades = co_await exclusive(acct, acct.client.trades(order_symbol, answer.order_id));
+        auto trades = co_await exclusive(acct.queries, acct.client.trades(order_symbol, answer.order_id));
         if (trades) {
             std::vector<tk::exchange_trade> in_order = *std::move(trades);
             std::sort(in_order.begin(), in_order.end(),
                       [](const tk::exchange_trade& a, const tk::exchange_trade& b) { return a.time < b.time; });
             for (const auto& trade : in_order) {
                 const auto fill = fill_of(trade);
-                auto outcome = co_await db([&](pqxx::connection& c) {
+                auto outcome = co_await db(sync_db, [&](pqxx::connection& c) {
                     return store::record_fill(c, order.order_id, fill, market);
                 });
                 const auto before = order.status;
@@ -763,8 +814,8 @@ asio::awaitable<order_record> order_engine::impl::apply(order_record order, acco
     }
     if (!next->has_value()) co_return order;
     store::order_transition reported{(*next)->status, std::nullopt, std::nullopt, std::nullopt, std::nullopt, "status"};
-    auto moved = co_await transition(order, std::move(reported));
-    if (!moved) co_return co_await latest(std::move(order));
+    auto moved = co_await transition(sync_db, order, std::move(reported));
+    if (!moved) co_return co_await latest(sync_db, std::move(order));
     co_return std::move(*moved);
 }
 
@@ -775,10 +826,10 @@ asio::awaitable<void> order_engine::impl::run() {
     spdlog::info("order engine: durable '{}' on {}, updates on ORDER_UPDATE, dead letters to {}, NATS {}, database {}; "
                  "poll every {} ms, unknown orders every {} ms",
                  settings.durable, engine_stream, bus::dlq_subject(engine_stream), app::redact_text(bus.options().url),
-                 orders_db.target(), settings.poll_interval.count(), settings.unknown_retry.count());
+                 sync_db.orders.target(), settings.poll_interval.count(), settings.unknown_retry.count());
     if (!co_await set_up_consumer()) co_return;
     co_await reconcile();
-    co_await (consume() && poll_loop() && stats_loop());
+    co_await (consume() && poll_loop() && stats_loop() && executions_loop());
     co_await fetch_lane.run([this] { return publisher.flush(shutdown_timeout); });
     spdlog::info("order engine totals: placed {}, rejected {}, unknown {}, resolved {}, fills {}, commands {}, "
                  "dead-lettered {}, updates {}",
@@ -832,7 +883,7 @@ asio::awaitable<void> order_engine::impl::reconcile() {
             co_return;
         }
         if (!std::exchange(reported, true)) {
-            spdlog::warn("cannot reconcile open orders: PostgreSQL at {} is unreachable; retrying", orders_db.target());
+            spdlog::warn("cannot reconcile open orders: PostgreSQL at {} is unreachable; retrying", sync_db.orders.target());
         }
         co_await pause(pause_timer, retry.next());
     }
@@ -842,8 +893,8 @@ asio::awaitable<void> order_engine::impl::reconcile() {
 // most every unknown_retry unless `everything`.
 asio::awaitable<bool> order_engine::impl::poll_once(bool everything) {
     try {
-        co_await refresh_trading_states(false);
-        const auto open = co_await db([](pqxx::connection& c) { return store::list_open_orders(c); });
+        co_await refresh_trading_states(sync_db, false);
+        const auto open = co_await db(sync_db, [](pqxx::connection& c) { return store::list_open_orders(c); });
         for (auto& order : open) {
             if (stopping) break;
             if (sending.contains(order.order_id)) continue;
@@ -882,6 +933,30 @@ asio::awaitable<void> order_engine::impl::stats_loop() {
     }
 }
 
+// The executions of answered orders (see place()), fetched one order at a time; an order left when this stops is
+// the poll loop's (and the next start's reconciliation's).
+asio::awaitable<void> order_engine::impl::executions_loop() {
+    while (!stopping) {
+        if (executions_due.empty()) {
+            executions_signal.expires_at(steady::time_point::max());
+            co_await executions_signal.async_wait(as_tuple_awaitable);
+            continue;
+        }
+        auto order = std::move(executions_due.front());
+        executions_due.pop_front();
+        const auto order_id = order.order_id;
+        try {
+            co_await sync(std::move(order));
+        } catch (const store::database_unavailable& e) {
+            if (std::exchange(database_ok, false)) {
+                spdlog::warn("executions of order {} wait for the poll: {}", order_id, e.what());
+            }
+        } catch (const std::exception& e) {
+            spdlog::error("fetching the executions of order {} failed: {}", order_id, e.what());
+        }
+    }
+}
+
 asio::awaitable<void> order_engine::impl::consume() {
     while (!stopping) {
         std::vector<bus::message> messages;
@@ -916,7 +991,7 @@ asio::awaitable<void> order_engine::impl::handle(bus::message message) {
             dead_letter(std::move(message), "undecodable place-order command: " + command.error().to_string());
             co_return;
         }
-        auto placed = co_await place(std::move(*command));
+        auto placed = co_await place(std::move(*command), executions::fetch_later);
         if (!placed) error = placed.error();
     } else if (subject == bus::cancel_order_subject()) {
         auto command = codec::decode_cancel_order(message.data());
@@ -967,6 +1042,7 @@ void order_engine::impl::stop() {
     pause_timer.cancel();
     poll_timer.cancel();
     stats_timer.cancel();
+    executions_signal.cancel();
 }
 
 // ---- the public face ----
@@ -982,7 +1058,7 @@ void order_engine::stop() { impl_->stop(); }
 
 asio::awaitable<order_result<order_record>> order_engine::place(domain::place_order_command command) {
     const auto self = impl_;
-    co_return co_await self->place(std::move(command));
+    co_return co_await self->place(std::move(command), executions::fetch_now);
 }
 
 asio::awaitable<order_result<void>> order_engine::submit(domain::place_order_command command) {
@@ -993,7 +1069,7 @@ asio::awaitable<order_result<void>> order_engine::submit(domain::place_order_com
 asio::awaitable<order_result<order_record>> order_engine::get(std::string order_id) {
     const auto self = impl_;
     try {
-        auto order = co_await self->db([&](pqxx::connection& c) { return store::find_order(c, order_id); });
+        auto order = co_await self->db(self->sync_db, [&](pqxx::connection& c) { return store::find_order(c, order_id); });
         if (!order) {
             co_return unexpected(error_of(order_error_kind::not_found, "ORDER_NOT_FOUND",
                                           "no order \"" + order_id + "\"; check the order_id"));
@@ -1015,13 +1091,13 @@ asio::awaitable<order_result<std::vector<order_record>>> order_engine::list(orde
             // Any form of any exchange's market; an unmapped symbol is compared as written.
             filter.symbol = *query.symbol;
             for (const auto& [name, ignored] : self->exchanges) {
-                if (auto market = co_await self->mapping_for(name, *query.symbol)) {
+                if (auto market = co_await self->mapping_for(self->sync_db, name, *query.symbol)) {
                     filter.symbol = market->symbol;
                     break;
                 }
             }
         }
-        co_return co_await self->db([&](pqxx::connection& c) { return store::list_orders(c, filter); });
+        co_return co_await self->db(self->sync_db, [&](pqxx::connection& c) { return store::list_orders(c, filter); });
     } catch (const store::database_unavailable& e) {
         co_return unexpected(unavailable(e.what()));
     }
@@ -1035,7 +1111,7 @@ asio::awaitable<order_result<order_record>> order_engine::cancel(domain::cancel_
 asio::awaitable<order_result<std::vector<trading_state_entry>>> order_engine::trading_states() {
     const auto self = impl_;
     try {
-        co_await self->refresh_trading_states(true);
+        co_await self->refresh_trading_states(self->sync_db, true);
         co_return self->states;
     } catch (const store::database_unavailable& e) {
         co_return unexpected(unavailable(e.what()));
@@ -1053,8 +1129,8 @@ asio::awaitable<order_result<trading_state_entry>> order_engine::set_trading_sta
     }
     try {
         const store::trading_state_row row{entry.scope, entry.state, entry.reason, entry.updated_by, 0};
-        const auto saved = co_await self->db([&](pqxx::connection& c) { return store::save_trading_state(c, row); });
-        co_await self->refresh_trading_states(true);
+        const auto saved = co_await self->db(self->sync_db, [&](pqxx::connection& c) { return store::save_trading_state(c, row); });
+        co_await self->refresh_trading_states(self->sync_db, true);
         co_return trading_state_entry{saved.scope, saved.state, saved.reason, saved.updated_by, saved.updated_at};
     } catch (const store::database_unavailable& e) {
         co_return unexpected(unavailable(e.what()));
