@@ -32,7 +32,7 @@ start_bench_servers() {
   [[ $EUID -eq 0 ]] && chown postgres "$work/pg"
   run_pg "$pg_bin/initdb" -D "$work/pg" -U hft --auth=trust -E UTF8 --no-locale >/dev/null
   run_pg "$pg_bin/pg_ctl" -D "$work/pg" -l "$work/pg/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $pg_port -c unix_socket_directories=''" start >/dev/null
+    -o "-c listen_addresses=127.0.0.1 -p $pg_port -c unix_socket_directories='' ${HFT_BENCH_PG_OPTIONS:-}" start >/dev/null
   wait_for_port "$nats_port" 20 || die "nats-server did not start: $(tail -5 "$work/nats.log")"
   nats_url=nats://127.0.0.1:$nats_port
   dsn=postgres://hft@127.0.0.1:$pg_port/market_data?sslmode=disable
