@@ -7,6 +7,7 @@
 #   bench_sql "SQL"             runs SQL on market_data, unaligned output
 #   bench_children              pids to kill on exit (append to it)
 #   start_profile, stop_profile perf record -a -g into $HFT_BENCH_PROFILE around a measured phase, when set
+#   HFT_BENCH_PG_OPTIONS        extra postgres settings, e.g. "-c log_min_duration_statement=0" to time each statement
 
 pg_bin=/usr/lib/postgresql/15/bin
 bench_children=()
