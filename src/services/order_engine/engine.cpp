@@ -190,11 +190,11 @@ struct risk_scope {
     std::optional<std::string> strategy;
 };
 
-// What placing an order reads before deciding.
-struct entry_reads {
-    std::optional<order_record> duplicate;           // an order with this request_id or order_id
-    std::optional<domain::decimal> reference_price;  // MARKET orders: the last closed close, their notional's price
-    std::vector<core::exposure> exposures;           // one per risk scope, in scope order
+// What deciding on a new order came to: exactly one of the three is set.
+struct entry_decision {
+    std::optional<order_record> duplicate;  // an order with this request_id or order_id exists: nothing more happens
+    std::optional<order_error> refusal;     // a filter or a risk limit refuses it: record it as REJECTED
+    std::optional<order_record> pending;    // committed as PENDING_NEW with sent_at: send it now
 };
 
 // Whether placing an order the exchange reports executions for fetches them before returning (the HTTP API answers
@@ -248,12 +248,12 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
                                                                        std::string text);
     asio::awaitable<void> refresh_trading_states(databases& on, bool force);
     std::vector<risk_scope> risk_scopes(const domain::place_order_command& command) const;
-    // The duplicate check, the reference price and every scope's exposure, in one trip to the order-entry lane.
-    asio::awaitable<entry_reads> read_for_entry(domain::place_order_command command, std::string symbol,
-                                                std::vector<risk_scope> scopes);
+    entry_decision decide_entry(const domain::place_order_command& command, order_record order,
+                                const tk::symbol_rules& rules, const std::vector<risk_scope>& scopes,
+                                core::trading_state state);
     expected<void, order_error> check_risk(const domain::place_order_command& command, const domain::decimal& price,
                                            const std::string& symbol, const std::vector<risk_scope>& scopes,
-                                           const std::vector<core::exposure>& exposures);
+                                           core::trading_state state);
     core::order_rate_limiter* limiter(const std::string& scope, const core::risk_limits& limits);
 
     void publish_update(const order_record& order, std::optional<domain::fill> fill);
@@ -267,7 +267,8 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<order_result<order_record>> place(domain::place_order_command command, executions then);
     asio::awaitable<order_result<order_record>> refuse(order_record order, order_error refusal);
     asio::awaitable<order_result<order_record>> send(order_record order, account* acct, domain::symbol_mapping market,
-                                                     steady::time_point taken_up, executions then);
+                                                     steady::time_point taken_up, executions then,
+                                                     connection_lock entry_held);
     asio::awaitable<order_result<void>> submit(domain::place_order_command command);
     asio::awaitable<order_result<order_record>> cancel(domain::cancel_order_command command);
     asio::awaitable<order_record> sync(order_record order);
@@ -298,7 +299,7 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     core::risk_limits default_limits;
     std::map<std::string, core::risk_limits> user_limits;
     std::map<std::string, core::risk_limits> strategy_limits;
-    std::map<std::string, core::order_rate_limiter> limiters;
+    std::map<std::string, core::order_rate_limiter> limiters;  // only decide_entry touches them, on entry_db.lane
     // Order entry (placing, refusing) has connections of its own, so a new order never queues behind the status
     // poller's statements; everything else uses sync_db. Both write orders version-checked, so neither can undo
     // the other's change.
@@ -406,46 +407,55 @@ std::vector<risk_scope> order_engine::impl::risk_scopes(const domain::place_orde
     return scopes;
 }
 
-asio::awaitable<entry_reads> order_engine::impl::read_for_entry(domain::place_order_command command, std::string symbol,
-                                                                std::vector<risk_scope> scopes) {
-    auto reads = co_await entry_db.lane.run([&] {
-        entry_reads found;
-        found.duplicate = entry_db.orders.run([&](pqxx::connection& c) {
-            return store::find_duplicate(c, command.request_id, command.order_id);
-        });
-        if (found.duplicate) return found;
-        if (command.type == domain::order_type::market) {
-            found.reference_price = entry_db.market.run([&](pqxx::connection& c) {
-                pqxx::nontransaction tx{c};  // one statement, no BEGIN/ROLLBACK round trips
-                return store::last_closed_price(tx, command.exchange, symbol);
-            });
-        }
-        for (const auto& scope : scopes) {
-            found.exposures.push_back(entry_db.orders.run([&](pqxx::connection& c) {
-                return store::load_exposure(c, command.user_id, command.exchange, symbol, scope.strategy);
-            }));
-        }
-        return found;
+// Runs on the order-entry lane, which alone touches `limiters` and entry_db: the duplicate check, the filters, every
+// risk scope against its book and, when all pass, the PENDING_NEW row with sent_at, in one trip from the io_context.
+// The caller holds the account's order-entry lock, so sent_at bounds the request's timestamp (see send()).
+entry_decision order_engine::impl::decide_entry(const domain::place_order_command& command, order_record order,
+                                                const tk::symbol_rules& rules, const std::vector<risk_scope>& scopes,
+                                                core::trading_state state) {
+    entry_decision decided;
+    decided.duplicate = entry_db.orders.run([&](pqxx::connection& c) {
+        return store::find_duplicate(c, command.request_id, command.order_id);
     });
-    database_ok = true;
-    co_return reads;
+    if (decided.duplicate) return decided;
+    std::optional<domain::decimal> reference;  // what a MARKET order is valued at: the last closed close
+    if (command.type == domain::order_type::market) {
+        reference = entry_db.market.run([&](pqxx::connection& c) {
+            pqxx::nontransaction tx{c};  // one statement, no BEGIN/ROLLBACK round trips
+            return store::last_closed_price(tx, command.exchange, order.symbol);
+        });
+    }
+    if (const auto fits = tk::check_filters(rules, command.type, command.price, command.quantity, reference); !fits) {
+        decided.refusal = error_of(order_error_kind::filter_failed, "FILTER_FAILED",
+                                   fits.error() + "; round the price to tickSize and the quantity to stepSize");
+        return decided;
+    }
+    const auto price = command.price ? *command.price : reference.value_or(domain::decimal{});
+    if (auto allowed = check_risk(command, price, order.symbol, scopes, state); !allowed) {
+        decided.refusal = std::move(allowed.error());
+        return decided;
+    }
+    order.sent_at = now_ms();
+    auto stored = entry_db.orders.run([&](pqxx::connection& c) { return store::insert_pending_order(c, order); });
+    (stored.inserted ? decided.pending : decided.duplicate) = std::move(stored.order);
+    return decided;
 }
 
-// Each scope's limits against its book (exposures, in scope order).
+// Each scope's limits against its book, read now (on the order-entry lane, see decide_entry).
 expected<void, order_error> order_engine::impl::check_risk(const domain::place_order_command& command,
                                                            const domain::decimal& price, const std::string& symbol,
                                                            const std::vector<risk_scope>& scopes,
-                                                           const std::vector<core::exposure>& exposures) {
-    const auto state = effective_trading_state(states, command.user_id, command.strategy_id);
+                                                           core::trading_state state) {
     const core::risk_order order{command.side, command.quantity, price};
-    for (std::size_t i = 0; i < scopes.size(); ++i) {
-        const auto& checked = scopes[i];
+    for (const auto& checked : scopes) {
         if (command.type == domain::order_type::market && price.is_zero() && checked.limits->max_order_notional) {
             return unexpected(error_of(order_error_kind::risk_rejected, "NO_REFERENCE_PRICE",
                                        "a MARKET order cannot be valued against max_order_notional: no closed 1m "
                                        "kline of " + symbol + " is stored; send a LIMIT order or start market data"));
         }
-        auto book = exposures[i];
+        auto book = entry_db.orders.run([&](pqxx::connection& c) {
+            return store::load_exposure(c, command.user_id, command.exchange, symbol, checked.strategy);
+        });
         book.state = state;
         const auto verdict = core::check_risk(*checked.limits, book, order, limiter(checked.name, *checked.limits), now_ms());
         if (!verdict) {
@@ -525,10 +535,6 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
                                                       "symbol_mappings; use a mapped symbol or add its row",
                                                       command.symbol, command.exchange)));
         }
-        co_await refresh_trading_states(entry_db, false);
-        const auto scopes = risk_scopes(command);
-        auto reads = co_await read_for_entry(command, market->symbol, scopes);
-        if (reads.duplicate) co_return unexpected(duplicate_of(std::move(*reads.duplicate)));
         const auto rules = co_await rules_of(**acct, market->order_symbol);
         if (!rules) {
             if (rules.error().kind != tk::failure_kind::rejected) co_return unexpected(exchange_error(rules.error(), "the symbol rules"));
@@ -553,25 +559,28 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
         order.requested_at = command.requested_at;
         order.expires_at = command.expires_at;
 
-        const auto& reference = reads.reference_price;
-        if (const auto fits = tk::check_filters(*rules, command.type, command.price, command.quantity, reference); !fits) {
-            co_return co_await refuse(std::move(order),
-                                      error_of(order_error_kind::filter_failed, "FILTER_FAILED",
-                                               fits.error() + "; round the price to tickSize and the quantity to stepSize"));
-        }
-        const auto price = command.price ? *command.price : reference.value_or(domain::decimal{});
-        if (auto allowed = check_risk(command, price, market->symbol, scopes, reads.exposures); !allowed) {
-            ++counters.rejected;
-            metrics.risk_rejection(allowed.error().code).inc();
-            co_return co_await refuse(std::move(order), std::move(allowed.error()));
-        }
         if (const auto wait = (*acct)->client.backoff_remaining(); wait.count() > 0) {
             co_return unexpected(error_of(order_error_kind::unavailable, "RATE_LIMITED",
                                           fmt::format("the exchange rate-limited this account; nothing was sent, retry "
                                                       "after {} s",
                                                       wait.count())));
         }
-        co_return co_await send(std::move(order), *acct, *market, taken_up, then);
+        co_await refresh_trading_states(entry_db, false);
+        const auto state = effective_trading_state(states, command.user_id, command.strategy_id);
+        const auto scopes = risk_scopes(command);
+        auto held = co_await acquire((*acct)->entry);
+        auto decided = co_await entry_db.lane.run([&] { return decide_entry(command, order, *rules, scopes, state); });
+        database_ok = true;
+        if (decided.duplicate) co_return unexpected(duplicate_of(std::move(*decided.duplicate)));
+        if (decided.refusal) {
+            { const auto released = std::move(held); }
+            if (decided.refusal->kind == order_error_kind::risk_rejected) {
+                ++counters.rejected;
+                metrics.risk_rejection(decided.refusal->code).inc();
+            }
+            co_return co_await refuse(std::move(order), std::move(*decided.refusal));
+        }
+        co_return co_await send(std::move(*decided.pending), *acct, *market, taken_up, then, std::move(held));
     } catch (const store::database_unavailable& e) {
         database_ok = false;
         co_return unexpected(unavailable(e.what()));
@@ -598,19 +607,16 @@ asio::awaitable<order_result<order_record>> order_engine::impl::refuse(order_rec
     co_return unexpected(std::move(refusal));
 }
 
-// Stores the order as PENDING_NEW and sends it once, under the account's order-entry lock, then records what the
-// exchange said. sent_at is taken under the lock right before the request is signed, so it bounds the request's
-// timestamp (the never-placed rule in sync() relies on it), and it is committed with the row: one commit before the
-// send, and nothing is signed that is not durable. Status sync leaves the order alone meanwhile, so an answer still
-// on its way is never mistaken for "the exchange does not know it".
+// Sends an order committed as PENDING_NEW (decide_entry) once, under the account's order-entry lock (`entry_held`),
+// then records what the exchange said. sent_at was taken under that lock and committed with the row, right before
+// the request is signed: it bounds the request's timestamp (the never-placed rule in sync() relies on it), and
+// nothing is signed that is not durable. Status sync leaves the order alone meanwhile, so an answer still on its way
+// is never mistaken for "the exchange does not know it".
 asio::awaitable<order_result<order_record>> order_engine::impl::send(order_record order, account* acct,
                                                                      domain::symbol_mapping market,
-                                                                     steady::time_point taken_up, executions then) {
-    std::optional<connection_lock> held{co_await acquire(acct->entry)};
-    order.sent_at = now_ms();
-    auto stored = co_await db(entry_db, [&](pqxx::connection& c) { return store::insert_pending_order(c, order); });
-    if (!stored.inserted) co_return unexpected(duplicate_of(std::move(stored.order)));
-    order = std::move(stored.order);
+                                                                     steady::time_point taken_up, executions then,
+                                                                     connection_lock entry_held) {
+    std::optional<connection_lock> held{std::move(entry_held)};
     metrics.orders(order_status::pending_new).inc();
     publish_update(order, std::nullopt);
     sending.insert(order.order_id);
