@@ -78,4 +78,17 @@ average_kind moving_average::kind() const noexcept {
     return average_.index() == 0 ? average_kind::simple : average_kind::exponential;
 }
 
+std::optional<std::weak_ordering> compare_averages(const moving_average& a, const moving_average& b) noexcept {
+    if (!a.ready() || !b.ready()) return std::nullopt;
+    const auto* simple_a = std::get_if<simple_moving_average>(&a.average());
+    const auto* simple_b = std::get_if<simple_moving_average>(&b.average());
+    if (simple_a && simple_b) {
+        return decimal::compare_multiples(simple_a->sum(), simple_b->period(), simple_b->sum(), simple_a->period());
+    }
+    const auto value_a = a.value();
+    const auto value_b = b.value();
+    if (!value_a || !value_b) return std::nullopt;
+    return *value_a <=> *value_b;
+}
+
 }  // namespace hft::core

@@ -340,6 +340,13 @@ int decimal::compare(const decimal& a, const decimal& b) noexcept {
 }
 
 expected<decimal, decimal_error> decimal::checked_add(const decimal& other) const noexcept {
+    // Same scale is the common case (a running sum of one market's prices): a plain add, when it fits.
+    if (scale_ == other.scale_) {
+        int128 sum = 0;
+        if (!__builtin_add_overflow(mantissa_, other.mantissa_, &sum) && magnitude_of(sum) <= max_magnitude) {
+            return decimal{sum, scale_};
+        }
+    }
     const int scale = std::max(scale_, other.scale_);
     const auto x = multiply(magnitude_of(mantissa_), pow10[scale - scale_]);
     const auto y = multiply(magnitude_of(other.mantissa_), pow10[scale - other.scale_]);
@@ -415,6 +422,28 @@ bool decimal::is_multiple_of(const decimal& step) const noexcept {
     const auto value = multiply(widen(magnitude_of(mantissa_)), pow10[common - scale_]);
     const auto unit = multiply(widen(static_cast<uint128>(step.mantissa_)), pow10[common - step.scale_]);
     return divide(value, unit).remainder == u256{};
+}
+
+std::weak_ordering decimal::compare_multiples(const decimal& a, std::uint64_t a_factor, const decimal& b,
+                                              std::uint64_t b_factor) noexcept {
+    const int sign_a = a_factor == 0 ? 0 : a.signum();
+    const int sign_b = b_factor == 0 ? 0 : b.signum();
+    if (sign_a != sign_b || sign_a == 0) return sign_a <=> sign_b;
+    // Common case, two sums of one market's prices: the products fit 128 bits at their shared scale.
+    if (a.scale_ == b.scale_) {
+        int128 x = 0;
+        int128 y = 0;
+        if (!__builtin_mul_overflow(a.mantissa_, static_cast<int128>(a_factor), &x) &&
+            !__builtin_mul_overflow(b.mantissa_, static_cast<int128>(b_factor), &y)) {
+            return x <=> y;
+        }
+    }
+    // Both products have the same sign: compare magnitudes at the common scale, below 2^127 * 2^64 * 10^18 < 2^256.
+    const int scale = std::max(a.scale_, b.scale_);
+    const auto x = multiply(multiply(magnitude_of(a.mantissa_), a_factor), pow10[scale - a.scale_]);
+    const auto y = multiply(multiply(magnitude_of(b.mantissa_), b_factor), pow10[scale - b.scale_]);
+    const auto magnitude_order = x <=> y;
+    return sign_a > 0 ? std::weak_ordering(magnitude_order) : std::weak_ordering(0 <=> magnitude_order);
 }
 
 std::optional<std::int64_t> decimal::to_units(int scale) const noexcept {

@@ -3,12 +3,14 @@
 // Moving averages over exact decimals, each updated in O(1) per closed kline without allocating.
 //
 // Rounding: an average is the only inexact quantity, so it is rounded once per update to average_scale (18)
-// fractional digits, half-even. The SMA keeps an exact running sum and divides it on read; the EMA carries its
+// fractional digits, half-even. The SMA keeps an exact running sum and divides it on read (compare_averages
+// cross-multiplies instead, exactly); the EMA carries its
 // rounded value forward: ema' = ema + round_18_half_even((close - ema) * 2 / (period + 1)).
 
 #include "hft/domain/decimal.hpp"
 #include "hft/domain/expected.hpp"
 
+#include <compare>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -31,6 +33,8 @@ public:
     std::size_t period() const noexcept { return window_.size(); }
     /// sum / period rounded to average_scale; nullopt until `period` values arrived (or on overflow).
     std::optional<domain::decimal> value() const noexcept;
+    /// The exact sum of the window.
+    const domain::decimal& sum() const noexcept { return sum_; }
     /// The values in the window, oldest first (for persisting the state; replay them with add to restore).
     std::vector<domain::decimal> window() const;
 
@@ -86,5 +90,10 @@ public:
 private:
     std::variant<simple_moving_average, exponential_moving_average> average_;
 };
+
+/// How `a` relates to `b`; nullopt until both are ready. Two simple averages compare exactly, each sum multiplied
+/// by the other's period, so no division and no rounding: averages differing below average_scale still differ.
+/// Otherwise the values compare.
+std::optional<std::weak_ordering> compare_averages(const moving_average& a, const moving_average& b) noexcept;
 
 }  // namespace hft::core

@@ -108,6 +108,11 @@ public:
     /// True if this is an exact multiple of `step`; false for a step that is not greater than zero.
     bool is_multiple_of(const decimal& step) const noexcept;
 
+    /// Exact order of a * a_factor against b * b_factor, never overflowing: compares two quotients such as
+    /// sum_a / n_a and sum_b / n_b cross-multiplied (sum_a * n_b against sum_b * n_a), without dividing.
+    static std::weak_ordering compare_multiples(const decimal& a, std::uint64_t a_factor, const decimal& b,
+                                                std::uint64_t b_factor) noexcept;
+
     /// Exact count of 10^-scale units (price 1234.55 at scale 2 -> 123455); nullopt if digits would be lost,
     /// the count does not fit int64, or scale is outside 0..18.
     std::optional<std::int64_t> to_units(int scale) const noexcept;

@@ -28,17 +28,16 @@ expected<void, decimal_error> on_kline(const sma_cross_params& params, sma_cross
                                        const domain::kline& k, decision_sink& sink) {
     if (auto added = state.fast.add(k.close); !added) return added;
     if (auto added = state.slow.add(k.close); !added) return added;
-    const auto fast = state.fast.value();
-    const auto slow = state.slow.value();
-    if (!fast || !slow) {
+    const auto relation = compare_averages(state.fast, state.slow);
+    if (!relation) {
         sink.hold("warming up");
         return {};
     }
-    if (*fast == *slow) {
+    if (*relation == 0) {
         sink.hold("averages equal");  // the last strict relation stands, so touching is not a cross
         return {};
     }
-    const bool above = *fast > *slow;
+    const bool above = *relation > 0;
     const bool crossed = state.fast_above && *state.fast_above != above;
     state.fast_above = above;
     if (!crossed) {

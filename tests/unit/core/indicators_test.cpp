@@ -2,9 +2,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <compare>
 #include <vector>
 
+using hft::core::average_kind;
+using hft::core::compare_averages;
 using hft::core::exponential_moving_average;
+using hft::core::moving_average;
 using hft::core::simple_moving_average;
 using hft::domain::decimal;
 
@@ -72,4 +76,38 @@ TEST_CASE("ema resumed from a persisted value and count continues exactly", "[st
     exponential_moving_average ema(3, dec("11.25"), 3);
     REQUIRE(ema.add(dec("13")));
     CHECK(ema.value() == dec("12.125"));
+}
+
+TEST_CASE("simple averages compare exactly, below the 18 digits their values are rounded to",
+          "[strategy][indicators]") {
+    moving_average fast(average_kind::simple, 2);
+    moving_average slow(average_kind::simple, 3);
+    for (const auto* close : {"1", "1"}) REQUIRE((fast.add(dec(close)) && slow.add(dec(close))));
+    CHECK_FALSE(compare_averages(fast, slow).has_value());  // slow is still warming up
+
+    REQUIRE((fast.add(dec("1")) && slow.add(dec("1"))));
+    CHECK(compare_averages(fast, slow) == std::weak_ordering::equivalent);
+
+    // fast (1 + 1.000000000000000001) / 2 exceeds slow (1 + 1 + 1.000000000000000001) / 3 by 1e-18 / 6
+    REQUIRE((fast.add(dec("1.000000000000000001")) && slow.add(dec("1.000000000000000001"))));
+    CHECK(fast.value() == slow.value());  // both round to 1
+    CHECK(compare_averages(fast, slow) == std::weak_ordering::greater);
+    CHECK(compare_averages(slow, fast) == std::weak_ordering::less);
+}
+
+TEST_CASE("simple averages of negative values and of different scales compare exactly", "[strategy][indicators]") {
+    moving_average lower(average_kind::simple, 2);
+    moving_average higher(average_kind::simple, 3);
+    for (const auto* value : {"-1.5", "-2.25"}) REQUIRE(lower.add(dec(value)));       // -1.875
+    for (const auto* value : {"-3", "0", "-2.6"}) REQUIRE(higher.add(dec(value)));  // -1.8666...
+    CHECK(compare_averages(lower, higher) == std::weak_ordering::less);
+    CHECK(compare_averages(higher, lower) == std::weak_ordering::greater);
+}
+
+TEST_CASE("exponential averages compare by their values", "[strategy][indicators]") {
+    moving_average fast(average_kind::exponential, 1);
+    moving_average slow(average_kind::exponential, 2);
+    for (const auto* close : {"4", "2"}) REQUIRE((fast.add(dec(close)) && slow.add(dec(close))));
+    // fast follows the last value, 2; slow 4 + (2 - 4) * 2/3 = 2.666...
+    CHECK(compare_averages(fast, slow) == std::weak_ordering::less);
 }

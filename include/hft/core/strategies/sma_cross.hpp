@@ -2,7 +2,8 @@
 
 // Moving-average crossover: buy `quantity` at market on the kline where the fast average closes above the slow
 // one (golden cross), sell the whole position at market where it closes below (death cross). Nothing happens
-// until both averages are defined (warm-up), and at most one order is in flight.
+// until both averages are defined (warm-up), and at most one order is in flight. Simple averages compare exactly
+// (see compare_averages): equal means equal sums per period, and any difference, however small, is a relation.
 
 #include "hft/core/indicators.hpp"
 #include "hft/core/strategy_types.hpp"

@@ -68,6 +68,25 @@ TEST_CASE("sma_cross holds on the death cross while its buy has no reported fill
     CHECK(death.front().reason == "cross while an order is open");
 }
 
+TEST_CASE("sma_cross holds on exactly equal averages and keeps the last relation", "[strategy][sma_cross]") {
+    const auto config = sma_config();
+    auto state = initial_state(config);
+    // 10, 10, 10: fast 10 = slow 10; then 9: fast 9.5 < slow 9.67, the first relation, so no cross
+    const auto decisions = feed(config, state, {"10", "10", "10", "9"});
+    CHECK(decisions[2].front().reason == "averages equal");
+    CHECK(decisions[3].front().reason == "no cross");
+}
+
+TEST_CASE("sma_cross counts a difference below the averages' 18-digit rounding as a cross", "[strategy][sma_cross]") {
+    const auto config = sma_config();
+    auto state = initial_state(config);
+    // 3, 1, 1: fast 1 < slow 1.67. Then 1.000000000000000001: fast exceeds slow by 1e-18 / 6, which both round
+    // away at 18 digits (they would read 1 and 1), yet the averages differ: a golden cross.
+    const auto decisions = feed(config, state, {"3", "1", "1", "1.000000000000000001"});
+    CHECK(decisions[2].front().reason == "no cross");
+    CHECK(decisions[3].front().reason == "golden cross");
+}
+
 TEST_CASE("sma_cross with exponential averages warms up for the slow period and then trades its crosses",
           "[strategy][sma_cross]") {
     const auto config = sma_config(average_kind::exponential);
