@@ -24,7 +24,11 @@ class blocking_lane {
 public:
     blocking_lane() : pool_(1) {}
     /// Waits for the call in progress (if any) to return; queued calls are dropped.
-    ~blocking_lane() {
+    ~blocking_lane() { join(); }
+
+    /// What the destructor does, for an owner whose state a suspended coroutine keeps alive past main(): a call
+    /// still running then would touch libpqxx's statics while exit() destroys them. Later calls never run.
+    void join() {
         pool_.stop();
         pool_.join();
     }

@@ -89,8 +89,8 @@ struct market_data_gateway::impl : std::enable_shared_from_this<impl> {
     asio::any_io_executor executor;
     bus::connection& bus;
     app::config cfg;
-    app::blocking_lane lane;
     store::database database;  ///< touched only on `lane`
+    app::blocking_lane lane;   ///< after `database`: joined before it closes
     bus::publisher publisher;
     detail::wakeup capacity;
     detail::wakeup stop_signal;
@@ -323,7 +323,9 @@ asio::awaitable<void> market_data_gateway::impl::run() {
 market_data_gateway::market_data_gateway(asio::any_io_executor executor, bus::connection& bus, const app::config& cfg)
     : impl_(std::make_shared<impl>(std::move(executor), bus, cfg)) {}
 
-market_data_gateway::~market_data_gateway() = default;
+// A plan load still running on the lane (PostgreSQL slow or gone) must not outlive main(): its coroutine keeps the
+// impl alive from the lane's queue, so the lane is joined here.
+market_data_gateway::~market_data_gateway() { impl_->lane.join(); }
 
 asio::awaitable<void> market_data_gateway::run() { return impl_->run(); }
 

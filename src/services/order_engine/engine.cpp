@@ -1056,7 +1056,13 @@ void order_engine::impl::stop() {
 order_engine::order_engine(asio::any_io_executor executor, bus::connection& bus, const app::config& cfg)
     : impl_(std::make_shared<impl>(std::move(executor), bus, cfg)) {}
 
-order_engine::~order_engine() = default;
+// A statement or fetch still running on a lane must not outlive main(): its coroutine keeps the impl alive from the
+// lane's queue, so the lanes are joined here.
+order_engine::~order_engine() {
+    impl_->fetch_lane.join();
+    impl_->entry_db.lane.join();
+    impl_->sync_db.lane.join();
+}
 
 asio::awaitable<void> order_engine::run() { return impl_->run(); }
 
