@@ -23,4 +23,9 @@ std::string format_error(std::string_view operation, natsStatus status, jsErrCod
 nats_error::nats_error(std::string_view operation, natsStatus status, jsErrCode js_code)
     : std::runtime_error(format_error(operation, status, js_code)), status_(status), js_code_(js_code) {}
 
+nats_error::nats_error(std::string_view operation, natsStatus status, std::string_view detail)
+    : std::runtime_error(std::string(operation) + " failed: " + describe(status, {}, detail)),
+      status_(status),
+      js_code_(static_cast<jsErrCode>(0)) {}
+
 }  // namespace hft::bus

@@ -2,10 +2,19 @@
 
 #include "bus_metrics.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <cstdint>
+#include <stdexcept>
 #include <utility>
 
 namespace hft::bus {
+
+using namespace std::chrono_literals;
+using std::chrono::steady_clock;
 
 using metadata_ptr = std::unique_ptr<jsMsgMetaData, nats_deleter<&jsMsgMetaData_Destroy>>;
 
@@ -18,10 +27,36 @@ bool counted(const detail::consumer_metrics* metrics, counter_of which, bool tak
     return taken;
 }
 
+struct reply_status {
+    std::string code;  ///< "404", "408", "409", "503", ...
+    std::string description;
+};
+
+// A pull request's status reply (no messages, expired, refused) carries a Status header and no data.
+std::optional<reply_status> status_of(natsMsg* message) {
+    const char* code = nullptr;
+    if (natsMsg_GetDataLength(message) > 0 || natsMsgHeader_Get(message, "Status", &code) != NATS_OK ||
+        code == nullptr) {
+        return std::nullopt;
+    }
+    const char* description = nullptr;
+    natsMsgHeader_Get(message, "Description", &description);
+    return reply_status{std::string(code).substr(0, 3), description != nullptr ? description : ""};
+}
+
+// The request number a reply on `inbox`.<n> answers; 0 for anything else.
+std::uint64_t request_number(std::string_view subject, std::string_view inbox) {
+    std::uint64_t number = 0;
+    if (subject.size() <= inbox.size() + 1 || !subject.starts_with(inbox) || subject[inbox.size()] != '.') return 0;
+    const auto digits = subject.substr(inbox.size() + 1);
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+    return error == std::errc{} && end == digits.data() + digits.size() ? number : 0;
+}
+
 }  // namespace
 
-message::message(msg_ptr native, const detail::consumer_metrics* metrics)
-    : native_(std::move(native)), metrics_(metrics) {
+message::message(natsConnection* connection, msg_ptr native, const detail::consumer_metrics* metrics)
+    : connection_(connection), native_(std::move(native)), metrics_(metrics) {
     jsMsgMetaData* raw = nullptr;
     check(natsMsg_GetMetaData(&raw, native_.get()), "natsMsg_GetMetaData");
     const metadata_ptr metadata(raw);
@@ -51,58 +86,115 @@ std::optional<std::string> message::header(const char* key) const {
     return std::string(value);
 }
 
-bool message::ack() {
-    return counted(metrics_, &detail::consumer_metrics::acks, natsMsg_Ack(native_.get(), nullptr) == NATS_OK);
+// The JetStream acknowledgement protocol: a body published on the message's reply subject.
+bool message::reply(const char* body) {
+    return natsConnection_PublishString(connection_, natsMsg_GetReply(native_.get()), body) == NATS_OK;
 }
+
+bool message::ack() { return counted(metrics_, &detail::consumer_metrics::acks, reply("+ACK")); }
 
 bool message::nak(std::chrono::milliseconds delay) {
-    return counted(metrics_, &detail::consumer_metrics::naks,
-                   natsMsg_NakWithDelay(native_.get(), delay.count(), nullptr) == NATS_OK);
+    const std::string body =
+        delay > std::chrono::milliseconds::zero()
+            ? "-NAK {\"delay\":" + std::to_string(std::chrono::nanoseconds(delay).count()) + "}"
+            : "-NAK";
+    return counted(metrics_, &detail::consumer_metrics::naks, reply(body.c_str()));
 }
 
-bool message::term() {
-    return counted(metrics_, &detail::consumer_metrics::terms, natsMsg_Term(native_.get(), nullptr) == NATS_OK);
-}
+bool message::term() { return counted(metrics_, &detail::consumer_metrics::terms, reply("+TERM")); }
 
-bool message::in_progress() { return natsMsg_InProgress(native_.get(), nullptr) == NATS_OK; }
+bool message::in_progress() { return reply("+WPI"); }
 
 pull_consumer::pull_consumer(connection& bus, const std::string& stream, const std::string& durable,
                              const std::string& filter_subject)
-    : metrics_(detail::consumer_metrics_for(durable)) {
-    jsSubOptions options;
-    jsSubOptions_Init(&options);
-    options.Stream = stream.c_str();
-    options.Consumer = durable.c_str();  // bind only: the consumer's config is connection::ensure_consumer's job
-    options.ManualAck = true;
+    : connection_(bus.native()),
+      next_subject_("$JS.API.CONSUMER.MSG.NEXT." + stream + "." + durable),
+      metrics_(detail::consumer_metrics_for(durable)) {
+    const std::string name = stream + "/" + durable;
     jsErrCode js_code = static_cast<jsErrCode>(0);
+    jsConsumerInfo* raw_info = nullptr;
+    const natsStatus status = js_GetConsumerInfo(&raw_info, bus.jetstream(), stream.c_str(), durable.c_str(),
+                                                 nullptr, &js_code);
+    const consumer_info_ptr info(raw_info);
+    check(status, "js_GetConsumerInfo " + name, js_code);
+    const jsConsumerConfig& config = *info->Config;
+    if (config.DeliverSubject != nullptr || filter_subject != (config.FilterSubject ? config.FilterSubject : "")) {
+        throw std::runtime_error("consumer " + name + " is not a pull consumer on " + filter_subject +
+                                 "; bind to the consumer connection::ensure_consumer made");
+    }
+
+    natsInbox* raw_inbox = nullptr;
+    check(natsInbox_Create(&raw_inbox), "natsInbox_Create");
+    inbox_ = raw_inbox;
+    natsInbox_Destroy(raw_inbox);
     natsSubscription* raw = nullptr;
-    const natsStatus status =
-        js_PullSubscribe(&raw, bus.jetstream(), filter_subject.c_str(), durable.c_str(), nullptr, &options, &js_code);
+    check(natsConnection_SubscribeSync(&raw, connection_, (inbox_ + ".*").c_str()), "subscribe to " + name);
     subscription_.reset(raw);
-    check(status, "js_PullSubscribe " + stream + "/" + durable, js_code);
+}
+
+void pull_consumer::unsubscribe_and_destroy::operator()(natsSubscription* subscription) const noexcept {
+    natsSubscription_Unsubscribe(subscription);
+    natsSubscription_Destroy(subscription);
 }
 
 std::vector<message> pull_consumer::fetch(int max, std::chrono::milliseconds timeout) {
-    natsMsgList list{nullptr, 0};
-    jsErrCode js_code = static_cast<jsErrCode>(0);
-    const natsStatus status = natsSubscription_Fetch(&list, subscription_.get(), max, timeout.count(), &js_code);
-    if (status == NATS_TIMEOUT) {  // nothing arrived: the consumer is caught up
-        metrics_->pending->set(0);
-        return {};
+    // A request published while disconnected would wait in nats.c's reconnect buffer and be served after the
+    // reconnect to a fetch long gone: refuse, and let the caller back off until NATS is back.
+    if (natsConnection_Status(connection_) != NATS_CONN_STATUS_CONNECTED) {
+        throw nats_error("pull request to " + next_subject_, NATS_CONNECTION_DISCONNECTED, "not connected");
     }
-    check(status, "natsSubscription_Fetch", js_code);
+    const auto wanted = static_cast<std::size_t>(std::max(max, 1));
+    const auto deadline = steady_clock::now() + timeout;
     std::vector<message> messages;
-    messages.reserve(static_cast<std::size_t>(list.Count));
-    // Take every message out of the list first, so a metadata failure below still frees each one.
-    std::vector<msg_ptr> owned;
-    owned.reserve(static_cast<std::size_t>(list.Count));
-    for (int i = 0; i < list.Count; ++i) {
-        owned.emplace_back(list.Msgs[i]);
-        list.Msgs[i] = nullptr;
+    messages.reserve(wanted);
+    collect(messages, wanted, 0, steady_clock::now());  // late deliveries of expired requests
+    if (messages.size() < wanted) {  // what the consumer holds now, without waiting
+        collect(messages, wanted, request(static_cast<int>(wanted - messages.size()), 0ms), deadline);
     }
-    natsMsgList_Destroy(&list);
-    for (auto& native : owned) messages.emplace_back(std::move(native), metrics_);
+    const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
+    if (messages.empty() && remaining > 0ms) {  // nothing yet: wait for the batch to fill, up to the deadline
+        collect(messages, wanted, request(static_cast<int>(wanted), remaining), deadline);
+    }
+    if (messages.empty()) metrics_->pending->set(0);
     return messages;
+}
+
+std::uint64_t pull_consumer::request(int batch, std::chrono::milliseconds expires) {
+    const auto number = ++requests_;
+    // The server expires a waiting request a little before the client stops waiting, so its 408 comes in time.
+    const auto server_expires = std::max(expires - std::min(expires / 5, 10ms), 1ms);
+    const std::string body =
+        expires > 0ms ? fmt::format(R"({{"batch":{},"expires":{}}})", batch,
+                                    std::chrono::nanoseconds(server_expires).count())
+                      : fmt::format(R"({{"batch":{},"no_wait":true}})", batch);
+    const std::string reply = inbox_ + "." + std::to_string(number);
+    check(natsConnection_PublishRequestString(connection_, next_subject_.c_str(), reply.c_str(), body.c_str()),
+          "pull request to " + next_subject_);
+    return number;
+}
+
+void pull_consumer::collect(std::vector<message>& into, std::size_t max, std::uint64_t request,
+                            steady_clock::time_point deadline) {
+    while (into.size() < max) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
+        natsMsg* raw = nullptr;
+        const natsStatus status = natsSubscription_NextMsg(&raw, subscription_.get(), std::max<int64_t>(left.count(), 0));
+        if (status == NATS_TIMEOUT) return;
+        check(status, "waiting for " + next_subject_);
+        msg_ptr native(raw);
+        const auto reply_status = status_of(native.get());
+        if (!reply_status) {
+            into.emplace_back(connection_, std::move(native), metrics_);
+            continue;
+        }
+        if (request_number(natsMsg_GetSubject(native.get()), inbox_) != request) continue;  // an older request's
+        if (reply_status->code == "404" || reply_status->code == "408") return;  // no messages / expired
+        if (reply_status->code == "100") continue;                               // heartbeat
+        if (!into.empty()) return;  // keep what arrived; the next request meets the refusal again
+        const natsStatus as_status = reply_status->code == "503" ? NATS_NO_RESPONDERS : NATS_ERR;
+        throw nats_error("pull request to " + next_subject_, as_status,
+                         "refused with " + reply_status->code + " " + reply_status->description);
+    }
 }
 
 }  // namespace hft::bus

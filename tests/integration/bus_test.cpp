@@ -1,5 +1,6 @@
 #include "hft/bus/connection.hpp"
 #include "hft/bus/publisher.hpp"
+#include "hft/bus/pull_consumer.hpp"
 #include "support/nats_server_instance.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -7,8 +8,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <optional>
 #include <chrono>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -69,6 +71,49 @@ hft::bus::publish_result publish_one(boost::asio::io_context& ioc, hft::bus::pub
     pub.publish(subject, "payload", msg_id, [&](hft::bus::publish_result r) { result = std::move(r); });
     REQUIRE(run_until(ioc, [&] { return result.has_value(); }));
     return *result;
+}
+
+// Publishes `count` messages on `subject` and runs the io_context until JetStream acked them all.
+void publish_all(boost::asio::io_context& ioc, hft::bus::publisher& pub, const std::string& subject, int count) {
+    int acked = 0;
+    for (int i = 0; i < count; ++i) {
+        pub.publish(subject, "payload-" + std::to_string(i), subject + "-" + std::to_string(i),
+                    [&](const hft::bus::publish_result& result) { acked += result.ok() ? 1 : 0; });
+    }
+    REQUIRE(run_until(ioc, [&] { return acked == count; }));
+}
+
+// A stream `name` with `count` messages and a durable pull consumer "reader" on all of it.
+void stream_with_reader(boost::asio::io_context& ioc, connection& bus, const std::string& name, int count) {
+    bus.ensure_stream(test_stream(name));
+    bus.ensure_consumer(name, {.durable = "reader", .filter_subject = "test." + name + ".>", .max_ack_pending = 1000});
+    hft::bus::publisher pub(bus, {.max_in_flight = 1024, .ack_timeout = 10000ms});
+    publish_all(ioc, pub, "test." + name + ".x", count);
+}
+
+std::int64_t ack_pending(connection& bus, const std::string& stream) {
+    jsConsumerInfo* raw = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    hft::bus::check(js_GetConsumerInfo(&raw, bus.jetstream(), stream.c_str(), "reader", nullptr, &code),
+                    "js_GetConsumerInfo", code);
+    const hft::bus::consumer_info_ptr info(raw);
+    return info->NumAckPending;
+}
+
+// Fetches until `into` holds `count` distinct stream sequences, acking each; NATS errors (a server still
+// starting) are retried until the deadline.
+void fetch_and_ack(hft::bus::pull_consumer& consumer, std::set<std::uint64_t>& into, std::size_t count,
+                   int batch) {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (into.size() < count && std::chrono::steady_clock::now() < deadline) {
+        try {
+            for (auto& message : consumer.fetch(batch, 200ms)) {
+                CHECK(into.insert(message.metadata().stream_sequence).second);
+                CHECK(message.ack());
+            }
+        } catch (const hft::bus::nats_error&) {
+        }
+    }
 }
 
 }  // namespace
@@ -250,4 +295,62 @@ TEST_CASE("publishing works again after a nats-server restart", "[integration][b
     CHECK_FALSE(after.duplicate);
     CHECK(after.sequence == 2);
     CHECK(pub.flush(5000ms));
+}
+
+TEST_CASE("a pull consumer hands out batches no larger than asked, each message once", "[integration][bus]") {
+    auto& server = nats_server_instance::shared();
+    boost::asio::io_context ioc;
+    connection bus(ioc.get_executor(), options_for(server));
+    const auto name = unique_name("PULL");
+    stream_with_reader(ioc, bus, name, 250);
+    hft::bus::pull_consumer consumer(bus, name, "reader", "test." + name + ".>");
+
+    std::vector<std::size_t> sizes;
+    std::set<std::uint64_t> sequences;
+    while (true) {
+        auto batch = consumer.fetch(100, 500ms);
+        if (batch.empty()) break;
+        sizes.push_back(batch.size());
+        for (auto& message : batch) {
+            CHECK(sequences.insert(message.metadata().stream_sequence).second);
+            CHECK(message.metadata().deliveries == 1);
+            CHECK(message.data().starts_with("payload-"));
+            CHECK(message.ack());
+        }
+    }
+    CHECK(sizes == std::vector<std::size_t>{100, 100, 50});
+    CHECK(sequences.size() == 250);
+    CHECK(*sequences.rbegin() == 250);
+    CHECK(natsConnection_FlushTimeout(bus.native(), 5000) == NATS_OK);
+    CHECK(run_until(ioc, [&] { return ack_pending(bus, name) == 0; }));
+}
+
+TEST_CASE("a pull consumer refuses while NATS is down and resumes where it was after the restart",
+          "[integration][bus]") {
+    nats_server_instance server;
+    boost::asio::io_context ioc;
+    connection bus(ioc.get_executor(), options_for(server));
+    stream_with_reader(ioc, bus, "RESUME", 300);
+    hft::bus::pull_consumer consumer(bus, "RESUME", "reader", "test.RESUME.>");
+    std::set<std::uint64_t> sequences;
+    fetch_and_ack(consumer, sequences, 100, 100);
+    REQUIRE(sequences.size() == 100);
+    REQUIRE(natsConnection_FlushTimeout(bus.native(), 5000) == NATS_OK);
+
+    server.stop();
+    REQUIRE(run_until(ioc, [&] { return !bus.connected(); }));
+    CHECK_THROWS_WITH(consumer.fetch(100, 200ms), Catch::Contains("not connected"));
+    server.start();
+    REQUIRE(run_until(ioc, [&] { return bus.connected(); }));
+    fetch_and_ack(consumer, sequences, 300, 100);
+    CHECK(sequences.size() == 300);
+}
+
+TEST_CASE("binding a pull consumer to a missing durable throws", "[integration][bus]") {
+    auto& server = nats_server_instance::shared();
+    boost::asio::io_context ioc;
+    connection bus(ioc.get_executor(), options_for(server));
+    const auto name = unique_name("NOREADER");
+    bus.ensure_stream(test_stream(name));
+    CHECK_THROWS_AS(hft::bus::pull_consumer(bus, name, "reader", "test." + name + ".>"), hft::bus::nats_error);
 }

@@ -17,6 +17,8 @@ namespace hft::bus {
 class nats_error : public std::runtime_error {
 public:
     nats_error(std::string_view operation, natsStatus status, jsErrCode js_code = static_cast<jsErrCode>(0));
+    /// A failure this code detected rather than a failed nats.c call: `detail` replaces nats.c's last error.
+    nats_error(std::string_view operation, natsStatus status, std::string_view detail);
     natsStatus status() const noexcept { return status_; }
     jsErrCode js_code() const noexcept { return js_code_; }
 

@@ -2,9 +2,16 @@
 
 // A JetStream pull subscription on an existing durable consumer (DESIGN §2) and the messages it fetches.
 //
+// Pull requests are our own, not nats.c's natsSubscription_Fetch: the nats.c Debian 12 ships (3.4.1) writes
+// past its message array when a fetch starts with messages left by an earlier, expired request, which is
+// exactly what reconnecting after a nats-server restart produces (fixed upstream in 3.10, nats.c #749).
+// Each fetch publishes requests to $JS.API.CONSUMER.MSG.NEXT.<stream>.<durable> with a reply subject of its
+// own under this consumer's inbox, so a status (404 no messages, 408 expired) is matched to its request and
+// a late message from an expired one is simply taken by the next fetch.
+//
 // Threading: fetch() BLOCKS (up to its timeout), so it runs on an app::blocking_lane, never on the io_context.
-// One fetch at a time per pull_consumer (nats.c refuses concurrent fetches). A fetched message may be acked,
-// NAKed or terminated from any thread: those are fire-and-forget publishes on the connection.
+// One fetch at a time per pull_consumer. A fetched message may be acked, NAKed or terminated from any
+// thread: those are fire-and-forget publishes on the connection.
 
 #include "hft/bus/connection.hpp"
 
@@ -34,8 +41,9 @@ struct delivery_metadata {
 /// the consumer's ack_wait.
 class message {
 public:
-    /// `metrics` (may be null) counts this message's ack, nak and term.
-    explicit message(msg_ptr native, const detail::consumer_metrics* metrics = nullptr);
+    /// A message delivered on `connection` by a pull request; `metrics` (may be null) counts its ack, nak
+    /// and term. Throws nats_error when it carries no JetStream metadata.
+    message(natsConnection* connection, msg_ptr native, const detail::consumer_metrics* metrics = nullptr);
 
     std::string_view subject() const noexcept;
     std::string_view data() const noexcept;
@@ -56,6 +64,9 @@ public:
     bool in_progress();
 
 private:
+    bool reply(const char* body);
+
+    natsConnection* connection_;
     msg_ptr native_;
     delivery_metadata metadata_;
     const detail::consumer_metrics* metrics_ = nullptr;
@@ -65,20 +76,36 @@ class pull_consumer {
 public:
     /// Binds to the durable consumer `durable` on `stream` whose filter is `filter_subject` (create it first
     /// with connection::ensure_consumer; binding never creates or deletes it). Blocks for one request/reply;
-    /// throws nats_error when NATS is unreachable or the consumer is missing.
+    /// throws nats_error when NATS is unreachable or the consumer is missing, std::runtime_error when it is
+    /// not a pull consumer on that filter.
     pull_consumer(connection& bus, const std::string& stream, const std::string& durable,
                   const std::string& filter_subject);
     pull_consumer(const pull_consumer&) = delete;
     pull_consumer& operator=(const pull_consumer&) = delete;
 
     /// Up to `max` messages: returns as soon as some are available and no more are pending, else waits up to
-    /// `timeout` for the batch to fill. Empty when nothing arrived. Throws nats_error on other failures (NATS
-    /// down, consumer deleted). BLOCKS; see the header comment.
+    /// `timeout` for the batch to fill. Empty when nothing arrived. Throws nats_error when NATS is not
+    /// connected or JetStream answers a request with a refusal (503 no responders, 409 such as the consumer
+    /// deleted while the request waited). BLOCKS; see above.
     std::vector<message> fetch(int max, std::chrono::milliseconds timeout);
 
 private:
-    // Destroyed without unsubscribing: the bound durable consumer stays on the server for the next process.
-    std::unique_ptr<natsSubscription, nats_deleter<&natsSubscription_Destroy>> subscription_;
+    /// Publishes a pull request for `batch` messages and returns its number; `expires` 0 asks for no wait.
+    std::uint64_t request(int batch, std::chrono::milliseconds expires);
+    /// Adds delivered messages to `into` until it holds `max`, request number `request` ends or `deadline`
+    /// passes (a deadline already past takes only what has arrived).
+    void collect(std::vector<message>& into, std::size_t max, std::uint64_t request,
+                 std::chrono::steady_clock::time_point deadline);
+
+    natsConnection* connection_;
+    std::string next_subject_;  ///< $JS.API.CONSUMER.MSG.NEXT.<stream>.<durable>
+    std::string inbox_;         ///< request n's replies arrive on inbox_.n
+    struct unsubscribe_and_destroy {
+        void operator()(natsSubscription* subscription) const noexcept;
+    };
+    // Unsubscribing only drops this process's inbox; the durable consumer stays for the next process.
+    std::unique_ptr<natsSubscription, unsubscribe_and_destroy> subscription_;
+    std::uint64_t requests_ = 0;
     const detail::consumer_metrics* metrics_;
 };
 
