@@ -145,28 +145,33 @@ std::vector<message> pull_consumer::fetch(int max, std::chrono::milliseconds tim
     }
     const auto wanted = static_cast<std::size_t>(std::max(max, 1));
     const auto deadline = steady_clock::now() + timeout;
+    const auto time_left = [&] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
+    };
     std::vector<message> messages;
     messages.reserve(wanted);
     collect(messages, wanted, 0, steady_clock::now());  // late deliveries of expired requests
-    if (messages.size() < wanted) {  // what the consumer holds now, without waiting
-        collect(messages, wanted, request(static_cast<int>(wanted - messages.size()), 0ms), deadline);
+    // One request that waits for the first messages and ends as soon as the consumer has no more to give...
+    if (messages.size() < wanted && time_left() > 0ms) {
+        collect(messages, wanted, request(wanted - messages.size(), time_left(), request_kind::first_messages),
+                deadline);
     }
-    const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
-    if (messages.empty() && remaining > 0ms) {  // nothing yet: wait for the batch to fill, up to the deadline
-        collect(messages, wanted, request(static_cast<int>(wanted), remaining), deadline);
+    // ...unless the server turned it down at once, as it does while other clients' waiting requests cover what is
+    // pending: then wait in line for a whole batch rather than asking again in a loop.
+    if (messages.empty() && time_left() > 0ms) {
+        collect(messages, wanted, request(wanted, time_left(), request_kind::whole_batch), deadline);
     }
     if (messages.empty()) metrics_->pending->set(0);
     return messages;
 }
 
-std::uint64_t pull_consumer::request(int batch, std::chrono::milliseconds expires) {
+std::uint64_t pull_consumer::request(std::size_t batch, std::chrono::milliseconds expires, request_kind kind) {
     const auto number = ++requests_;
-    // The server expires a waiting request a little before the client stops waiting, so its 408 comes in time.
+    // The server expires a request a little before the client stops waiting, so that its 408 arrives in time.
     const auto server_expires = std::max(expires - std::min(expires / 5, 10ms), 1ms);
-    const std::string body =
-        expires > 0ms ? fmt::format(R"({{"batch":{},"expires":{}}})", batch,
-                                    std::chrono::nanoseconds(server_expires).count())
-                      : fmt::format(R"({{"batch":{},"no_wait":true}})", batch);
+    const std::string body = fmt::format(R"({{"batch":{},"expires":{}{}}})", batch,
+                                         std::chrono::nanoseconds(server_expires).count(),
+                                         kind == request_kind::first_messages ? R"(,"no_wait":true)" : "");
     const std::string reply = inbox_ + "." + std::to_string(number);
     check(natsConnection_PublishRequestString(connection_, next_subject_.c_str(), reply.c_str(), body.c_str()),
           "pull request to " + next_subject_);

@@ -83,15 +83,18 @@ public:
     pull_consumer(const pull_consumer&) = delete;
     pull_consumer& operator=(const pull_consumer&) = delete;
 
-    /// Up to `max` messages: returns as soon as some are available and no more are pending, else waits up to
-    /// `timeout` for the batch to fill. Empty when nothing arrived. Throws nats_error when NATS is not
+    /// Up to `max` messages: returns as soon as some have arrived and the consumer has no more pending, waiting
+    /// up to `timeout` for the first. Empty when nothing arrived. Throws nats_error when NATS is not
     /// connected or JetStream answers a request with a refusal (503 no responders, 409 such as the consumer
     /// deleted while the request waited). BLOCKS; see above.
     std::vector<message> fetch(int max, std::chrono::milliseconds timeout);
 
 private:
-    /// Publishes a pull request for `batch` messages and returns its number; `expires` 0 asks for no wait.
-    std::uint64_t request(int batch, std::chrono::milliseconds expires);
+    /// first_messages: no_wait with expires, which JetStream serves as soon as it has any message and ends
+    /// when it has no more (nats.c's Fetch asks the same). whole_batch: served until `batch` or expiry.
+    enum class request_kind { first_messages, whole_batch };
+    /// Publishes a pull request for `batch` messages, expiring just before `expires`; returns its number.
+    std::uint64_t request(std::size_t batch, std::chrono::milliseconds expires, request_kind kind);
     /// Adds delivered messages to `into` until it holds `max`, request number `request` ends or `deadline`
     /// passes (a deadline already past takes only what has arrived).
     void collect(std::vector<message>& into, std::size_t max, std::uint64_t request,
