@@ -939,6 +939,7 @@ void read_market_data_worker(parse_context& ctx, map_reader& top, config& cfg) {
     auto& w = cfg.market_data_worker;
     w.durable = r.string("durable", w.durable);
     w.batch_size = static_cast<int>(r.integer("batch_size", w.batch_size, 1, 100'000));
+    w.connections = static_cast<int>(r.integer("connections", w.connections, 1, 16));
     w.batch_timeout = r.dur("batch_timeout", w.batch_timeout, 1ms);
     w.ack_wait = r.dur("ack_wait", w.ack_wait, 1ms);
     w.max_deliver = static_cast<int>(r.integer("max_deliver", w.max_deliver, 1, 1000));

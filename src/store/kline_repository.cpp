@@ -2,8 +2,9 @@
 
 #include "hft/store/statements.hpp"
 
+#include <algorithm>
 #include <array>
-#include <map>
+#include <numeric>
 #include <string>
 #include <tuple>
 
@@ -38,18 +39,24 @@ private:
 }  // namespace
 
 std::vector<domain::kline> latest_per_candle(std::span<const domain::kline> batch) {
-    using candle_key = std::tuple<std::string_view, std::string_view, std::string_view, std::int64_t>;
-    std::map<candle_key, std::size_t> position;
+    const auto key_of = [&](std::size_t i) {
+        const auto& k = batch[i];
+        return std::tie(k.exchange, k.symbol, k.interval, k.open_time);
+    };
+    std::vector<std::size_t> order(batch.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    // Stable, so the states of one candle stay in arrival order for supersedes to choose among.
+    std::ranges::stable_sort(order, [&](std::size_t a, std::size_t b) { return key_of(a) < key_of(b); });
     std::vector<domain::kline> result;
     result.reserve(batch.size());
-    for (const auto& k : batch) {
-        const candle_key key{k.exchange, k.symbol, k.interval, k.open_time};
-        const auto [it, inserted] = position.try_emplace(key, result.size());
-        if (inserted) {
-            result.push_back(k);
-        } else if (domain::supersedes(k, result[it->second])) {
-            result[it->second] = k;
+    for (std::size_t first = 0; first < order.size();) {
+        std::size_t kept = order[first];
+        std::size_t next = first + 1;
+        for (; next < order.size() && key_of(order[next]) == key_of(kept); ++next) {
+            if (domain::supersedes(batch[order[next]], batch[kept])) kept = order[next];
         }
+        result.push_back(batch[kept]);
+        first = next;
     }
     return result;
 }

@@ -6,6 +6,7 @@
 #include "hft/bus/publisher.hpp"
 #include "hft/bus/subjects.hpp"
 #include "hft/codec/kline_event.hpp"
+#include "hft/store/kline_repository.hpp"
 #include "support/hft_processes.hpp"
 #include "support/nats_server_instance.hpp"
 #include "support/postgres_instance.hpp"
@@ -20,6 +21,7 @@
 
 #include <fstream>
 #include <functional>
+#include <future>
 #include <map>
 #include <optional>
 #include <string>
@@ -240,6 +242,35 @@ struct worker_fixture {
     }
 };
 
+// As the worker's connections overlap batches: `first` is upserted and, while its transaction is still open,
+// `second` on another connection, which waits on the row `first` holds; then both commit in that order. Returns
+// the candle's stored state as the fixture reads it.
+hft::domain::kline store_overlapping(const worker_fixture& f, const hft::domain::kline& first,
+                                     const hft::domain::kline& second) {
+    const auto dsn = f.pg.dsn(f.database);
+    pqxx::connection first_connection(dsn);
+    pqxx::connection second_connection(dsn);
+    pqxx::connection observer(dsn);
+    pqxx::work first_tx{first_connection};
+    hft::store::upsert_klines(first_tx, std::vector{first});
+    const int second_pid = second_connection.backendpid();
+    auto second_committed = std::async(std::launch::async, [&] {
+        pqxx::work second_tx{second_connection};
+        hft::store::upsert_klines(second_tx, std::vector{second});
+        second_tx.commit();
+    });
+    REQUIRE(eventually([&] {
+        pqxx::nontransaction tx{observer};
+        return tx.exec_params("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1",
+                              second_pid)[0][0].as<bool>(false);
+    }));
+    first_tx.commit();
+    second_committed.get();
+    auto stored = f.stored().at(first.open_time);
+    stored.received_ns = first.received_ns;  // not stored
+    return stored;
+}
+
 }  // namespace
 
 TEST_CASE("worker stores every published kline exactly once with identical OHLCV", "[integration][worker]") {
@@ -274,6 +305,38 @@ TEST_CASE("a closed candle is never overwritten by a later open update or an old
     f.require_stored(2);
     f.require_stored_exactly({closed, marker});
     f.require_clean_exit();
+}
+
+TEST_CASE("overlapping batches leave a candle closed, or at its newest open state, in either commit order",
+          "[integration][worker]") {
+    worker_fixture f;
+    const auto closed_and_reopened = [](int i) {
+        const auto closed = closed_kline(i);
+        auto reopened = closed;  // a late in-progress update of the same candle with other values
+        reopened.is_closed = false;
+        reopened.event_time += 5000;
+        reopened.close = dec("23140");
+        return std::pair{closed, reopened};
+    };
+    const auto older_and_newer = [](int i) {
+        auto older = closed_kline(i);
+        older.is_closed = false;
+        older.event_time = older.open_time + 1000;
+        auto newer = older;
+        newer.event_time += 1000;
+        newer.close = dec("23140");
+        newer.trade_count += 1;
+        return std::pair{older, newer};
+    };
+
+    const auto [closed_1, reopened_1] = closed_and_reopened(1);
+    CHECK(store_overlapping(f, closed_1, reopened_1) == closed_1);
+    const auto [closed_2, reopened_2] = closed_and_reopened(2);
+    CHECK(store_overlapping(f, reopened_2, closed_2) == closed_2);
+    const auto [older_3, newer_3] = older_and_newer(3);
+    CHECK(store_overlapping(f, older_3, newer_3) == newer_3);
+    const auto [older_4, newer_4] = older_and_newer(4);
+    CHECK(store_overlapping(f, newer_4, older_4) == newer_4);
 }
 
 TEST_CASE("worker stores every closed kline exactly once after being killed mid-batch", "[integration][worker]") {

@@ -109,6 +109,7 @@ struct market_data_gateway_config {
 struct market_data_worker_config {
     std::string durable = "market-data-worker";  ///< shared by every worker process: that is how they scale out
     int batch_size = 2000;                       ///< klines per upsert transaction at most
+    int connections = 2;  ///< PostgreSQL sessions committing batches at once: one inserts while another commits
     duration batch_timeout{std::chrono::milliseconds(50)};  ///< a partial batch is committed after this wait
     duration ack_wait{std::chrono::seconds(30)};           ///< JetStream redelivers an un-acked message after it
     int max_deliver = 5;                                   ///< deliveries before a message goes to the DLQ

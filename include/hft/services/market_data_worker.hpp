@@ -5,7 +5,11 @@
 // A durable pull consumer (shared by every worker process) is fetched in batches of up to batch_size, or
 // whatever arrived within batch_timeout. Each batch is one upsert transaction (a closed candle stays final,
 // older updates are ignored), and its messages are acked only after the commit: a crash before the ack means
-// a redelivery, which the upsert absorbs. The next batch is fetched while the current one commits.
+// a redelivery, which the upsert absorbs. Batches commit concurrently on `connections` PostgreSQL sessions
+// (batch N+1 is inserted while batch N commits) and the next batch is fetched meanwhile. Two transactions
+// upserting one candle wait on its row, and the later one checks the guard against the committed row, so
+// the closed or newer state wins in either commit order; rows are locked in candle order, so two batches
+// cannot deadlock.
 //
 // A message that can never succeed (undecodable, insane, refused by a table constraint) goes to the DLQ
 // stream with its reason and is terminated once the DLQ acked it; the rest of its batch proceeds. When
@@ -88,10 +92,10 @@ public:
 
     /// Ensures the KLINE and DLQ streams and the durable consumer (retrying while NATS is unreachable; a
     /// conflicting existing config throws), then consumes until stop(). After stop() it commits and settles
-    /// the batch in hand, waits (bounded by graceful_shutdown_timeout) for dead letters in flight and returns.
+    /// the batches in hand, waits (bounded by graceful_shutdown_timeout) for dead letters in flight and returns.
     boost::asio::awaitable<void> run();
 
-    /// Stops fetching; run() returns once the batch in hand is settled. Call on the executor.
+    /// Stops fetching; run() returns once the batches in hand are settled. Call on the executor.
     void stop();
 
     worker_stats stats() const;

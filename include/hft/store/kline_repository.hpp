@@ -14,7 +14,8 @@
 namespace hft::store {
 
 /// Keeps one state per candle (exchange, symbol, interval, open_time): the one domain::supersedes picks,
-/// since one statement cannot update a row twice. Order of first appearance is kept.
+/// since one statement cannot update a row twice. Sorted by candle, so that concurrent upserts of shared
+/// candles lock their rows in the same order and cannot deadlock.
 std::vector<domain::kline> latest_per_candle(std::span<const domain::kline> batch);
 
 /// Upserts `batch` into market_klines with the rule of domain::supersedes (a closed candle is never

@@ -22,7 +22,6 @@
 #include <optional>
 #include <random>
 #include <span>
-#include <tuple>
 #include <vector>
 
 namespace hft::services {
@@ -85,6 +84,15 @@ store_outcome store_batch(store::database& database, std::span<const domain::kli
 
 double seconds_of(steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+// One PostgreSQL session and the batch it commits. Its lane is declared after its database so that the lane
+// (joining its thread) is destroyed first.
+struct database_session {
+    explicit database_session(const std::string& dsn) : database(dsn) {}
+    store::database database;
+    app::blocking_lane lane;
+    batch deliveries;
+};
+
 }  // namespace
 
 struct market_data_worker::impl : std::enable_shared_from_this<impl> {
@@ -94,8 +102,8 @@ struct market_data_worker::impl : std::enable_shared_from_this<impl> {
           settings(cfg.market_data_worker),
           nats(cfg.require_nats_jetstream()),
           shutdown_timeout(cfg.graceful_shutdown_timeout),
-          database(cfg.database.get("market_data").dsn),
           dead_letters(bus_),
+          session_released(executor_),
           pause_timer(executor_),
           stats_timer(executor_),
           drain_timer(executor_),
@@ -108,16 +116,25 @@ struct market_data_worker::impl : std::enable_shared_from_this<impl> {
           batch_size(obs::default_registry().histogram("hft_worker_batch_size", "Klines per committed transaction",
                                                        obs::size_buckets())),
           commit_seconds(obs::default_registry().histogram(
-              "hft_worker_commit_seconds", "Time to store and commit one batch", obs::latency_buckets_seconds())) {}
+              "hft_worker_commit_seconds", "Time to store and commit one batch", obs::latency_buckets_seconds())) {
+        const auto& dsn = cfg.database.get("market_data").dsn;
+        for (int i = 0; i < settings.connections; ++i) {
+            sessions.push_back(std::make_unique<database_session>(dsn));
+            idle_sessions.push_back(sessions.back().get());
+        }
+    }
 
     asio::awaitable<void> run();
     asio::awaitable<bool> set_up_consumer();
     asio::awaitable<void> consume();
     asio::awaitable<batch> fetch();
-    asio::awaitable<store_outcome> store(const batch& deliveries);
+    asio::awaitable<void> session_release();
+    void commit_in_background(database_session& session, batch deliveries);
+    asio::awaitable<void> commit(database_session& session);
+    asio::awaitable<store_outcome> store(database_session& session, const batch& deliveries);
     void settle_batch(batch& deliveries, const store_outcome& outcome);
     void dead_letter(bus::message message, std::string reason);
-    asio::awaitable<void> wait_for_database(batch& held);
+    asio::awaitable<void> wait_for_database(database_session& session, batch& held);
     asio::awaitable<void> drain_dead_letters();
     asio::awaitable<void> stats_loop();
     asio::awaitable<void> pause(std::chrono::milliseconds delay);
@@ -128,13 +145,14 @@ struct market_data_worker::impl : std::enable_shared_from_this<impl> {
     app::market_data_worker_config settings;
     app::nats_jetstream_config nats;
     std::chrono::milliseconds shutdown_timeout;
-    // database and consumer are only touched from their lanes, which are declared after them so that the lanes
-    // (joining their threads) are destroyed first.
-    store::database database;
+    // consumer is only touched from fetch_lane, which is declared after it so that the lane (joining its thread)
+    // is destroyed first.
     std::unique_ptr<bus::pull_consumer> consumer;
     bus::publisher dead_letters;
     app::blocking_lane fetch_lane;
-    app::blocking_lane database_lane;
+    std::vector<std::unique_ptr<database_session>> sessions;  ///< market_data_worker.connections of them
+    std::vector<database_session*> idle_sessions;             ///< not committing a batch
+    asio::steady_timer session_released;                      ///< cancelled whenever a session becomes idle
     asio::steady_timer pause_timer;
     asio::steady_timer stats_timer;
     asio::steady_timer drain_timer;
@@ -153,13 +171,13 @@ struct market_data_worker::impl : std::enable_shared_from_this<impl> {
 
 asio::awaitable<void> market_data_worker::impl::run() {
     const auto self = shared_from_this();
-    spdlog::info("durable '{}' on stream {} ({}), dead letters to {}, NATS {}, database {}; "
+    spdlog::info("durable '{}' on stream {} ({}), dead letters to {}, NATS {}, database {} ({} connections); "
                  "batches of {} klines or {} ms, ack_wait {} ms, max_deliver {}",
                  settings.durable, kline_stream, kline_filter, bus::dlq_subject(kline_stream),
-                 app::redact_text(bus.options().url), database.target(), settings.batch_size,
-                 settings.batch_timeout.count(), settings.ack_wait.count(), settings.max_deliver);
+                 app::redact_text(bus.options().url), sessions.front()->database.target(), sessions.size(),
+                 settings.batch_size, settings.batch_timeout.count(), settings.ack_wait.count(), settings.max_deliver);
     if (!co_await set_up_consumer()) co_return;
-    // Both end after stop(): the stats loop at once, consume() once the batch in hand is settled.
+    // Both end after stop(): the stats loop at once, consume() once every batch in hand is settled.
     co_await (consume() && stats_loop());
     co_await drain_dead_letters();
     spdlog::info("totals: received {}, committed {} in {} batches, acked {}, NAKed {}, "
@@ -175,7 +193,9 @@ asio::awaitable<bool> market_data_worker::impl::set_up_consumer() {
         .filter_subject = kline_filter,
         .ack_wait = settings.ack_wait,
         .max_deliver = settings.max_deliver,
-        // Room for the batch being committed and the one being fetched, for two workers sharing the durable.
+        // Room for the batches a worker has in hand (one per connection plus the one fetched ahead): one worker
+        // with up to 3 connections. More workers on the durable share it. Unchanged by `connections`, so that a
+        // durable created before that setting existed still matches.
         .max_ack_pending = 4 * settings.batch_size,
     };
     bool reported = false;
@@ -203,43 +223,63 @@ asio::awaitable<bool> market_data_worker::impl::set_up_consumer() {
     co_return false;
 }
 
-// The next batch is fetched while the current one commits; a batch is settled only after its commit.
+// Each batch is committed on an idle session while the next one is fetched, so with two sessions batch N+1 is
+// inserted while batch N commits. A batch is settled only after its own commit. After a database failure
+// no further batch is started until PostgreSQL answers; the batch fetched meanwhile is held, not NAKed.
 asio::awaitable<void> market_data_worker::impl::consume() {
-    batch current;
-    while (true) {
-        if (current.empty()) {
-            if (stopping) break;
-            current = co_await fetch();
-            continue;
-        }
-        for (auto& undecodable : current) {
-            if (!undecodable.kline) dead_letter(std::move(undecodable.message), undecodable.kline.error());
-        }
-        batch next;
-        store_outcome outcome;
-        if (stopping) {
-            outcome = co_await store(current);
-        } else {
-            std::tie(next, outcome) = co_await (fetch() && store(current));
-        }
-        settle_batch(current, outcome);
-        if (outcome.database_unavailable) co_await wait_for_database(next);
-        current = std::move(next);
+    while (!stopping) {
+        auto fetched = co_await fetch();
+        while (idle_sessions.empty()) co_await session_release();
+        auto* session = idle_sessions.back();
+        idle_sessions.pop_back();
+        // Also with nothing fetched, so that readiness recovers while the stream is quiet.
+        if (database_problem) co_await wait_for_database(*session, fetched);
+        commit_in_background(*session, std::move(fetched));
     }
+    while (idle_sessions.size() < sessions.size()) co_await session_release();
+}
+
+// Returns once commit() gives a session back to idle_sessions.
+asio::awaitable<void> market_data_worker::impl::session_release() {
+    session_released.expires_at(steady_clock::time_point::max());
+    co_await session_released.async_wait(as_tuple_awaitable);
+}
+
+// A batch lives in its session, not in a coroutine parameter, and lane calls capture by reference and return
+// nothing: owning lambdas passed to blocking_lane::run corrupted the heap (valgrind: a batch captured by a lane
+// call was freed in its co_spawn and then read by run()'s frame).
+void market_data_worker::impl::commit_in_background(database_session& session, batch deliveries) {
+    session.deliveries = std::move(deliveries);
+    // commit() catches every database and bus failure; anything else it throws ends the process loudly.
+    asio::co_spawn(executor, commit(session),
+                   [self = shared_from_this()](std::exception_ptr failure) {
+                       if (failure) std::rethrow_exception(failure);
+                   });
+}
+
+asio::awaitable<void> market_data_worker::impl::commit(database_session& session) {
+    auto& deliveries = session.deliveries;
+    for (auto& undecodable : deliveries) {
+        if (!undecodable.kline) dead_letter(std::move(undecodable.message), undecodable.kline.error());
+    }
+    const auto outcome = co_await store(session, deliveries);
+    settle_batch(deliveries, outcome);
+    deliveries.clear();
+    idle_sessions.push_back(&session);
+    session_released.cancel();
 }
 
 asio::awaitable<batch> market_data_worker::impl::fetch() {
     std::string problem;
     try {
-        auto fetched = co_await fetch_lane.run([this] {
+        batch fetched;
+        co_await fetch_lane.run([this, &fetched] {
             auto messages = consumer->fetch(settings.batch_size, settings.batch_timeout);
-            batch deliveries;
-            deliveries.reserve(messages.size());
+            fetched.reserve(messages.size());
             for (auto& message : messages) {
                 auto kline = decode_kline_message(message.data());
-                deliveries.push_back({std::move(message), std::move(kline)});
+                fetched.push_back({std::move(message), std::move(kline)});
             }
-            return deliveries;
         });
         if (std::exchange(nats_outage, false)) spdlog::info("fetching again");
         counters.received += fetched.size();
@@ -256,7 +296,7 @@ asio::awaitable<batch> market_data_worker::impl::fetch() {
     co_return batch{};
 }
 
-asio::awaitable<store_outcome> market_data_worker::impl::store(const batch& deliveries) {
+asio::awaitable<store_outcome> market_data_worker::impl::store(database_session& session, const batch& deliveries) {
     std::vector<domain::kline> klines;
     klines.reserve(deliveries.size());
     for (const auto& decoded : deliveries) {
@@ -264,7 +304,8 @@ asio::awaitable<store_outcome> market_data_worker::impl::store(const batch& deli
     }
     if (klines.empty()) co_return store_outcome{};
     const auto started = steady_clock::now();
-    auto outcome = co_await database_lane.run([this, &klines] { return store_batch(database, klines); });
+    store_outcome outcome;
+    co_await session.lane.run([&session, &klines, &outcome] { outcome = store_batch(session.database, klines); });
     if (!outcome.database_unavailable) commit_seconds.observe(steady_clock::now() - started);
     co_return outcome;
 }
@@ -329,9 +370,10 @@ void market_data_worker::impl::dead_letter(bus::message message, std::string rea
     });
 }
 
-// Pauses fetching until PostgreSQL accepts a connection again. `held` (fetched while the failed batch was
-// being committed) is kept: it never failed, so it is not NAKed, and in_progress keeps it from redelivery.
-asio::awaitable<void> market_data_worker::impl::wait_for_database(batch& held) {
+// Pauses fetching until PostgreSQL accepts a connection on `session` again. `held` (fetched while the failed
+// batch was being committed) is kept: it never failed, so it is not NAKed, and in_progress keeps it from
+// redelivery.
+asio::awaitable<void> market_data_worker::impl::wait_for_database(database_session& session, batch& held) {
     const auto started = steady_clock::now();
     retry.reset();
     while (!stopping) {
@@ -339,9 +381,9 @@ asio::awaitable<void> market_data_worker::impl::wait_for_database(batch& held) {
         co_await pause(std::min(retry.next(), settings.ack_wait / 2));
         if (stopping) break;
         try {
-            co_await database_lane.run([this] { database.connection(); });
+            co_await session.lane.run([&session] { session.database.connection(); });
             spdlog::info("PostgreSQL at {} answers again after {:.1f} s; fetching again",
-                         database.target(), seconds_of(steady_clock::now() - started));
+                         session.database.target(), seconds_of(steady_clock::now() - started));
             database_problem.reset();
             co_return;
         } catch (const store::database_unavailable&) {
@@ -394,7 +436,12 @@ void market_data_worker::impl::stop() {
 market_data_worker::market_data_worker(asio::any_io_executor executor, bus::connection& bus, const app::config& cfg)
     : impl_(std::make_shared<impl>(std::move(executor), bus, cfg)) {}
 
-market_data_worker::~market_data_worker() = default;
+// A fetch or commit still running on a lane must not outlive main(): a coroutine suspended on it keeps the impl
+// alive, so the lanes are joined here.
+market_data_worker::~market_data_worker() {
+    impl_->fetch_lane.join();
+    for (auto& session : impl_->sessions) session->lane.join();
+}
 
 asio::awaitable<void> market_data_worker::run() { return impl_->run(); }
 

@@ -743,7 +743,16 @@ void strategy_runner::impl::stop() {
 strategy_runner::strategy_runner(asio::any_io_executor executor, bus::connection& bus, const app::config& cfg)
     : impl_(std::make_shared<impl>(std::move(executor), bus, cfg)) {}
 
-strategy_runner::~strategy_runner() = default;
+// A fetch, statement or bucket call still running on a lane must not outlive main(): a coroutine suspended on it
+// keeps the impl alive, so the lanes are joined here.
+strategy_runner::~strategy_runner() {
+    for (auto& inst : impl_->instances) {
+        inst->kline_lane.join();
+        inst->update_lane.join();
+    }
+    impl_->database_lane.join();
+    impl_->kv_lane.join();
+}
 
 asio::awaitable<void> strategy_runner::run() { return impl_->run(); }
 

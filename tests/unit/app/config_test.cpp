@@ -623,11 +623,12 @@ TEST_CASE("the market-data gateway and worker sections have defaults and take th
     CHECK(defaults.market_data_gateway.max_connection_age == std::chrono::hours(23));
     CHECK(defaults.market_data_worker.durable == "market-data-worker");
     CHECK(defaults.market_data_worker.batch_size == 2000);
+    CHECK(defaults.market_data_worker.connections == 2);
 
     const auto cfg = parse_config(
         "market_data_gateway:\n  idle_timeout: 5s\n  max_in_flight: 100\n  backfill_limit: 500\n"
         "market_data_worker:\n  durable: worker-b\n  batch_size: 50\n  batch_timeout: 10ms\n  ack_wait: 2s\n"
-        "  max_deliver: 3\n  nak_delay: 250ms\n");
+        "  max_deliver: 3\n  nak_delay: 250ms\n  connections: 4\n");
     CHECK(cfg.market_data_gateway.idle_timeout == std::chrono::seconds(5));
     CHECK(cfg.market_data_gateway.max_in_flight == 100);
     CHECK(cfg.market_data_gateway.backfill_limit == 500);
@@ -635,6 +636,7 @@ TEST_CASE("the market-data gateway and worker sections have defaults and take th
     CHECK(cfg.market_data_worker.batch_size == 50);
     CHECK(cfg.market_data_worker.max_deliver == 3);
     CHECK(cfg.market_data_worker.nak_delay == std::chrono::milliseconds(250));
+    CHECK(cfg.market_data_worker.connections == 4);
 }
 
 TEST_CASE("market-data settings that cannot work are refused with the key and the reason", "[app][config]") {
@@ -645,6 +647,7 @@ TEST_CASE("market-data settings that cannot work are refused with the key and th
     CHECK(error_of("market_data_worker:\n  durable: a.b\n").find("market_data_worker.durable") != std::string::npos);
     CHECK(error_of("market_data_worker:\n  batch_timeout: 40s\n").find("shorter than ack_wait") != std::string::npos);
     CHECK(error_of("market_data_worker:\n  batch_sise: 5\n").find("did you mean \"batch_size\"") != std::string::npos);
+    CHECK(error_of("market_data_worker:\n  connections: 0\n").find("market_data_worker.connections") != std::string::npos);
 }
 
 TEST_CASE("the order engine's risk limits are read per user and strategy, user limits replacing the default",
