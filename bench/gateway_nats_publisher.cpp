@@ -2,7 +2,10 @@
 // kline events (js_PublishMsgAsync with a Nats-Msg-Id and an ack handler), on the gateway's stream and subject
 // shape. The same klines feed the worker benchmark: --csv writes them as market_klines rows for COPY.
 //
-//   hft_gateway_nats_publisher --url nats://127.0.0.1:4222 --count 500000 [--in-flight 4096]
+//   hft_gateway_nats_publisher --url nats://127.0.0.1:4222 --count 500000 [--in-flight 4096] [--send-asap]
+//
+// --in-flight 1 times one publish-to-ack round trip; --send-asap writes each publish at once, as the services
+// on the tick path do (bus::connection_options::send_asap), instead of after nats.c's ~1 ms flusher wait.
 //   hft_gateway_nats_publisher --csv rows.csv --count 500000
 //
 // Prints "acked<TAB>N<TAB>seconds<TAB>msgs/s" on stdout; progress and errors on stderr. Every kline is a
@@ -101,7 +104,7 @@ void on_ack(jsCtx*, natsMsg* msg, jsPubAck*, jsPubAckErr* error, void*) {
     std::exit(1);
 }
 
-int publish(const std::string& url, std::size_t count, int in_flight) {
+int publish(const std::string& url, std::size_t count, int in_flight, bool send_asap) {
     {  // the stream exactly as the gateway declares it
         boost::asio::io_context io;
         bus::connection management(io.get_executor(), {.url = url, .name = "bench-setup"});
@@ -115,8 +118,14 @@ int publish(const std::string& url, std::size_t count, int in_flight) {
                             bus::kline_msg_id(k.exchange, k.symbol, k.interval, k.open_time, true, k.event_time),
                             codec::encode(k)});
     }
+    natsOptions* connect_options = nullptr;
+    if (const auto s = natsOptions_Create(&connect_options); s != NATS_OK) fail("options", s);
+    natsOptions_SetURL(connect_options, url.c_str());
+    natsOptions_SetSendAsap(connect_options, send_asap);
     natsConnection* connection = nullptr;
-    if (const auto s = natsConnection_ConnectTo(&connection, url.c_str()); s != NATS_OK) fail("connect", s);
+    const auto connected = natsConnection_Connect(&connection, connect_options);
+    natsOptions_Destroy(connect_options);
+    if (connected != NATS_OK) fail("connect", connected);
     jsOptions options;
     jsOptions_Init(&options);
     options.PublishAsync.AckHandler = on_ack;
@@ -150,14 +159,24 @@ int main(int argc, char** argv) {
     std::string url, csv;
     std::size_t count = 100'000;
     int in_flight = 4096;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    bool send_asap = false;
+    for (int i = 1; i < argc; ++i) {
         const std::string_view flag = argv[i];
-        if (flag == "--url") url = argv[i + 1];
-        else if (flag == "--csv") csv = argv[i + 1];
-        else if (flag == "--count") count = std::strtoull(argv[i + 1], nullptr, 10);
-        else if (flag == "--in-flight") in_flight = std::atoi(argv[i + 1]);
+        if (flag == "--send-asap") {
+            send_asap = true;
+            continue;
+        }
+        if (i + 1 == argc) {
+            std::fprintf(stderr, "%s needs a value; see the comment at the top of gateway_nats_publisher.cpp\n", argv[i]);
+            return 2;
+        }
+        const char* value = argv[++i];
+        if (flag == "--url") url = value;
+        else if (flag == "--csv") csv = value;
+        else if (flag == "--count") count = std::strtoull(value, nullptr, 10);
+        else if (flag == "--in-flight") in_flight = std::atoi(value);
         else {
-            std::fprintf(stderr, "unknown option %s; see the comment at the top of gateway_nats_publisher.cpp\n", argv[i]);
+            std::fprintf(stderr, "unknown option %s; see the comment at the top of gateway_nats_publisher.cpp\n", argv[i - 1]);
             return 2;
         }
     }
@@ -169,5 +188,5 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "give --url nats://host:port (or --csv FILE)\n");
         return 2;
     }
-    return publish(url, count, in_flight);
+    return publish(url, count, in_flight, send_asap);
 }
