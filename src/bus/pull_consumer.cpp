@@ -151,9 +151,11 @@ std::vector<message> pull_consumer::fetch(int max, std::chrono::milliseconds tim
     std::vector<message> messages;
     messages.reserve(wanted);
     collect(messages, wanted, 0, steady_clock::now());  // late deliveries of expired requests
-    // One request that waits for the first messages and ends as soon as the consumer has no more to give...
+    // One request that waits for the first messages and ends as soon as the consumer has no more to give (with
+    // messages already in hand it must not wait at all: without expires, no_wait answers at once)...
     if (messages.size() < wanted && time_left() > 0ms) {
-        collect(messages, wanted, request(wanted - messages.size(), time_left(), request_kind::first_messages),
+        const auto expires = messages.empty() ? time_left() : 0ms;
+        collect(messages, wanted, request(wanted - messages.size(), expires, request_kind::first_messages),
                 deadline);
     }
     // ...unless the server turned it down early, as it does while other clients' waiting requests cover what is
@@ -170,8 +172,9 @@ std::uint64_t pull_consumer::request(std::size_t batch, std::chrono::millisecond
     const auto number = ++requests_;
     // The server expires a request a little before the client stops waiting, so that its 408 arrives in time.
     const auto server_expires = std::max(expires - std::min(expires / 5, 10ms), 1ms);
-    const std::string body = fmt::format(R"({{"batch":{},"expires":{}{}}})", batch,
-                                         std::chrono::nanoseconds(server_expires).count(),
+    const std::string expiry =
+        expires > 0ms ? fmt::format(R"(,"expires":{})", std::chrono::nanoseconds(server_expires).count()) : "";
+    const std::string body = fmt::format(R"({{"batch":{}{}{}}})", batch, expiry,
                                          kind == request_kind::first_messages ? R"(,"no_wait":true)" : "");
     const std::string reply = inbox_ + "." + std::to_string(number);
     check(natsConnection_PublishRequestString(connection_, next_subject_.c_str(), reply.c_str(), body.c_str()),

@@ -93,7 +93,8 @@ private:
     /// first_messages: no_wait with expires, which JetStream serves as soon as it has any message and ends
     /// when it has no more (nats.c's Fetch asks the same). whole_batch: served until `batch` or expiry.
     enum class request_kind { first_messages, whole_batch };
-    /// Publishes a pull request for `batch` messages, expiring just before `expires`; returns its number.
+    /// Publishes a pull request for `batch` messages, expiring just before `expires` (0: no expiry, which with
+    /// first_messages means answered at once with what is pending); returns its number.
     std::uint64_t request(std::size_t batch, std::chrono::milliseconds expires, request_kind kind);
     /// Adds delivered messages to `into` until it holds `max`, request number `request` ends or `deadline`
     /// passes (a deadline already past takes only what has arrived).
