@@ -3,6 +3,8 @@
 #include "hft/bus/callback_registry.hpp"
 
 #include <boost/asio/post.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -227,17 +229,33 @@ void connection::ensure_consumer(const std::string& stream, const consumer_spec&
     if (have_filter != spec.filter_subject) conflict("filter_subject", have_filter, spec.filter_subject);
     if (have.DeliverSubject != nullptr) conflict("kind", "push", "pull");
     if (have.AckPolicy != js_AckExplicit) conflict("ack_policy", "not explicit", "explicit");
-    if (have.AckWait != spec.ack_wait.count())
-        conflict("ack_wait", std::to_string(have.AckWait) + "ns", std::to_string(spec.ack_wait.count()) + "ns");
-    if (have.MaxDeliver != spec.max_deliver)
-        conflict("max_deliver", std::to_string(have.MaxDeliver), std::to_string(spec.max_deliver));
-    if (have.MaxAckPending != spec.max_ack_pending)
-        conflict("max_ack_pending", std::to_string(have.MaxAckPending), std::to_string(spec.max_ack_pending));
     if (!conflicts.empty()) {
         throw std::runtime_error("consumer " + name +
                                  " exists with a different configuration (not updated; change or delete it by hand):" +
                                  conflicts);
     }
+
+    // The limits follow the service's settings (max_ack_pending from its batch size): JetStream updates them in
+    // place, keeping every acked and pending message, so an upgrade or a retuned config.yml just applies.
+    jsConsumerConfig updated = have;
+    std::string changes;
+    const auto apply = [&](const char* field, auto& value, auto wanted, const auto& shown) {
+        if (value == wanted) return;
+        changes += fmt::format("{}{} {} -> {}", changes.empty() ? "" : ", ", field, shown(value), shown(wanted));
+        value = wanted;
+    };
+    const auto as_is = [](auto value) { return std::to_string(value); };
+    const auto as_seconds = [](int64_t nanoseconds) { return fmt::format("{}s", nanoseconds / 1e9); };
+    apply("ack_wait", updated.AckWait, static_cast<int64_t>(spec.ack_wait.count()), as_seconds);
+    apply("max_deliver", updated.MaxDeliver, static_cast<int64_t>(spec.max_deliver), as_is);
+    apply("max_ack_pending", updated.MaxAckPending, static_cast<int64_t>(spec.max_ack_pending), as_is);
+    if (changes.empty()) return;
+    js_code = static_cast<jsErrCode>(0);
+    raw_info = nullptr;
+    status = js_UpdateConsumer(&raw_info, js_.get(), stream.c_str(), &updated, &js_options, &js_code);
+    const consumer_info_ptr after_update(raw_info);
+    check(status, "js_UpdateConsumer " + name, js_code);
+    spdlog::info("consumer {} updated to this service's settings: {}", name, changes);
 }
 
 }  // namespace hft::bus

@@ -152,7 +152,8 @@ TEST_CASE("the design's streams can all be ensured twice", "[integration][bus]")
     }
 }
 
-TEST_CASE("ensure_consumer creates a durable pull consumer and rejects a conflicting one", "[integration][bus]") {
+TEST_CASE("ensure_consumer creates a durable pull consumer, updates its limits and rejects another filter",
+          "[integration][bus]") {
     auto& server = nats_server_instance::shared();
     boost::asio::io_context ioc;
     connection bus(ioc.get_executor(), options_for(server));
@@ -168,10 +169,24 @@ TEST_CASE("ensure_consumer creates a durable pull consumer and rejects a conflic
     bus.ensure_consumer(stream.name, spec);
     CHECK_NOTHROW(bus.ensure_consumer(stream.name, spec));
 
-    auto conflicting = spec;
-    conflicting.max_deliver = 7;
+    auto retuned = spec;
+    retuned.ack_wait = 7s;
+    retuned.max_deliver = 7;
+    retuned.max_ack_pending = 400;
+    bus.ensure_consumer(stream.name, retuned);
+    jsConsumerInfo* raw_info = nullptr;
+    REQUIRE(js_GetConsumerInfo(&raw_info, bus.jetstream(), stream.name.c_str(), "writer", nullptr, nullptr) ==
+            NATS_OK);
+    const hft::bus::consumer_info_ptr info(raw_info);
+    CHECK(info->Config->AckWait == std::chrono::nanoseconds(7s).count());
+    CHECK(info->Config->MaxDeliver == 7);
+    CHECK(info->Config->MaxAckPending == 400);
+
+    auto conflicting = retuned;
+    conflicting.filter_subject = "test." + stream.name + ".b";
     CHECK_THROWS_WITH(bus.ensure_consumer(stream.name, conflicting),
-                      Catch::Contains("writer") && Catch::Contains("max_deliver: existing 3, wanted 7"));
+                      Catch::Contains("writer") && Catch::Contains("filter_subject: existing test." + stream.name +
+                                                                   ".a, wanted test." + stream.name + ".b"));
 }
 
 TEST_CASE("a connection started while NATS is down connects when it comes up", "[integration][bus]") {

@@ -81,7 +81,9 @@ public:
     /// Creates the stream when missing; when present, throws std::runtime_error naming every field that
     /// differs from `spec` (it never updates a stream silently). Blocks; see the header comment.
     void ensure_stream(const stream_spec& spec);
-    /// Same for a durable pull consumer on `stream`.
+    /// Creates the durable pull consumer on `stream` when missing. When present with another filter, kind or
+    /// ack policy, throws std::runtime_error naming them; differing limits (ack_wait, max_deliver,
+    /// max_ack_pending) it updates in place and logs.
     void ensure_consumer(const std::string& stream, const consumer_spec& spec);
 
     struct state;  // shared with nats.c callbacks through a registry, never by raw pointer
