@@ -1,5 +1,7 @@
 #include "hft/store/market_data_repository.hpp"
 
+#include "prepared.hpp"
+
 #include <pqxx/pqxx>
 
 #include <algorithm>
@@ -83,10 +85,10 @@ std::vector<domain::kline> recent_closed_klines(pqxx::transaction_base& tx, std:
 
 std::optional<domain::decimal> last_closed_price(pqxx::transaction_base& tx, std::string_view exchange,
                                                  std::string_view symbol) {
-    const auto rows = tx.exec_params(
+    static const std::string sql =
         "SELECT close_price::text FROM market_klines WHERE exchange = $1 AND symbol = $2 AND is_closed"
-        " ORDER BY close_time DESC LIMIT 1",
-        std::string(exchange), std::string(symbol));
+        " ORDER BY close_time DESC LIMIT 1";
+    const auto rows = detail::exec_prepared(tx, "last_closed_price", sql, std::string(exchange), std::string(symbol));
     if (rows.empty()) return std::nullopt;
     auto price = domain::decimal::parse(rows[0][0].c_str());
     if (!price) return std::nullopt;

@@ -1,5 +1,7 @@
 #include "hft/store/order_repository.hpp"
 
+#include "prepared.hpp"
+
 #include <pqxx/pqxx>
 
 #include <stdexcept>
@@ -94,18 +96,19 @@ std::optional<std::string> text_of(const std::optional<std::int64_t>& value) {
 }
 
 std::optional<order_record> select_order(pqxx::transaction_base& tx, const std::string& order_id, bool for_update) {
-    const auto rows = tx.exec_params(std::string("SELECT ") + order_columns + " FROM orders WHERE order_id = $1" +
-                                         (for_update ? " FOR UPDATE" : ""),
-                                     order_id);
+    static const std::string select = std::string("SELECT ") + order_columns + " FROM orders WHERE order_id = $1";
+    static const std::string lock = select + " FOR UPDATE";
+    const auto rows = for_update ? detail::exec_prepared(tx, "select_order_for_update", lock, order_id)
+                                 : detail::exec_prepared(tx, "select_order", select, order_id);
     if (rows.empty()) return std::nullopt;
     return order_of(rows[0]);
 }
 
 std::optional<order_record> select_duplicate(pqxx::transaction_base& tx, const std::string& request_id,
                                              const std::string& order_id) {
-    const auto rows = tx.exec_params(std::string("SELECT ") + order_columns +
-                                         " FROM orders WHERE request_id = $1 OR order_id = $2 LIMIT 1",
-                                     request_id, order_id);
+    static const std::string sql =
+        std::string("SELECT ") + order_columns + " FROM orders WHERE request_id = $1 OR order_id = $2 LIMIT 1";
+    const auto rows = detail::exec_prepared(tx, "select_duplicate", sql, request_id, order_id);
     if (rows.empty()) return std::nullopt;
     return order_of(rows[0]);
 }
@@ -130,16 +133,17 @@ pending_insert insert_pending_order(pqxx::connection& connection, const order_re
     pqxx::nontransaction tx{connection};
     // One statement inserts the order and its `created` event. ON CONFLICT DO NOTHING covers both unique keys: a
     // concurrent duplicate is then read back below.
-    const auto inserted = tx.exec_params(
+    static const std::string sql =
         std::string("WITH inserted AS (INSERT INTO orders (order_id, request_id, client_order_id, user_id, strategy_id, exchange, symbol, "
                     "side, type, time_in_force, price, quantity, status, source, requested_at, expires_at, sent_at) "
                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::numeric, $12::numeric, 'PENDING_NEW', $13, ") +
-            HFT_TS("$14") + ", " + HFT_TS("$15") + ", " + HFT_TS("$16") + ") ON CONFLICT DO NOTHING RETURNING " +
-            order_columns +
-            "), created AS (INSERT INTO order_events (order_id, event_type, status, payload) SELECT order_id, 'created', "
-            "'PENDING_NEW', jsonb_strip_nulls(jsonb_build_object('request_id', $2::text, 'source', $13::text, "
-            "'strategy_id', $5::text)) FROM inserted) SELECT * FROM inserted",
-        order.order_id, order.request_id, order.client_order_id, order.user_id, order.strategy_id, order.exchange,
+        HFT_TS("$14") + ", " + HFT_TS("$15") + ", " + HFT_TS("$16") + ") ON CONFLICT DO NOTHING RETURNING " +
+        order_columns +
+        "), created AS (INSERT INTO order_events (order_id, event_type, status, payload) SELECT order_id, 'created', "
+        "'PENDING_NEW', jsonb_strip_nulls(jsonb_build_object('request_id', $2::text, 'source', $13::text, "
+        "'strategy_id', $5::text)) FROM inserted) SELECT * FROM inserted";
+    const auto inserted = detail::exec_prepared(
+        tx, "insert_pending_order", sql, order.order_id, order.request_id, order.client_order_id, order.user_id, order.strategy_id, order.exchange,
         order.symbol, std::string(domain::to_string(order.side)), std::string(domain::to_string(order.type)),
         order.time_in_force ? std::optional<std::string>(domain::to_string(*order.time_in_force)) : std::nullopt,
         text_of(order.price), order.quantity.to_string(), order.source, std::to_string(order.requested_at),
@@ -168,16 +172,17 @@ std::optional<order_record> transition_order(pqxx::connection& connection, const
     pqxx::nontransaction tx{connection};
     const auto status = std::string(domain::to_string(change.status));
     // One statement moves the order and appends its event.
-    const auto updated = tx.exec_params(
+    static const std::string sql =
         std::string("WITH updated AS (UPDATE orders SET status = $3, exchange_order_id = COALESCE($4, exchange_order_id), "
                     "reason = COALESCE($5, reason), sent_at = COALESCE(") +
-            HFT_TS("$6") + ", sent_at), acknowledged_at = COALESCE(" + HFT_TS("$7") +
-            ", acknowledged_at), updated_at = now(), version = version + 1 "
-            "WHERE order_id = $1 AND version = $2 RETURNING " + order_columns +
-            "), event AS (INSERT INTO order_events (order_id, event_type, status, payload) SELECT order_id, $8, $3, "
-            "jsonb_strip_nulls(jsonb_build_object('exchange_order_id', $4::text, 'reason', $5::text)) FROM updated) "
-            "SELECT * FROM updated",
-        order_id, std::to_string(expected_version), status, change.exchange_order_id, change.reason,
+        HFT_TS("$6") + ", sent_at), acknowledged_at = COALESCE(" + HFT_TS("$7") +
+        ", acknowledged_at), updated_at = now(), version = version + 1 "
+        "WHERE order_id = $1 AND version = $2 RETURNING " + order_columns +
+        "), event AS (INSERT INTO order_events (order_id, event_type, status, payload) SELECT order_id, $8, $3, "
+        "jsonb_strip_nulls(jsonb_build_object('exchange_order_id', $4::text, 'reason', $5::text)) FROM updated) "
+        "SELECT * FROM updated";
+    const auto updated = detail::exec_prepared(
+        tx, "transition_order", sql, order_id, std::to_string(expected_version), status, change.exchange_order_id, change.reason,
         text_of(change.sent_at), text_of(change.acknowledged_at), change.event_type);
     if (updated.empty()) return std::nullopt;
     return order_of(updated[0]);
@@ -296,22 +301,24 @@ std::vector<order_record> list_orders(pqxx::connection& connection, const order_
 core::exposure load_exposure(pqxx::connection& connection, const std::string& user_id, const std::string& exchange,
                              const std::string& symbol, const std::optional<std::string>& strategy_id) {
     pqxx::nontransaction tx{connection};
-    const auto row = tx.exec_params1(
+    static const std::string sql =
         std::string("SELECT "
                     "(SELECT COALESCE(max(quantity), 0)::text FROM positions "
                     "  WHERE user_id = $1 AND exchange = $2 AND symbol = $3), "
                     "(SELECT COALESCE(sum(quantity - filled_quantity), 0)::text FROM orders "
                     "  WHERE user_id = $1 AND exchange = $2 AND symbol = $3 AND side = 'BUY' AND status IN ") +
-            open_statuses +
-            "   AND ($4::text IS NULL OR strategy_id = $4)), "
-            "(SELECT count(*) FROM orders WHERE user_id = $1 AND status IN " + open_statuses +
-            "   AND ($4::text IS NULL OR strategy_id = $4)), "
-            // Each fill event carries what it realized; a day is a UTC day.
-            "(SELECT COALESCE(sum((e.payload->>'realized_pnl')::numeric), 0)::text FROM order_events e "
-            "  JOIN orders o ON o.order_id = e.order_id WHERE o.user_id = $1 AND e.event_type = 'fill' "
-            "  AND ($4::text IS NULL OR o.strategy_id = $4) "
-            "  AND e.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')",
-        user_id, exchange, symbol, strategy_id);
+        open_statuses +
+        "   AND ($4::text IS NULL OR strategy_id = $4)), "
+        "(SELECT count(*) FROM orders WHERE user_id = $1 AND status IN " + open_statuses +
+        "   AND ($4::text IS NULL OR strategy_id = $4)), "
+        // Each fill event carries what it realized; a day is a UTC day.
+        "(SELECT COALESCE(sum((e.payload->>'realized_pnl')::numeric), 0)::text FROM order_events e "
+        "  JOIN orders o ON o.order_id = e.order_id WHERE o.user_id = $1 AND e.event_type = 'fill' "
+        "  AND ($4::text IS NULL OR o.strategy_id = $4) "
+        "  AND e.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')";
+    const auto rows = detail::exec_prepared(tx, "load_exposure", sql, user_id, exchange, symbol, strategy_id);
+    if (rows.size() != 1) throw std::runtime_error("the exposure read returned " + std::to_string(rows.size()) + " rows");
+    const auto row = rows[0];
     core::exposure book;
     book.position = decimal_of(row[0]);
     book.pending_buys = decimal_of(row[1]);
