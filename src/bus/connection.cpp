@@ -90,6 +90,7 @@ connection::connection(asio::any_io_executor executor, connection_options option
         options_ptr nats_options(raw_options);
         check(natsOptions_SetURL(raw_options, options_.url.c_str()), "natsOptions_SetURL");
         check(natsOptions_SetName(raw_options, options_.name.c_str()), "natsOptions_SetName");
+        check(natsOptions_SetSendAsap(raw_options, options_.send_asap), "natsOptions_SetSendAsap");
         // Never give up (DESIGN §6): a trading service outlives any NATS outage.
         check(natsOptions_SetMaxReconnect(raw_options, -1), "natsOptions_SetMaxReconnect");
         check(natsOptions_SetReconnectWait(raw_options, options_.reconnect_wait.count()),

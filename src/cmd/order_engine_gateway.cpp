@@ -21,7 +21,8 @@ int run_order_engine_gateway(const global_options& globals) {
 
     app::service_runtime runtime;
     bus::connection bus(runtime.executor(),
-                        bus::connection_options{.url = nats.url, .name = "hft-order-engine-gateway"}, log_bus_event);
+                        bus::connection_options{.url = nats.url, .name = "hft-order-engine-gateway", .send_asap = true},
+                        log_bus_event);
     services::order_engine engine(runtime.executor(), bus, cfg);
     services::order_http_api api(runtime.io_context(), engine, cfg);
     api.start();

@@ -16,7 +16,8 @@ int run_strategy(const global_options& globals) {
     const auto& nats = cfg.require_nats_jetstream();
 
     app::service_runtime runtime;
-    bus::connection bus(runtime.executor(), bus::connection_options{.url = nats.url, .name = "hft-strategy"},
+    bus::connection bus(runtime.executor(),
+                        bus::connection_options{.url = nats.url, .name = "hft-strategy", .send_asap = true},
                         log_bus_event);
     services::strategy_runner runner(runtime.executor(), bus, cfg);
     services::service_ops ops(runtime.io_context(), cfg, "strategy", cfg.port.strategy_metrics, bus,

@@ -31,6 +31,10 @@ struct connection_options {
     std::chrono::milliseconds reconnect_wait{500};
     std::chrono::milliseconds reconnect_jitter{500};         ///< random extra wait, so clients do not stampede
     std::chrono::milliseconds api_timeout{5000};             ///< JetStream API requests (ensure_*)
+    /// Write each message at once. Off, nats.c's flusher gathers writes for a millisecond, which a service moving
+    /// many messages (gateway, worker) wants and a service whose few messages are on the tick-to-order path
+    /// (strategy, order engine) does not: there that millisecond is most of a hop (docs/PERFORMANCE.md).
+    bool send_asap = false;
 };
 
 /// A stream's wanted configuration. Storage is always file (DESIGN §2).
