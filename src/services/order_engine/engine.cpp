@@ -280,6 +280,7 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<void> run();
     asio::awaitable<bool> set_up_consumer();
     asio::awaitable<void> reconcile();
+    asio::awaitable<void> open_entry_connections();
     asio::awaitable<bool> poll_once(bool everything);
     asio::awaitable<void> poll_loop();
     asio::awaitable<void> stats_loop();
@@ -879,11 +880,27 @@ asio::awaitable<bool> order_engine::impl::set_up_consumer() {
 
 // Start-up: every non-terminal order is brought in line with the exchange before the engine reports ready, waiting
 // out a PostgreSQL outage. An order the exchange cannot be asked about now stays for the poll loop.
+// Order entry's connections open before the engine reports ready, not on the first order: setting one up takes
+// ~11 ms here, and the first orders of a run paid 40-120 ms for them and the first reads (docs/PERFORMANCE.md).
+// Should PostgreSQL fail in between, the first order reconnects and reports it as usual.
+asio::awaitable<void> order_engine::impl::open_entry_connections() {
+    try {
+        co_await entry_db.lane.run([this] {
+            entry_db.orders.connection();
+            entry_db.market.connection();
+        });
+        co_await refresh_trading_states(entry_db, true);
+    } catch (const store::database_unavailable& e) {
+        spdlog::warn("order entry's PostgreSQL connections are not open yet: {}; the first order retries", e.what());
+    }
+}
+
 asio::awaitable<void> order_engine::impl::reconcile() {
     bool reported = false;
     retry.reset();
     while (!stopping) {
         if (co_await poll_once(true)) {
+            co_await open_entry_connections();
             reconciled = true;
             spdlog::info("reconciliation done; order engine ready");
             co_return;
