@@ -87,8 +87,8 @@ std::size_t upsert_klines(pqxx::transaction_base& tx, std::span<const domain::kl
         columns[16].add_text(domain::to_string(k.source));
     }
     static const std::string upsert(sql::upsert_klines);
-    const auto result = detail::exec_prepared(
-        tx, "upsert_klines", upsert, columns[0].finish(), columns[1].finish(), columns[2].finish(),
+    const auto result = tx.exec_prepared(
+        detail::prepared(tx, "upsert_klines", upsert), columns[0].finish(), columns[1].finish(), columns[2].finish(),
         columns[3].finish(), columns[4].finish(), columns[5].finish(), columns[6].finish(), columns[7].finish(),
         columns[8].finish(), columns[9].finish(), columns[10].finish(), columns[11].finish(), columns[12].finish(),
         columns[13].finish(), columns[14].finish(), columns[15].finish(), columns[16].finish());

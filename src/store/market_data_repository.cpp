@@ -88,7 +88,8 @@ std::optional<domain::decimal> last_closed_price(pqxx::transaction_base& tx, std
     static const std::string sql =
         "SELECT close_price::text FROM market_klines WHERE exchange = $1 AND symbol = $2 AND is_closed"
         " ORDER BY close_time DESC LIMIT 1";
-    const auto rows = detail::exec_prepared(tx, "last_closed_price", sql, std::string(exchange), std::string(symbol));
+    const auto rows =
+        tx.exec_prepared(detail::prepared(tx, "last_closed_price", sql), std::string(exchange), std::string(symbol));
     if (rows.empty()) return std::nullopt;
     auto price = domain::decimal::parse(rows[0][0].c_str());
     if (!price) return std::nullopt;

@@ -98,8 +98,9 @@ std::optional<std::string> text_of(const std::optional<std::int64_t>& value) {
 std::optional<order_record> select_order(pqxx::transaction_base& tx, const std::string& order_id, bool for_update) {
     static const std::string select = std::string("SELECT ") + order_columns + " FROM orders WHERE order_id = $1";
     static const std::string lock = select + " FOR UPDATE";
-    const auto rows = for_update ? detail::exec_prepared(tx, "select_order_for_update", lock, order_id)
-                                 : detail::exec_prepared(tx, "select_order", select, order_id);
+    const auto rows = tx.exec_prepared(for_update ? detail::prepared(tx, "select_order_for_update", lock)
+                                                  : detail::prepared(tx, "select_order", select),
+                                       order_id);
     if (rows.empty()) return std::nullopt;
     return order_of(rows[0]);
 }
@@ -108,7 +109,7 @@ std::optional<order_record> select_duplicate(pqxx::transaction_base& tx, const s
                                              const std::string& order_id) {
     static const std::string sql =
         std::string("SELECT ") + order_columns + " FROM orders WHERE request_id = $1 OR order_id = $2 LIMIT 1";
-    const auto rows = detail::exec_prepared(tx, "select_duplicate", sql, request_id, order_id);
+    const auto rows = tx.exec_prepared(detail::prepared(tx, "select_duplicate", sql), request_id, order_id);
     if (rows.empty()) return std::nullopt;
     return order_of(rows[0]);
 }
@@ -142,9 +143,10 @@ pending_insert insert_pending_order(pqxx::connection& connection, const order_re
         "), created AS (INSERT INTO order_events (order_id, event_type, status, payload) SELECT order_id, 'created', "
         "'PENDING_NEW', jsonb_strip_nulls(jsonb_build_object('request_id', $2::text, 'source', $13::text, "
         "'strategy_id', $5::text)) FROM inserted) SELECT * FROM inserted";
-    const auto inserted = detail::exec_prepared(
-        tx, "insert_pending_order", sql, order.order_id, order.request_id, order.client_order_id, order.user_id, order.strategy_id, order.exchange,
-        order.symbol, std::string(domain::to_string(order.side)), std::string(domain::to_string(order.type)),
+    const auto inserted = tx.exec_prepared(
+        detail::prepared(tx, "insert_pending_order", sql), order.order_id, order.request_id, order.client_order_id,
+        order.user_id, order.strategy_id, order.exchange, order.symbol, std::string(domain::to_string(order.side)),
+        std::string(domain::to_string(order.type)),
         order.time_in_force ? std::optional<std::string>(domain::to_string(*order.time_in_force)) : std::nullopt,
         text_of(order.price), order.quantity.to_string(), order.source, std::to_string(order.requested_at),
         text_of(order.expires_at), text_of(order.sent_at));
@@ -181,9 +183,10 @@ std::optional<order_record> transition_order(pqxx::connection& connection, const
         "), event AS (INSERT INTO order_events (order_id, event_type, status, payload) SELECT order_id, $8, $3, "
         "jsonb_strip_nulls(jsonb_build_object('exchange_order_id', $4::text, 'reason', $5::text)) FROM updated) "
         "SELECT * FROM updated";
-    const auto updated = detail::exec_prepared(
-        tx, "transition_order", sql, order_id, std::to_string(expected_version), status, change.exchange_order_id, change.reason,
-        text_of(change.sent_at), text_of(change.acknowledged_at), change.event_type);
+    const auto updated = tx.exec_prepared(detail::prepared(tx, "transition_order", sql), order_id,
+                                          std::to_string(expected_version), status, change.exchange_order_id,
+                                          change.reason, text_of(change.sent_at), text_of(change.acknowledged_at),
+                                          change.event_type);
     if (updated.empty()) return std::nullopt;
     return order_of(updated[0]);
 }
@@ -316,9 +319,8 @@ core::exposure load_exposure(pqxx::connection& connection, const std::string& us
         "  JOIN orders o ON o.order_id = e.order_id WHERE o.user_id = $1 AND e.event_type = 'fill' "
         "  AND ($4::text IS NULL OR o.strategy_id = $4) "
         "  AND e.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')";
-    const auto rows = detail::exec_prepared(tx, "load_exposure", sql, user_id, exchange, symbol, strategy_id);
-    if (rows.size() != 1) throw std::runtime_error("the exposure read returned " + std::to_string(rows.size()) + " rows");
-    const auto row = rows[0];
+    const auto row =
+        tx.exec_prepared1(detail::prepared(tx, "load_exposure", sql), user_id, exchange, symbol, strategy_id);
     core::exposure book;
     book.position = decimal_of(row[0]);
     book.pending_buys = decimal_of(row[1]);

@@ -8,17 +8,15 @@
 #include <pqxx/pqxx>
 
 #include <string>
-#include <utility>
 
 namespace hft::store::detail {
 
-/// Runs `sql`, prepared under `name` on the transaction's connection. `sql` must be the same text at every call
-/// with that name (libpqxx refuses a different definition).
-template <class... Args>
-pqxx::result exec_prepared(pqxx::transaction_base& tx, const std::string& name, const std::string& sql,
-                           Args&&... args) {
-    tx.conn().prepare(name, sql);  // only a lookup once the connection knows `name`
-    return tx.exec_prepared(name, std::forward<Args>(args)...);
+/// Defines `sql` as prepared statement `name` on the transaction's connection and returns `name`, for
+/// tx.exec_prepared / exec_prepared1. `sql` must be the same text at every call with that name (libpqxx refuses
+/// a different definition); once the connection knows `name` this is only a lookup.
+inline std::string prepared(pqxx::transaction_base& tx, std::string name, const std::string& sql) {
+    tx.conn().prepare(name, sql);
+    return name;
 }
 
 }  // namespace hft::store::detail

@@ -878,8 +878,6 @@ asio::awaitable<bool> order_engine::impl::set_up_consumer() {
     co_return false;
 }
 
-// Start-up: every non-terminal order is brought in line with the exchange before the engine reports ready, waiting
-// out a PostgreSQL outage. An order the exchange cannot be asked about now stays for the poll loop.
 // Order entry's connections open before the engine reports ready, not on the first order: setting one up takes
 // ~11 ms here, and the first orders of a run paid 40-120 ms for them and the first reads (docs/PERFORMANCE.md).
 // Should PostgreSQL fail in between, the first order reconnects and reports it as usual.
@@ -889,12 +887,13 @@ asio::awaitable<void> order_engine::impl::open_entry_connections() {
             entry_db.orders.connection();
             entry_db.market.connection();
         });
-        co_await refresh_trading_states(entry_db, true);
     } catch (const store::database_unavailable& e) {
         spdlog::warn("order entry's PostgreSQL connections are not open yet: {}; the first order retries", e.what());
     }
 }
 
+// Start-up: every non-terminal order is brought in line with the exchange before the engine reports ready, waiting
+// out a PostgreSQL outage. An order the exchange cannot be asked about now stays for the poll loop.
 asio::awaitable<void> order_engine::impl::reconcile() {
     bool reported = false;
     retry.reset();
