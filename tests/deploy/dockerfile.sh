@@ -81,9 +81,11 @@ while read -r soname _ library _; do
     die "hft links $library from package $package, which the runtime stage neither lists nor gets through a listed package"
 done < <(ldd "$hft" | awk '$2 == "=>" && $3 ~ /^\//')
 
+# Here-strings, not `printf | grep -q`: grep -q quits at the first match, and under pipefail the writer's SIGPIPE
+# then fails the check now and then.
 for package in $listed; do
   [[ $package == ca-certificates ]] && continue  # data, not a library: the exchanges' TLS needs it
-  printf '%s\n' "${needed[@]}" | grep -qx "$package" ||
+  grep -qx "$package" <<<"$(printf '%s\n' "${needed[@]}")" ||
     die "the runtime stage lists $package, but hft links no library of it; drop it"
 done
 say "ok: $(wc -w <<<"$listed") runtime packages cover the $(printf '%s\n' "${needed[@]}" | sort -u | wc -l) packages of hft's libraries"

@@ -29,7 +29,7 @@ for subcommand in $subcommands; do
   grep -qE "command: \[\"$subcommand\"" "$compose" || die "deploy/compose.yaml's $subcommand does not run hft $subcommand"
   port=$(awk -v key="${subcommand//-/_}_metrics:" '$1 == key {print $2}' "$HFT_REPO/config.yml.example")
   if [[ -n $port ]]; then
-    sed -n "/^  $subcommand:$/,/^  [a-z-]*:$/p" "$compose" | grep -q "HFT_METRICS_PORT: $port$" ||
+    grep -q "HFT_METRICS_PORT: $port$" <<<"$(sed -n "/^  $subcommand:$/,/^  [a-z-]*:$/p" "$compose")" ||
       die "deploy/compose.yaml's $subcommand healthcheck must probe port $port (port.${subcommand//-/_}_metrics)"
   fi
 done
