@@ -71,6 +71,7 @@ struct api_error {
     std::optional<std::string> field;
     std::optional<domain::order_record> order;
     std::string allow;  ///< for 405: the methods the path accepts
+    std::chrono::seconds retry_after{0};  ///< for 503 under the exchange's rate limit: sent as Retry-After
 
     friend bool operator==(const api_error&, const api_error&) = default;
 };

@@ -13,6 +13,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,6 +40,7 @@ struct order_error {
     std::string code;     ///< stable and machine-readable: INVALID_FIELD, DUPLICATE_ORDER, MAX_ORDER_NOTIONAL...
     std::string message;  ///< for a person: what is wrong and how to fix it
     std::optional<domain::order_record> existing;  ///< for duplicate (and not_cancelable): the order as it is
+    std::chrono::milliseconds retry_after{0};  ///< for unavailable: the exchange rate-limits the account this long
 };
 
 template <class T>

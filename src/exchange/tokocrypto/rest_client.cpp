@@ -144,10 +144,10 @@ asio::awaitable<result<std::vector<asset_balance>>> rest_client::balances() {
     co_return decode(data, parse_balances);
 }
 
-std::chrono::seconds rest_client::backoff_remaining() const {
+std::chrono::milliseconds rest_client::backoff_remaining() const {
     const auto left = impl_->blocked_until - steady::now();
-    if (left <= steady::duration::zero()) return std::chrono::seconds(0);
-    return std::chrono::ceil<std::chrono::seconds>(left);
+    if (left <= steady::duration::zero()) return std::chrono::milliseconds(0);
+    return std::chrono::ceil<std::chrono::milliseconds>(left);
 }
 
 std::optional<symbol_rules> rest_client::cached_rules(const std::string& symbol) const {

@@ -31,6 +31,8 @@
 #include <map>
 #include <random>
 #include <set>
+#include <span>
+#include <variant>
 
 namespace hft::services {
 namespace {
@@ -77,7 +79,36 @@ order_error exchange_error(const tk::api_failure& failure, std::string_view doin
         return error_of(order_error_kind::invalid_request, "EXCHANGE_REJECTED",
                         fmt::format("the exchange refused {}: {}", doing, failure.describe()));
     }
-    return unavailable(fmt::format("the exchange did not answer {}: {}", doing, failure.describe()));
+    auto error = unavailable(fmt::format("the exchange did not answer {}: {}", doing, failure.describe()));
+    if (failure.kind == tk::failure_kind::rate_limited) error.retry_after = failure.retry_after;
+    return error;
+}
+
+// Declined before anything is committed or sent: the exchange rate-limits the account for `wait` more.
+order_error rate_limited(std::chrono::milliseconds wait) {
+    auto error = error_of(order_error_kind::unavailable, "RATE_LIMITED",
+                          fmt::format("the exchange rate-limited this account; nothing was sent, retry after {} s",
+                                      std::chrono::ceil<std::chrono::seconds>(wait).count()));
+    error.retry_after = wait;
+    return error;
+}
+
+using engine_command = std::variant<domain::place_order_command, domain::cancel_order_command>;
+
+// The command a message carries, or why it carries none.
+expected<engine_command, std::string> decode_command(const bus::message& message) {
+    const auto subject = message.subject();
+    if (subject == bus::place_order_subject()) {
+        auto command = codec::decode_place_order(message.data());
+        if (!command) return unexpected("undecodable place-order command: " + command.error().to_string());
+        return engine_command{std::move(*command)};
+    }
+    if (subject == bus::cancel_order_subject()) {
+        auto command = codec::decode_cancel_order(message.data());
+        if (!command) return unexpected("undecodable cancel-order command: " + command.error().to_string());
+        return engine_command{std::move(*command)};
+    }
+    return unexpected("no command is published on " + std::string(subject));
 }
 
 // The status an exchange acknowledgement moves an unacknowledged order to before its fills are recorded: fills
@@ -286,7 +317,8 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<void> stats_loop();
     asio::awaitable<void> executions_loop();
     asio::awaitable<void> consume();
-    asio::awaitable<void> handle(bus::message message);
+    asio::awaitable<void> handle(bus::message message, std::span<bus::message> queued);
+    asio::awaitable<std::optional<order_error>> execute(const engine_command& command);
     void dead_letter(bus::message message, std::string reason);
     asio::awaitable<void> pause(asio::steady_timer& timer, std::chrono::milliseconds delay);
     void stop();
@@ -561,10 +593,7 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
         order.expires_at = command.expires_at;
 
         if (const auto wait = (*acct)->client.backoff_remaining(); wait.count() > 0) {
-            co_return unexpected(error_of(order_error_kind::unavailable, "RATE_LIMITED",
-                                          fmt::format("the exchange rate-limited this account; nothing was sent, retry "
-                                                      "after {} s",
-                                                      wait.count())));
+            co_return unexpected(rate_limited(wait));
         }
         co_await refresh_trading_states(entry_db, false);
         const auto state = effective_trading_state(states, command.user_id, command.strategy_id);
@@ -999,33 +1028,29 @@ asio::awaitable<void> order_engine::impl::consume() {
             continue;
         }
         // Every fetched message is settled, even after stop(): the one in hand finishes.
-        for (auto& message : messages) co_await handle(std::move(message));
+        for (std::size_t i = 0; i < messages.size(); ++i) {
+            co_await handle(std::move(messages[i]), std::span(messages).subspan(i + 1));
+        }
     }
 }
 
-asio::awaitable<void> order_engine::impl::handle(bus::message message) {
+// Carries out one command and settles its message. A command refused only because the exchange rate-limits its
+// account waits that out here, its message and the rest of its fetch (`queued`) kept from redelivery with
+// in-progress acks: NAKing it would spend its deliveries, and the last one dead-letters a decided order. place()
+// ends the wait once the command's expires_at has passed; stop() ends it, and the message is settled as usual.
+asio::awaitable<void> order_engine::impl::handle(bus::message message, std::span<bus::message> queued) {
     ++counters.commands;
-    std::optional<order_error> error;
-    const auto subject = message.subject();
-    if (subject == bus::place_order_subject()) {
-        auto command = codec::decode_place_order(message.data());
-        if (!command) {
-            dead_letter(std::move(message), "undecodable place-order command: " + command.error().to_string());
-            co_return;
-        }
-        auto placed = co_await place(std::move(*command), executions::fetch_later);
-        if (!placed) error = placed.error();
-    } else if (subject == bus::cancel_order_subject()) {
-        auto command = codec::decode_cancel_order(message.data());
-        if (!command) {
-            dead_letter(std::move(message), "undecodable cancel-order command: " + command.error().to_string());
-            co_return;
-        }
-        auto canceled = co_await cancel(std::move(*command));
-        if (!canceled) error = canceled.error();
-    } else {
-        dead_letter(std::move(message), "no command is published on " + std::string(subject));
+    const auto command = decode_command(message);
+    if (!command) {
+        dead_letter(std::move(message), command.error());
         co_return;
+    }
+    auto error = co_await execute(*command);
+    while (error && error->retry_after.count() > 0 && !stopping) {
+        message.in_progress();
+        for (auto& waiting : queued) waiting.in_progress();
+        co_await pause(pause_timer, std::min<std::chrono::milliseconds>(error->retry_after, settings.ack_wait / 2));
+        error = co_await execute(*command);
     }
     auto verdict = settle_command(error, message.metadata().deliveries, settings.max_deliver, command_nak_delay);
     switch (verdict.kind) {
@@ -1033,6 +1058,18 @@ asio::awaitable<void> order_engine::impl::handle(bus::message message) {
         case settlement_kind::nak: message.nak(verdict.delay); break;
         case settlement_kind::dead_letter: dead_letter(std::move(message), std::move(verdict.reason)); break;
     }
+}
+
+// nullopt once the command's effect is committed.
+asio::awaitable<std::optional<order_error>> order_engine::impl::execute(const engine_command& command) {
+    if (const auto* place_command = std::get_if<domain::place_order_command>(&command)) {
+        auto placed = co_await place(*place_command, executions::fetch_later);
+        if (!placed) co_return std::move(placed.error());
+    } else {
+        auto canceled = co_await cancel(std::get<domain::cancel_order_command>(command));
+        if (!canceled) co_return std::move(canceled.error());
+    }
+    co_return std::nullopt;
 }
 
 void order_engine::impl::dead_letter(bus::message message, std::string reason) {

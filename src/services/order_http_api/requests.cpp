@@ -243,6 +243,7 @@ api_error to_api_error(order_error error) {
                               error.code.empty() ? std::string(default_code(error.kind)) : std::move(error.code),
                               std::move(error.message));
     out.order = std::move(error.existing);
+    out.retry_after = std::chrono::ceil<std::chrono::seconds>(error.retry_after);
     return out;
 }
 

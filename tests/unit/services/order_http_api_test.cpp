@@ -357,6 +357,14 @@ TEST_CASE("an order_service failure keeps its own code, or gets the kind's defau
           "ORDER_NOT_FOUND");
 }
 
+TEST_CASE("a 503 under the exchange's rate limit says when to retry, in whole seconds rounded up", "[order-http]") {
+    const auto limited = to_api_error(
+        order_error{order_error_kind::unavailable, "RATE_LIMITED", "retry after 2 s", std::nullopt, 1500ms});
+    CHECK(limited.status == 503);
+    CHECK(limited.retry_after == 2s);
+    CHECK(to_api_error(order_error{order_error_kind::unavailable, "", "database down", std::nullopt}).retry_after == 0s);
+}
+
 TEST_CASE("an error body is {error:{code,message,field}} and a duplicate's carries the existing order",
           "[order-http]") {
     domain::order_record existing;

@@ -87,7 +87,7 @@ public:
 
     /// How long signed calls are still refused after the exchange's rate limit (zero when they are not), so a
     /// caller can decline work before committing to it instead of failing halfway.
-    std::chrono::seconds backoff_remaining() const;
+    std::chrono::milliseconds backoff_remaining() const;
 
 private:
     struct impl;
