@@ -81,6 +81,19 @@ TEST_CASE("the adapter places, finds and cancels a resting limit order on the si
     CHECK_FALSE(a.run(a.client.find_by_client_id("BTC_USDT", "never-sent", 0)).value().has_value());
 }
 
+TEST_CASE("symbol rules are due until fetched, then cached, and the order-entry connection opens ahead of an order",
+          "[integration][tokocrypto]") {
+    adapter a;
+    CHECK(a.client.rules_due());
+    CHECK_FALSE(a.client.cached_rules("BTC_USDT"));
+    REQUIRE(a.run(a.client.refresh_rules()));
+    CHECK_FALSE(a.client.rules_due());
+    const auto cached = a.client.cached_rules("BTC_USDT");
+    REQUIRE(cached);
+    CHECK(cached->tick_size == dec("0.01"));
+    CHECK(a.run(a.client.open_entry()));
+}
+
 TEST_CASE("a market buy through the adapter fills and shows up in trades and balances", "[integration][tokocrypto]") {
     adapter a;
     const auto filled = a.run(a.client.place_order(

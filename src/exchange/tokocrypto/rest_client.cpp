@@ -159,6 +159,15 @@ std::optional<symbol_rules> rest_client::cached_rules(const std::string& symbol)
 
 asio::awaitable<result<symbol_rules>> rest_client::rules(std::string symbol) {
     if (auto fresh = cached_rules(symbol)) co_return std::move(*fresh);
+    if (auto refreshed = co_await refresh_rules(); !refreshed) co_return unexpected(refreshed.error());
+    const auto found = impl_->rules.find(symbol);
+    if (found == impl_->rules.end()) {
+        co_return unexpected(api_failure{failure_kind::rejected, 0, -1121, "Invalid symbol: " + symbol, {}});
+    }
+    co_return found->second;
+}
+
+asio::awaitable<result<void>> rest_client::refresh_rules() {
     auto& self = *impl_;
     const auto data = co_await self.public_call("/open/v1/common/symbols");
     auto fetched = decode(data, parse_symbols);
@@ -166,11 +175,17 @@ asio::awaitable<result<symbol_rules>> rest_client::rules(std::string symbol) {
     self.rules.clear();
     for (auto& r : *fetched) self.rules.emplace(r.symbol, std::move(r));
     self.rules_fetched = steady::now();
-    const auto found = self.rules.find(symbol);
-    if (found == self.rules.end()) {
-        co_return unexpected(api_failure{failure_kind::rejected, 0, -1121, "Invalid symbol: " + symbol, {}});
-    }
-    co_return found->second;
+    co_return result<void>{};
+}
+
+bool rest_client::rules_due() const {
+    return impl_->rules.empty() || steady::now() - impl_->rules_fetched > impl_->options.rules_refresh / 2;
+}
+
+asio::awaitable<result<void>> rest_client::open_entry() {
+    const auto reply = co_await impl_->entry.get("/open/v1/common/time");
+    if (!reply) co_return unexpected(api_failure{failure_kind::ambiguous, 0, 0, reply.error(), {}});
+    co_return result<void>{};
 }
 
 }  // namespace hft::exchange::tokocrypto

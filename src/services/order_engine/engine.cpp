@@ -311,7 +311,8 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<void> run();
     asio::awaitable<bool> set_up_consumer();
     asio::awaitable<void> reconcile();
-    asio::awaitable<void> open_entry_connections();
+    asio::awaitable<void> warm_up();
+    asio::awaitable<void> refresh_due_rules();
     asio::awaitable<bool> poll_once(bool everything);
     asio::awaitable<void> poll_loop();
     asio::awaitable<void> stats_loop();
@@ -907,10 +908,11 @@ asio::awaitable<bool> order_engine::impl::set_up_consumer() {
     co_return false;
 }
 
-// Order entry's connections open before the engine reports ready, not on the first order: setting one up takes
+// Order entry's connections (PostgreSQL, and each configured account's to the exchange) open and the symbol rules
+// are cached before the engine reports ready, not on the first order: setting up a PostgreSQL connection takes
 // ~11 ms here, and the first orders of a run paid 40-120 ms for them and the first reads (docs/PERFORMANCE.md).
-// Should PostgreSQL fail in between, the first order reconnects and reports it as usual.
-asio::awaitable<void> order_engine::impl::open_entry_connections() {
+// Should something fail in between, the first order reconnects or fetches and reports it as usual.
+asio::awaitable<void> order_engine::impl::warm_up() {
     try {
         co_await entry_db.lane.run([this] {
             entry_db.orders.connection();
@@ -918,6 +920,32 @@ asio::awaitable<void> order_engine::impl::open_entry_connections() {
         });
     } catch (const store::database_unavailable& e) {
         spdlog::warn("order entry's PostgreSQL connections are not open yet: {}; the first order retries", e.what());
+    }
+    for (const auto& [exchange, venue] : exchanges) {
+        std::set<std::string> users{""};  // "": the exchange's default account
+        for (const auto& [user, ignored] : venue.accounts) users.insert(user);
+        for (const auto& user : users) {
+            auto acct = account_for(exchange, user);
+            if (!acct) continue;  // no default credentials: only users' own accounts
+            const auto opened = co_await exclusive((*acct)->entry, (*acct)->client.open_entry());
+            const auto rules = co_await exclusive((*acct)->queries, (*acct)->client.refresh_rules());
+            if (!opened || !rules) {
+                spdlog::warn("{}: could not reach the exchange before the first order ({}); that order connects and "
+                             "fetches the symbol rules itself",
+                             exchange, (!opened ? opened : rules).error().describe());
+            }
+        }
+    }
+}
+
+// Symbol rules are refreshed here before they go stale, so order entry never fetches them.
+asio::awaitable<void> order_engine::impl::refresh_due_rules() {
+    for (auto& [name, acct] : accounts) {
+        if (!acct->client.rules_due()) continue;
+        if (const auto refreshed = co_await exclusive(acct->queries, acct->client.refresh_rules()); !refreshed) {
+            spdlog::warn("{}: refreshing the symbol rules failed: {}; trying again at the next poll", name,
+                         refreshed.error().describe());
+        }
     }
 }
 
@@ -928,7 +956,7 @@ asio::awaitable<void> order_engine::impl::reconcile() {
     retry.reset();
     while (!stopping) {
         if (co_await poll_once(true)) {
-            co_await open_entry_connections();
+            co_await warm_up();
             reconciled = true;
             spdlog::info("reconciliation done; order engine ready");
             co_return;
@@ -969,6 +997,7 @@ asio::awaitable<void> order_engine::impl::poll_loop() {
         co_await pause(poll_timer, settings.poll_interval);
         if (stopping) break;
         co_await poll_once(false);
+        co_await refresh_due_rules();
     }
 }
 

@@ -81,6 +81,14 @@ public:
 
     /// The rules of `symbol` (order form), from the cache when fresh enough (a query when not).
     boost::asio::awaitable<result<symbol_rules>> rules(std::string symbol);
+    /// Fetches every symbol's rules now (over the query connection) and replaces the cache.
+    boost::asio::awaitable<result<void>> refresh_rules();
+    /// True once the cached rules have lived half their rules_refresh, or were never fetched: refreshed then, off
+    /// the order path, they never go stale under order entry.
+    bool rules_due() const;
+    /// Opens the order-entry connection before the first order needs it (a GET of the server time over it), so
+    /// that order does not also wait for TCP and TLS set-up.
+    boost::asio::awaitable<result<void>> open_entry();
     /// The cached rules of `symbol` while fresh, without a call: what order entry uses so it never waits for
     /// the query connection.
     std::optional<symbol_rules> cached_rules(const std::string& symbol) const;
