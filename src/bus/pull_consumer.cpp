@@ -3,6 +3,7 @@
 #include "bus_metrics.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <charconv>
@@ -105,11 +106,16 @@ bool message::term() { return counted(metrics_, &detail::consumer_metrics::terms
 
 bool message::in_progress() { return reply("+WPI"); }
 
-pull_consumer::pull_consumer(connection& bus, const std::string& stream, const std::string& durable,
-                             const std::string& filter_subject)
-    : connection_(bus.native()),
-      next_subject_("$JS.API.CONSUMER.MSG.NEXT." + stream + "." + durable),
-      metrics_(detail::consumer_metrics_for(durable)) {
+pull_consumer::pull_consumer(connection& bus, const std::string& stream, consumer_spec spec)
+    : bus_(bus),
+      stream_(stream),
+      spec_(std::move(spec)),
+      confirmed_(steady_clock::now()),
+      connection_(bus.native()),
+      next_subject_("$JS.API.CONSUMER.MSG.NEXT." + stream + "." + spec_.durable),
+      metrics_(detail::consumer_metrics_for(spec_.durable)) {
+    const auto& durable = spec_.durable;
+    const auto& filter_subject = spec_.filter_subject;
     const std::string name = stream + "/" + durable;
     jsErrCode js_code = static_cast<jsErrCode>(0);
     jsConsumerInfo* raw_info = nullptr;
@@ -164,8 +170,35 @@ std::vector<message> pull_consumer::fetch(int max, std::chrono::milliseconds tim
     if (messages.empty() && time_left() > timeout / 4) {
         collect(messages, wanted, request(wanted, time_left(), request_kind::whole_batch), deadline);
     }
-    if (messages.empty()) metrics_->pending->set(0);
+    if (!messages.empty()) {
+        confirmed_ = steady_clock::now();
+    } else {
+        metrics_->pending->set(0);
+        if (steady_clock::now() - confirmed_ >= existence_check_interval) recreate_if_deleted();
+    }
     return messages;
+}
+
+void pull_consumer::recreate_if_deleted() {
+    jsErrCode js_code = static_cast<jsErrCode>(0);
+    jsConsumerInfo* raw_info = nullptr;
+    const natsStatus status =
+        js_GetConsumerInfo(&raw_info, bus_.jetstream(), stream_.c_str(), spec_.durable.c_str(), nullptr, &js_code);
+    const consumer_info_ptr info(raw_info);
+    const auto name = stream_ + "/" + spec_.durable;
+    if (js_code == JSStreamNotFoundErr) {
+        throw nats_error("consumer " + name, status,
+                         "its stream " + stream_ + " no longer exists; restart the service, which creates its streams");
+    }
+    if (js_code == JSConsumerNotFoundErr) {
+        spdlog::warn("consumer {} no longer exists (deleted?); creating it again, delivering from the start of the "
+                     "stream",
+                     name);
+        bus_.ensure_consumer(stream_, spec_);
+    } else {
+        check(status, "js_GetConsumerInfo " + name, js_code);
+    }
+    confirmed_ = steady_clock::now();
 }
 
 std::uint64_t pull_consumer::request(std::size_t batch, std::chrono::milliseconds expires, request_kind kind) {
@@ -200,6 +233,10 @@ void pull_consumer::collect(std::vector<message>& into, std::size_t max, std::ui
         if (request_number(natsMsg_GetSubject(native.get()), inbox_) != request) continue;  // an older request's
         if (reply_status->code == "404" || reply_status->code == "408") return;  // no messages / expired
         if (reply_status->code == "100") continue;                               // heartbeat
+        if (reply_status->code == "409" && reply_status->description.find("Deleted") != std::string::npos) {
+            confirmed_ = {};  // deleted while this request waited: fetch() creates it again
+            return;
+        }
         if (!into.empty()) return;  // keep what arrived; the next request meets the refusal again
         const natsStatus as_status = reply_status->code == "503" ? NATS_NO_RESPONDERS : NATS_ERR;
         throw nats_error("pull request to " + next_subject_, as_status,

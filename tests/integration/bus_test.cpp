@@ -2,6 +2,7 @@
 #include "hft/bus/publisher.hpp"
 #include "hft/bus/pull_consumer.hpp"
 #include "support/nats_server_instance.hpp"
+#include "support/process.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
@@ -12,6 +13,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -83,10 +85,15 @@ void publish_all(boost::asio::io_context& ioc, hft::bus::publisher& pub, const s
     REQUIRE(run_until(ioc, [&] { return acked == count; }));
 }
 
-// A stream `name` with `count` messages and a durable pull consumer "reader" on all of it.
+// The durable pull consumer "reader" on all of stream `name`.
+hft::bus::consumer_spec reader_spec(const std::string& name) {
+    return {.durable = "reader", .filter_subject = "test." + name + ".>", .max_ack_pending = 1000};
+}
+
+// A stream `name` with `count` messages and the consumer reader_spec(name).
 void stream_with_reader(boost::asio::io_context& ioc, connection& bus, const std::string& name, int count) {
     bus.ensure_stream(test_stream(name));
-    bus.ensure_consumer(name, {.durable = "reader", .filter_subject = "test." + name + ".>", .max_ack_pending = 1000});
+    bus.ensure_consumer(name, reader_spec(name));
     hft::bus::publisher pub(bus, {.max_in_flight = 1024, .ack_timeout = 10000ms});
     publish_all(ioc, pub, "test." + name + ".x", count);
 }
@@ -115,6 +122,18 @@ void fetch_and_ack(hft::bus::pull_consumer& consumer, std::set<std::uint64_t>& i
         }
     }
 }
+
+// The shared server's stream `<prefix>_N` holding `count` messages, and a pull consumer bound to its reader.
+struct stream_and_reader {
+    stream_and_reader(const std::string& prefix, int count) : name(unique_name(prefix)) {
+        stream_with_reader(ioc, bus, name, count);
+        consumer.emplace(bus, name, reader_spec(name));
+    }
+    boost::asio::io_context ioc;
+    connection bus{ioc.get_executor(), options_for(nats_server_instance::shared())};
+    std::string name;
+    std::optional<hft::bus::pull_consumer> consumer;
+};
 
 }  // namespace
 
@@ -313,12 +332,8 @@ TEST_CASE("publishing works again after a nats-server restart", "[integration][b
 }
 
 TEST_CASE("a pull consumer hands out batches no larger than asked, each message once", "[integration][bus]") {
-    auto& server = nats_server_instance::shared();
-    boost::asio::io_context ioc;
-    connection bus(ioc.get_executor(), options_for(server));
-    const auto name = unique_name("PULL");
-    stream_with_reader(ioc, bus, name, 250);
-    hft::bus::pull_consumer consumer(bus, name, "reader", "test." + name + ".>");
+    stream_and_reader f("PULL", 250);
+    auto& consumer = *f.consumer;
 
     std::vector<std::size_t> sizes;
     std::set<std::uint64_t> sequences;
@@ -336,8 +351,8 @@ TEST_CASE("a pull consumer hands out batches no larger than asked, each message 
     CHECK(sizes == std::vector<std::size_t>{100, 100, 50});
     CHECK(sequences.size() == 250);
     CHECK(*sequences.rbegin() == 250);
-    CHECK(natsConnection_FlushTimeout(bus.native(), 5000) == NATS_OK);
-    CHECK(run_until(ioc, [&] { return ack_pending(bus, name) == 0; }));
+    CHECK(natsConnection_FlushTimeout(f.bus.native(), 5000) == NATS_OK);
+    CHECK(run_until(f.ioc, [&] { return ack_pending(f.bus, f.name) == 0; }));
 }
 
 TEST_CASE("a pull consumer refuses while NATS is down and resumes where it was after the restart",
@@ -346,7 +361,7 @@ TEST_CASE("a pull consumer refuses while NATS is down and resumes where it was a
     boost::asio::io_context ioc;
     connection bus(ioc.get_executor(), options_for(server));
     stream_with_reader(ioc, bus, "RESUME", 300);
-    hft::bus::pull_consumer consumer(bus, "RESUME", "reader", "test.RESUME.>");
+    hft::bus::pull_consumer consumer(bus, "RESUME", reader_spec("RESUME"));
     std::set<std::uint64_t> sequences;
     fetch_and_ack(consumer, sequences, 100, 100);
     REQUIRE(sequences.size() == 100);
@@ -367,5 +382,44 @@ TEST_CASE("binding a pull consumer to a missing durable throws", "[integration][
     connection bus(ioc.get_executor(), options_for(server));
     const auto name = unique_name("NOREADER");
     bus.ensure_stream(test_stream(name));
-    CHECK_THROWS_AS(hft::bus::pull_consumer(bus, name, "reader", "test." + name + ".>"), hft::bus::nats_error);
+    CHECK_THROWS_AS(hft::bus::pull_consumer(bus, name, reader_spec(name)), hft::bus::nats_error);
+}
+
+TEST_CASE("a pull consumer whose durable was deleted creates it again and delivers from the start of the stream",
+          "[integration][bus]") {
+    stream_and_reader f("GONE", 10);
+    auto& consumer = *f.consumer;
+    std::set<std::uint64_t> handled;
+    fetch_and_ack(consumer, handled, 10, 10);
+    REQUIRE(handled.size() == 10);
+    const auto delete_reader = [&] {
+        jsErrCode code = static_cast<jsErrCode>(0);
+        return js_DeleteConsumer(f.bus.jetstream(), f.name.c_str(), "reader", nullptr, &code) == NATS_OK;
+    };
+
+    SECTION("deleted while it idled") {
+        REQUIRE(delete_reader());
+    }
+    SECTION("deleted while a fetch's request waited on the server") {
+        std::thread deleter([&] {
+            const auto waiting = [&] {
+                jsConsumerInfo* raw = nullptr;
+                jsErrCode code = static_cast<jsErrCode>(0);
+                if (js_GetConsumerInfo(&raw, f.bus.jetstream(), f.name.c_str(), "reader", nullptr, &code) != NATS_OK) {
+                    return false;
+                }
+                const hft::bus::consumer_info_ptr info(raw);
+                return info->NumWaiting > 0;
+            };
+            if (hft::test::eventually(waiting, 5s)) delete_reader();
+        });
+        CHECK(consumer.fetch(10, 2000ms).empty());
+        deleter.join();
+    }
+    hft::bus::publisher pub(f.bus);
+    publish_all(f.ioc, pub, "test." + f.name + ".after", 5);
+    // The 10 already handled come again (every effect downstream is idempotent), then the 5 published since.
+    std::set<std::uint64_t> again;
+    fetch_and_ack(consumer, again, 15, 20);
+    CHECK(again.size() == 15);
 }

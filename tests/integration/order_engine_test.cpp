@@ -200,6 +200,24 @@ using domain::order_status;
 using domain::order_type;
 using services::order_error_kind;
 
+TEST_CASE("a command carried out before it expired and delivered again afterwards is a duplicate, not expired",
+          "[integration][order-engine]") {
+    engine_fixture f;
+    f.start_engine();
+    auto command = engine_fixture::command("replayed_1", order_type::limit, order_side::buy, "1000.00", "0.01");
+    command.expires_at = now_ms() + 3000;
+    const auto placed = f.place(command);
+    REQUIRE(placed);
+    REQUIRE(f.run_until([&] { return now_ms() > *command.expires_at; }, 10s));
+
+    const auto replayed = f.place(command);  // as a redelivery whose first ack was lost
+    REQUIRE_FALSE(replayed);
+    CHECK(replayed.error().kind == order_error_kind::duplicate);
+    REQUIRE(replayed.error().existing);
+    CHECK(replayed.error().existing->order_id == "replayed_1");
+    CHECK(f.on_sim("replayed_1").size() == 1);
+}
+
 TEST_CASE("a LIMIT and a MARKET order each reach the exchange exactly once and end as the exchange reports them",
           "[integration][order-engine]") {
     engine_fixture f;

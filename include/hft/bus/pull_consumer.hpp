@@ -9,6 +9,11 @@
 // own under this consumer's inbox, so a status (404 no messages, 408 expired) is matched to its request and
 // a late message from an expired one is simply taken by the next fetch.
 //
+// A durable deleted under a running service (`nats consumer rm`, a restore) is created again with the spec it
+// was bound with, from the start of the stream (every effect downstream is idempotent), and logged: nats-server
+// 2.9 leaves a pull request to a deleted durable unanswered, so a consumer that fetched nothing for
+// existence_check_interval asks whether its durable still exists.
+//
 // Threading: fetch() BLOCKS (up to its timeout), so it runs on an app::blocking_lane, never on the io_context.
 // One fetch at a time per pull_consumer. A fetched message may be acked, NAKed or terminated from any
 // thread: those are fire-and-forget publishes on the connection.
@@ -74,19 +79,21 @@ private:
 
 class pull_consumer {
 public:
-    /// Binds to the durable consumer `durable` on `stream` whose filter is `filter_subject` (create it first
-    /// with connection::ensure_consumer; binding never creates or deletes it). Blocks for one request/reply;
-    /// throws nats_error when NATS is unreachable or the consumer is missing, std::runtime_error when it is
-    /// not a pull consumer on that filter.
-    pull_consumer(connection& bus, const std::string& stream, const std::string& durable,
-                  const std::string& filter_subject);
+    /// How long a consumer that fetches nothing goes before it checks that its durable still exists.
+    static constexpr std::chrono::seconds existence_check_interval{5};
+
+    /// Binds to the durable consumer `spec.durable` on `stream` (create it first with
+    /// connection::ensure_consumer(stream, spec)). Blocks for one request/reply; throws nats_error when NATS is
+    /// unreachable or the consumer is missing, std::runtime_error when it is not a pull consumer on
+    /// spec.filter_subject. `bus` must outlive it.
+    pull_consumer(connection& bus, const std::string& stream, consumer_spec spec);
     pull_consumer(const pull_consumer&) = delete;
     pull_consumer& operator=(const pull_consumer&) = delete;
 
     /// Up to `max` messages: returns as soon as some have arrived and the consumer has no more pending, waiting
-    /// up to `timeout` for the first. Empty when nothing arrived. Throws nats_error when NATS is not
-    /// connected or JetStream answers a request with a refusal (503 no responders, 409 such as the consumer
-    /// deleted while the request waited). BLOCKS; see above.
+    /// up to `timeout` for the first. Empty when nothing arrived, and when its durable had to be created again.
+    /// Throws nats_error when NATS is not connected, when JetStream answers a request with a refusal (503 no
+    /// responders) or when the durable's stream no longer exists. BLOCKS; see above.
     std::vector<message> fetch(int max, std::chrono::milliseconds timeout);
 
 private:
@@ -100,7 +107,13 @@ private:
     /// passes (a deadline already past takes only what has arrived).
     void collect(std::vector<message>& into, std::size_t max, std::uint64_t request,
                  std::chrono::steady_clock::time_point deadline);
+    /// Creates the durable again when JetStream no longer has it.
+    void recreate_if_deleted();
 
+    connection& bus_;
+    std::string stream_;
+    consumer_spec spec_;
+    std::chrono::steady_clock::time_point confirmed_;  ///< when the durable was last known to exist
     natsConnection* connection_;
     std::string next_subject_;  ///< $JS.API.CONSUMER.MSG.NEXT.<stream>.<durable>
     std::string inbox_;         ///< request n's replies arrive on inbox_.n

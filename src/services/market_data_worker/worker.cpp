@@ -207,7 +207,7 @@ asio::awaitable<bool> market_data_worker::impl::set_up_consumer() {
                 bus.ensure_stream(klines);
                 bus.ensure_stream(bus::dlq_stream_spec(nats.replicas));
                 bus.ensure_consumer(kline_stream, durable);
-                consumer = std::make_unique<bus::pull_consumer>(bus, kline_stream, settings.durable, kline_filter);
+                consumer = std::make_unique<bus::pull_consumer>(bus, kline_stream, durable);
             });
             if (reported) spdlog::info("NATS answers; consuming");
             co_return true;

@@ -553,15 +553,23 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
     if (const auto valid = domain::validate(command); !valid) {
         co_return unexpected(error_of(order_error_kind::invalid_request, "INVALID_FIELD", domain::to_string(valid.error())));
     }
-    // A command that waited past its expiry (a redelivery after an outage) must not trade on stale intent.
-    if (command.expires_at && *command.expires_at <= now_ms()) {
-        co_return unexpected(error_of(order_error_kind::invalid_request, "ORDER_EXPIRED",
-                                      fmt::format("expires_at {} has passed; send a new order with a later expires_at",
-                                                  *command.expires_at)));
-    }
     auto acct = account_for(command.exchange, command.user_id);
     if (!acct) co_return unexpected(acct.error());
     try {
+        // A command that waited past its expiry (a redelivery after an outage) must not trade on stale intent,
+        // unless it was carried out before it expired (its ack lost, or its consumer created again): then it
+        // is the duplicate it is.
+        if (command.expires_at && *command.expires_at <= now_ms()) {
+            if (auto existing = co_await db(entry_db, [&](pqxx::connection& c) {
+                    return store::find_duplicate(c, command.request_id, command.order_id);
+                })) {
+                co_return unexpected(duplicate_of(std::move(*existing)));
+            }
+            co_return unexpected(error_of(order_error_kind::invalid_request, "ORDER_EXPIRED",
+                                          fmt::format("expires_at {} has passed; send a new order with a later "
+                                                      "expires_at",
+                                                      *command.expires_at)));
+        }
         const auto market = co_await mapping_for(entry_db, command.exchange, command.symbol);
         if (!market) {
             co_return unexpected(error_of(order_error_kind::unknown_symbol, "UNKNOWN_SYMBOL",
@@ -892,7 +900,7 @@ asio::awaitable<bool> order_engine::impl::set_up_consumer() {
                 bus.ensure_stream(bus::order_update_stream_spec(nats.replicas));
                 bus.ensure_stream(bus::dlq_stream_spec(nats.replicas));
                 bus.ensure_consumer(engine_stream, durable);
-                consumer = std::make_unique<bus::pull_consumer>(bus, engine_stream, settings.durable, "");
+                consumer = std::make_unique<bus::pull_consumer>(bus, engine_stream, durable);
             });
             if (reported) spdlog::info("NATS answers; order engine consuming");
             co_return true;

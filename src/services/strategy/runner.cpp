@@ -383,12 +383,12 @@ asio::awaitable<bool> strategy_runner::impl::set_up_bus() {
                                                   .max_deliver = settings.max_deliver,
                                                   .max_ack_pending = 4 * fetch_batch};
                     };
-                    bus.ensure_consumer(kline_stream, consumer(inst->kline_durable, inst->kline_filter));
-                    bus.ensure_consumer(order_update_stream, consumer(inst->update_durable, inst->update_filter));
-                    inst->klines = std::make_unique<bus::pull_consumer>(bus, kline_stream, inst->kline_durable,
-                                                                        inst->kline_filter);
-                    inst->updates = std::make_unique<bus::pull_consumer>(bus, order_update_stream,
-                                                                         inst->update_durable, inst->update_filter);
+                    const auto klines = consumer(inst->kline_durable, inst->kline_filter);
+                    const auto updates = consumer(inst->update_durable, inst->update_filter);
+                    bus.ensure_consumer(kline_stream, klines);
+                    bus.ensure_consumer(order_update_stream, updates);
+                    inst->klines = std::make_unique<bus::pull_consumer>(bus, kline_stream, klines);
+                    inst->updates = std::make_unique<bus::pull_consumer>(bus, order_update_stream, updates);
                 }
                 if (!kv) kv = std::make_unique<bus::kv_bucket>(bus, bus::kv_bucket_spec{settings.kv_bucket, 1, nats.replicas});
             });
