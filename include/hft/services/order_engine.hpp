@@ -20,9 +20,9 @@
 // acked only after its effect is committed; an undecodable or invalid one (and one the engine refuses for
 // good) goes to the DLQ and is terminated; a transient failure is NAKed with a growing delay, and on its last
 // delivery it is dead-lettered instead. A command declined only because the exchange rate-limits its account is
-// held in process, kept alive with in-progress acks, until the limit has passed (or the command expired). Open orders are polled every poll_interval (the order, then its
-// trades), new fills are recorded once, and each change is published on ORDER_UPDATE with Nats-Msg-Id
-// <order_id>.<version> after its commit.
+// held in process, kept alive with in-progress acks, until the limit has passed (or the command expired). Open
+// orders are polled every poll_interval (the order, then its trades), new fills are recorded once, and each
+// change is published on ORDER_UPDATE with Nats-Msg-Id <order_id>.<version> after its commit.
 
 #include "hft/app/config.hpp"
 #include "hft/bus/connection.hpp"

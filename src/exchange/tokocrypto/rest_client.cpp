@@ -42,7 +42,7 @@ struct rest_client::impl {
     asio::awaitable<expected<std::string, api_failure>> signed_call(net::http_client& via, std::string method,
                                                                      std::string path, std::string params) {
         if (steady::now() < blocked_until) {
-            const auto left = std::chrono::duration_cast<std::chrono::seconds>(blocked_until - steady::now());
+            const auto left = std::chrono::ceil<std::chrono::seconds>(blocked_until - steady::now());
             co_return unexpected(api_failure{failure_kind::rate_limited, 0, 0,
                                              "still backing off after the exchange's rate limit", left});
         }

@@ -311,7 +311,8 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<void> run();
     asio::awaitable<bool> set_up_consumer();
     asio::awaitable<void> reconcile();
-    asio::awaitable<void> warm_up();
+    asio::awaitable<void> open_entry_connections();
+    asio::awaitable<void> warm_up_exchanges();
     asio::awaitable<void> refresh_due_rules();
     asio::awaitable<bool> poll_once(bool everything);
     asio::awaitable<void> poll_loop();
@@ -874,7 +875,7 @@ asio::awaitable<void> order_engine::impl::run() {
                  sync_db.orders.target(), settings.poll_interval.count(), settings.unknown_retry.count());
     if (!co_await set_up_consumer()) co_return;
     co_await reconcile();
-    co_await (consume() && poll_loop() && stats_loop() && executions_loop());
+    co_await (warm_up_exchanges() && consume() && poll_loop() && stats_loop() && executions_loop());
     co_await fetch_lane.run([this] { return publisher.flush(shutdown_timeout); });
     spdlog::info("order engine totals: placed {}, rejected {}, unknown {}, resolved {}, fills {}, commands {}, "
                  "dead-lettered {}, updates {}",
@@ -916,11 +917,10 @@ asio::awaitable<bool> order_engine::impl::set_up_consumer() {
     co_return false;
 }
 
-// Order entry's connections (PostgreSQL, and each configured account's to the exchange) open and the symbol rules
-// are cached before the engine reports ready, not on the first order: setting up a PostgreSQL connection takes
-// ~11 ms here, and the first orders of a run paid 40-120 ms for them and the first reads (docs/PERFORMANCE.md).
-// Should something fail in between, the first order reconnects or fetches and reports it as usual.
-asio::awaitable<void> order_engine::impl::warm_up() {
+// Order entry's PostgreSQL connections open before the engine reports ready, not on the first order: setting one
+// up takes ~11 ms here, and the first orders of a run paid 40-120 ms for them and the first reads
+// (docs/PERFORMANCE.md). Should PostgreSQL fail in between, the first order reconnects and reports it as usual.
+asio::awaitable<void> order_engine::impl::open_entry_connections() {
     try {
         co_await entry_db.lane.run([this] {
             entry_db.orders.connection();
@@ -929,6 +929,12 @@ asio::awaitable<void> order_engine::impl::warm_up() {
     } catch (const store::database_unavailable& e) {
         spdlog::warn("order entry's PostgreSQL connections are not open yet: {}; the first order retries", e.what());
     }
+}
+
+// Each configured account's order-entry connection to the exchange opens and its symbol rules are cached as the
+// engine starts, so the first order pays neither a TCP (and TLS) set-up nor a rules fetch. It runs beside the
+// loops: an exchange that does not answer delays nothing, and an order that comes first waits for the lock.
+asio::awaitable<void> order_engine::impl::warm_up_exchanges() {
     for (const auto& [exchange, venue] : exchanges) {
         std::set<std::string> users{""};  // "": the exchange's default account
         for (const auto& [user, ignored] : venue.accounts) users.insert(user);
@@ -938,8 +944,8 @@ asio::awaitable<void> order_engine::impl::warm_up() {
             const auto opened = co_await exclusive((*acct)->entry, (*acct)->client.open_entry());
             const auto rules = co_await exclusive((*acct)->queries, (*acct)->client.refresh_rules());
             if (!opened || !rules) {
-                spdlog::warn("{}: could not reach the exchange before the first order ({}); that order connects and "
-                             "fetches the symbol rules itself",
+                spdlog::warn("{}: could not reach the exchange at start ({}); the first order connects and fetches the "
+                             "symbol rules itself",
                              exchange, (!opened ? opened : rules).error().describe());
             }
         }
@@ -964,7 +970,7 @@ asio::awaitable<void> order_engine::impl::reconcile() {
     retry.reset();
     while (!stopping) {
         if (co_await poll_once(true)) {
-            co_await warm_up();
+            co_await open_entry_connections();
             reconciled = true;
             spdlog::info("reconciliation done; order engine ready");
             co_return;
