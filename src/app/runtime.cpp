@@ -1,7 +1,6 @@
 #include "hft/app/runtime.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -10,8 +9,10 @@
 namespace hft::app {
 
 
+service_runtime::service_runtime() : signals_(io_, SIGINT, SIGTERM) {}
+
 int service_runtime::run(boost::asio::awaitable<void> service, std::function<void()> stop) {
-    boost::asio::signal_set signals(io_, SIGINT, SIGTERM);
+    auto& signals = signals_;
     int exit_code = 0;
     bool stopping = false;
     std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,

@@ -348,6 +348,13 @@ TEST_CASE("a strategy killed while publishing re-decides the same orders on rest
     f.strategy.start();  // the unacked kline comes back after ack_wait and is evaluated again
     f.require_orders(100);
     f.require_settled("KLINE", "strategy-grid");
+    // Up again, its state read back, before it is stopped: the kill may have come after the whole kline.
+    REQUIRE(eventually([&] {
+        const auto log = f.strategy.log();
+        const auto restarted = log.find("---- start 2");
+        return restarted != std::string::npos && (log.find("state restored from", restarted) != std::string::npos ||
+                                                  log.find("no saved state", restarted) != std::string::npos);
+    }, 60s));
     const auto orders = f.orders();
     REQUIRE(orders.size() == 100);
     std::set<std::string> ids;

@@ -2,7 +2,9 @@
 
 // A service process's event loop: one io_context on the main thread (ground rule 6: nothing on it blocks),
 // SIGINT/SIGTERM handling, and the exit code. The first signal asks the service to stop (it drains and
-// returns); a second one ends the process at once. Every subcommand that runs a service uses it:
+// returns); a second one ends the process at once. The signals are caught from construction on, so one that
+// arrives while the service is still being set up stops it as soon as it runs. Every subcommand that runs a
+// service uses it:
 //
 //     app::service_runtime runtime;
 //     bus::connection bus(runtime.executor(), ...);
@@ -12,6 +14,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 
 #include <functional>
 #include <string>
@@ -20,7 +23,7 @@ namespace hft::app {
 
 class service_runtime {
 public:
-    service_runtime() = default;
+    service_runtime();
     service_runtime(const service_runtime&) = delete;
     service_runtime& operator=(const service_runtime&) = delete;
 
@@ -33,6 +36,7 @@ public:
 
 private:
     boost::asio::io_context io_{1};
+    boost::asio::signal_set signals_;  // asio queues a signal that arrives before run() waits for it
 };
 
 }  // namespace hft::app
