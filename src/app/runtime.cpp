@@ -12,7 +12,6 @@ namespace hft::app {
 service_runtime::service_runtime() : signals_(io_, SIGINT, SIGTERM) {}
 
 int service_runtime::run(boost::asio::awaitable<void> service, std::function<void()> stop) {
-    auto& signals = signals_;
     int exit_code = 0;
     bool stopping = false;
     std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
@@ -26,14 +25,14 @@ int service_runtime::run(boost::asio::awaitable<void> service, std::function<voi
         }
         spdlog::info("signal {}; stopping intake and draining", signal);
         stop();
-        signals.async_wait(on_signal);
+        signals_.async_wait(on_signal);
     };
-    signals.async_wait(on_signal);
+    signals_.async_wait(on_signal);
 
     std::exception_ptr failure;
     boost::asio::co_spawn(io_, std::move(service), [&](std::exception_ptr error) {
         failure = error;
-        signals.cancel();
+        signals_.cancel();
         io_.stop();
     });
     io_.run();

@@ -941,15 +941,14 @@ asio::awaitable<void> order_engine::impl::warm_up_exchanges() {
         for (const auto& user : users) {
             auto acct = account_for(exchange, user);
             if (!acct) continue;  // no default credentials: only users' own accounts
-            const auto opened = co_await exclusive((*acct)->entry, (*acct)->client.open_entry());
-            const auto rules = co_await exclusive((*acct)->queries, (*acct)->client.refresh_rules());
-            if (!opened || !rules) {
-                spdlog::warn("{}: could not reach the exchange at start ({}); the first order connects and fetches the "
-                             "symbol rules itself",
-                             exchange, (!opened ? opened : rules).error().describe());
+            if (const auto opened = co_await exclusive((*acct)->entry, (*acct)->client.open_entry()); !opened) {
+                spdlog::warn("{}: could not open the order-entry connection at start ({}); the first order connects "
+                             "itself",
+                             exchange, opened.error().describe());
             }
         }
     }
+    co_await refresh_due_rules();  // every account just made is due
 }
 
 // Symbol rules are refreshed here before they go stale, so order entry never fetches them.

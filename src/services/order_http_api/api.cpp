@@ -36,7 +36,9 @@ net::http_response json_response(unsigned status, std::string body) {
 net::http_response error_response(const api_error& error) {
     auto response = json_response(error.status, encode(error));
     if (!error.allow.empty()) response.headers.emplace_back("Allow", error.allow);
-    if (error.retry_after.count() > 0) response.headers.emplace_back("Retry-After", std::to_string(error.retry_after.count()));
+    if (error.retry_after.count() > 0) {
+        response.headers.emplace_back("Retry-After", std::to_string(error.retry_after.count()));
+    }
     return response;
 }
 
