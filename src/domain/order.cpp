@@ -33,18 +33,17 @@ constexpr bool is_id_character(char c) noexcept {
            c == '.' || c == ':';
 }
 
-// Ids end up in SQL parameters, NATS message ids, exchange client order ids and logs: a small safe
-// charset keeps every one of those free of quoting and injection concerns.
-std::optional<std::string_view> id_problem(std::string_view id) noexcept {
-    if (id.empty()) return "must not be blank";
-    if (id.size() > max_id_length) return "must be at most 64 characters";
-    for (const char c : id) {
-        if (!is_id_character(c)) return "may only contain A-Z a-z 0-9 _ - . :";
-    }
-    return std::nullopt;
-}
-
 }  // namespace
+
+// A small safe charset keeps every place an id goes free of quoting, truncation and injection concerns.
+expected<void, field_error> validate_id(std::string_view field, std::string_view id) noexcept {
+    if (id.empty()) return unexpected(field_error{field, "must not be blank"});
+    if (id.size() > max_id_length) return unexpected(field_error{field, "must be at most 64 characters"});
+    for (const char c : id) {
+        if (!is_id_character(c)) return unexpected(field_error{field, "may only contain A-Z a-z 0-9 _ - . :"});
+    }
+    return {};
+}
 
 std::string_view to_string(order_side side) noexcept { return name_of(side_names, side); }
 std::string_view to_string(order_type type) noexcept { return name_of(type_names, type); }
@@ -87,7 +86,7 @@ expected<void, field_error> validate(const place_order_command& command) noexcep
         {"exchange", command.exchange},     {"symbol", command.symbol},
     };
     for (const auto& [field, id] : ids) {
-        if (const auto problem = id_problem(id)) return fail(field, *problem);
+        if (auto valid = validate_id(field, id); !valid) return valid;
     }
     if (command.type == order_type::limit) {
         if (!command.price) return fail("price", "is required for LIMIT orders");
@@ -97,9 +96,9 @@ expected<void, field_error> validate(const place_order_command& command) noexcep
         return fail("price", "must be absent for MARKET orders");
     }
     if (!command.quantity.is_positive()) return fail("quantity", "must be greater than 0");
-    if (const auto problem = id_problem(command.source)) return fail("source", *problem);
+    if (auto valid = validate_id("source", command.source); !valid) return valid;
     if (command.strategy_id) {
-        if (const auto problem = id_problem(*command.strategy_id)) return fail("strategy_id", *problem);
+        if (auto valid = validate_id("strategy_id", *command.strategy_id); !valid) return valid;
     }
     if (command.requested_at <= 0) return fail("requested_at", "must be set");
     if (command.expires_at && *command.expires_at <= command.requested_at) {

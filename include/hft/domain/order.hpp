@@ -51,6 +51,11 @@ bool is_terminal(order_status status) noexcept;
 /// Longest accepted identifier (request, order, user, strategy ids, exchange, symbol, source).
 inline constexpr std::size_t max_id_length = 64;
 
+/// The one rule for every identifier that reaches the engine, whatever the path (HTTP path, query or body, NATS
+/// command): non-blank, at most 64 characters of [A-Za-z0-9_.:-]. Ids end up in SQL parameters (where a NUL would
+/// silently truncate one id into another), NATS message ids, exchange client order ids and logs.
+expected<void, field_error> validate_id(std::string_view field, std::string_view id) noexcept;
+
 /// A request to place one order (DESIGN §3). Times are milliseconds since the Unix epoch (UTC).
 struct place_order_command {
     std::string request_id;  ///< idempotency key of the request

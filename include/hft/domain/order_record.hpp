@@ -77,4 +77,7 @@ struct cancel_order_command {
     friend bool operator==(const cancel_order_command&, const cancel_order_command&) = default;
 };
 
+/// The first rule `command` breaks: every id by validate_id; requested_at set.
+expected<void, field_error> validate(const cancel_order_command& command) noexcept;
+
 }  // namespace hft::domain

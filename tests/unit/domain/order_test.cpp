@@ -1,4 +1,5 @@
 #include "hft/domain/order.hpp"
+#include "hft/domain/order_record.hpp"
 
 #include "support/samples.hpp"
 
@@ -175,5 +176,42 @@ TEST_CASE("place order validation names the field and the problem", "[domain][or
         command.kline_open_time = 1677628860000;
         command.received_ns = -5;
         CHECK(violation(command).field == "received_ns");
+    }
+}
+
+TEST_CASE("one id rule refuses a NUL, a space, an empty id and 65 characters, and accepts 64", "[domain][order]") {
+    CHECK(hft::domain::validate_id("order_id", "probe-1_a.b:c"));
+    CHECK(hft::domain::validate_id("order_id", std::string(64, 'x')));
+    CHECK(hft::domain::validate_id("order_id", std::string(65, 'x')).error() ==
+          hft::domain::field_error{"order_id", "must be at most 64 characters"});
+    CHECK(hft::domain::validate_id("order_id", "").error() == hft::domain::field_error{"order_id", "must not be blank"});
+    for (const auto& id : {std::string("probe-1\0junk", 12), std::string("a b"), std::string("a\xff")}) {
+        CHECK(hft::domain::validate_id("user_id", id).error() ==
+              hft::domain::field_error{"user_id", "may only contain A-Z a-z 0-9 _ - . :"});
+    }
+}
+
+TEST_CASE("a cancel command whose order_id hides a NUL byte is invalid", "[domain][order]") {
+    hft::domain::cancel_order_command command{"c-1", "pn-6", "paper", 1};
+    CHECK(hft::domain::validate(command));
+    command.order_id = std::string("pn-6\0zz", 7);
+    CHECK(hft::domain::validate(command).error().field == "order_id");
+    command.order_id = "pn-6";
+    command.requested_at = 0;
+    CHECK(hft::domain::validate(command).error() == hft::domain::field_error{"requested_at", "must be set"});
+}
+
+TEST_CASE("free text refuses control characters, bidi overrides, invalid UTF-8 and more than 512 bytes",
+          "[domain][validation]") {
+    CHECK(hft::domain::validate_text("reason", "maintenance — back at 14:00 ✓"));
+    CHECK(hft::domain::validate_text("reason", std::string(512, 'r')));
+    CHECK(hft::domain::validate_text("reason", std::string(513, 'r')).error().message == "must be at most 512 bytes");
+    CHECK(hft::domain::validate_text("reason", "a\nb").error().message == "must not contain control characters");
+    CHECK(hft::domain::validate_text("reason", std::string("a\0b", 3)).error().message ==
+          "must not contain control characters");
+    CHECK(hft::domain::validate_text("reason", "evil \u202Etxt.exe").error().field == "reason");
+    CHECK(hft::domain::validate_text("reason", "isolate \u2066x\u2069").error().field == "reason");
+    for (const char* bad : {"\xff", "\xc0\xaf", "\xed\xa0\x80", "\xe2\x82"}) {
+        CHECK(hft::domain::validate_text("reason", bad).error().message == "must be valid UTF-8");
     }
 }
