@@ -23,7 +23,15 @@
 // - A cancel names the owner as `?user_id=` or as the body's `user_id` (both may be given if they agree); the
 //   body may carry a `request_id`, else the X-Request-Id of the HTTP request is used.
 // - `POST .../orders/async` is the queueing route; GET and DELETE of `.../orders/async` still mean the order
-//   whose id is "async".
+//   whose id is "async". An already expired order is refused there with 400 ORDER_EXPIRED, not queued.
+// - Bodies are JSON: a request with a body and any Content-Type but `application/json` (parameters allowed) gets
+//   415 UNSUPPORTED_MEDIA_TYPE.
+// - Every id in a path, query or body follows domain::validate_id (1-64 of A-Z a-z 0-9 _ - . :), so an id can
+//   never be truncated into another one on its way to the database; a trading-state scope's id too, and its
+//   reason is plain text (domain::validate_text).
+// - An order_id names one order for good: a corrected order that reuses a refused order's id gets 409
+//   DUPLICATE_ORDER telling it to take a new order_id.
+// - Client mistakes (4xx) are logged at debug, everything else at info, our own failures at warn and error.
 //
 // Authentication, on every /order-engine route: the key is the `X-API-Key` header, or when that is absent or
 // empty the body's `api_key` (a body that is not JSON then answers 400 INVALID_JSON, since there is no key to
@@ -33,10 +41,10 @@
 // Errors are {"error":{"code":"...","message":"...","field":"..."}} (field only when one field is at fault),
 // plus "order" for 409 DUPLICATE_ORDER and ORDER_NOT_CANCELABLE: the order as it already is. Codes of the API
 // itself: 400 INVALID_JSON, INVALID_FIELD; 401 as above; 404 ROUTE_NOT_FOUND; 405 METHOD_NOT_ALLOWED (with Allow);
-// 413 PAYLOAD_TOO_LARGE (body over max_body_bytes); 500 INTERNAL_ERROR (details only in the log, under the
+// 413 PAYLOAD_TOO_LARGE (body over max_body_bytes); 415 UNSUPPORTED_MEDIA_TYPE; 500 INTERNAL_ERROR (details only in the log, under the
 // request id); 503 NOT_READY (readyz); 504 PLACE_TIMEOUT. order_service failures keep their own code with the
 // status of their kind (to_api_error), e.g. 422 TRADING_HALTED, 404 ORDER_NOT_FOUND, 503 UNAVAILABLE. Every answer
-// carries X-Request-Id (the client's when it is a plain token of at most 128 characters, else a generated one),
+// carries X-Request-Id (the client's when it is a valid id, else a generated one),
 // X-Content-Type-Options: nosniff, X-Frame-Options: DENY, Referrer-Policy: no-referrer, Cache-Control: no-store.
 
 #include "hft/app/config.hpp"

@@ -6,6 +6,7 @@
 #include "hft/net/server.hpp"
 #include "hft/services/order_http_api.hpp"
 
+#include <boost/algorithm/string/predicate.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -26,8 +27,6 @@ namespace {
 
 namespace asio = boost::asio;
 using json = nlohmann::json;
-
-constexpr std::size_t max_request_id_length = 128;
 
 net::http_response json_response(unsigned status, std::string body) {
     return net::http_response::json(status, std::move(body));
@@ -51,12 +50,17 @@ std::string encode(const trading_state_entry& entry) {
         .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-// A client's X-Request-Id is echoed only when it is a plain token, so a header cannot smuggle anything into
-// our answers or logs.
-bool is_plain_token(std::string_view text) {
-    return !text.empty() && text.size() <= max_request_id_length && std::all_of(text.begin(), text.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':';
-    });
+// A client's X-Request-Id is adopted only when it is a valid id (it may become a cancel's request_id), so a header
+// cannot smuggle anything into our answers, logs or database.
+bool is_plain_token(std::string_view text) { return domain::validate_id("X-Request-Id", text).has_value(); }
+
+// Bodies are JSON: `application/json`, parameters (charset) allowed. Anything else, including a form that a bare
+// `curl -d` sends, is refused rather than read as JSON by guess.
+bool is_json_media_type(std::optional<std::string> content_type) {
+    if (!content_type) return false;
+    auto media_type = std::string_view(*content_type).substr(0, content_type->find(';'));
+    while (!media_type.empty() && media_type.back() == ' ') media_type.remove_suffix(1);
+    return boost::algorithm::iequals(media_type, "application/json");
 }
 
 bool has_body(order_route route) {
@@ -177,8 +181,14 @@ struct order_http_api::impl {
         decorate(response, request_id);
         const auto took =
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-        spdlog::info("order HTTP API: {} {} -> {} in {} ms request_id={}", method, path, response.status, took.count(),
-                     request_id);
+        // A client's mistakes are its own to read in the answer, and health probes come every few seconds: logged
+        // above debug they would let any caller flood the log.
+        const bool probe = path == "/healthz" || path == "/readyz";
+        const auto level = probe || (response.status >= 400 && response.status < 500) ? spdlog::level::debug
+                           : response.status >= 500                                     ? spdlog::level::warn
+                                                                                        : spdlog::level::info;
+        spdlog::log(level, "order HTTP API: {} {} -> {} in {} ms request_id={}", method, path, response.status,
+                    took.count(), request_id);
         co_return response;
     }
 
@@ -186,6 +196,12 @@ struct order_http_api::impl {
         auto match = match_route(request.method, request.path);
         if (!match) co_return error_response(match.error());
         const auto route = match->route;
+        if (has_body(route) && !request.body.empty() && !is_json_media_type(request.header("Content-Type"))) {
+            co_return error_response(make_api_error(
+                415, "UNSUPPORTED_MEDIA_TYPE",
+                "the body must be JSON sent with Content-Type: application/json (curl: -H 'Content-Type: "
+                "application/json' or --json)"));
+        }
         std::string caller;  // the key's name, never the key
         if (requires_api_key(route)) {
             auto who = authorize(request, route);

@@ -31,6 +31,8 @@ api_error invalid_field(std::string_view field, std::string_view problem) {
     return bad_request("INVALID_FIELD", std::string(field) + ": " + std::string(problem), std::string(field));
 }
 
+api_error invalid_field(const domain::field_error& error) { return invalid_field(error.field, error.message); }
+
 api_error unauthorized(std::string code, std::string message) {
     return make_api_error(401, std::move(code), std::move(message));
 }
@@ -63,6 +65,9 @@ expected<json, api_error> parse_object(std::string_view body) {
     } catch (const json::parse_error& e) {
         return invalid("the body is not valid JSON (error at byte " + std::to_string(e.byte) +
                        "); send one JSON object with Content-Type: application/json");
+    } catch (const json::exception&) {
+        // out_of_range: a number such as 1e400 that no double holds, in any member, known or not.
+        return invalid("the body holds a number out of range (beyond +-1.8e308); send decimals as strings");
     }
 }
 
@@ -145,10 +150,11 @@ void normalize_place_body(json& body) {
     }
 }
 
+// "global", or "user:" / "strategy:" followed by an id valid by the rule every id keeps.
 bool is_scope(std::string_view scope) {
     if (scope == "global") return true;
     for (std::string_view prefix : {"user:", "strategy:"}) {
-        if (scope.size() > prefix.size() && scope.starts_with(prefix)) return true;
+        if (scope.starts_with(prefix) && domain::validate_id("scope", scope.substr(prefix.size()))) return true;
     }
     return false;
 }
@@ -195,9 +201,15 @@ expected<route_match, api_error> match_route(std::string_view method, std::strin
         if (segment.find('/') == std::string_view::npos) {
             const bool is_async = segment == "async";
             if (is_async && method == "POST") return route_match{order_route::submit, {}};
-            if (method == "GET") return route_match{order_route::get_order, net::url_decode(segment)};
-            if (method == "DELETE") return route_match{order_route::cancel_order, net::url_decode(segment)};
-            return unexpected(method_not_allowed(method, path, is_async ? "DELETE, GET, POST" : "DELETE, GET"));
+            if (method != "GET" && method != "DELETE") {
+                return unexpected(method_not_allowed(method, path, is_async ? "DELETE, GET, POST" : "DELETE, GET"));
+            }
+            auto order_id = net::url_decode(segment);
+            if (auto valid = domain::validate_id("order_id", order_id); !valid) {
+                return unexpected(invalid_field(valid.error()));
+            }
+            return route_match{method == "GET" ? order_route::get_order : order_route::cancel_order,
+                               std::move(order_id)};
         }
     }
     return unexpected(make_api_error(404, "ROUTE_NOT_FOUND",
@@ -274,6 +286,10 @@ expected<order_query, api_error> decode_order_query(const net::http_request& req
     };
     query.user_id = text("user_id");
     query.symbol = text("symbol");
+    for (const auto& [field, id] : {std::pair{"user_id", &query.user_id}, std::pair{"symbol", &query.symbol}}) {
+        if (!*id) continue;
+        if (auto valid = domain::validate_id(field, **id); !valid) return unexpected(invalid_field(valid.error()));
+    }
     if (const auto status = text("status")) {
         query.status = domain::parse_order_status(upper(*status));
         if (!query.status) {
@@ -319,6 +335,7 @@ expected<domain::cancel_order_command, api_error> decode_cancel_request(const ne
             "user_id", "is required: the owner of the order, as ?user_id=<id> or {\"user_id\":\"<id>\"}"));
     }
     command.user_id = std::move(*user_id);
+    if (auto valid = domain::validate(command); !valid) return unexpected(invalid_field(valid.error()));
     return command;
 }
 
@@ -328,14 +345,17 @@ expected<trading_state_entry, api_error> decode_trading_state_request(std::strin
     if (!parsed) return unexpected(parsed.error());
     auto scope = required_string(*parsed, "scope");
     if (!scope) return unexpected(scope.error());
-    if (!is_scope(*scope))
-        return unexpected(invalid_field("scope", "must be \"global\", \"user:<id>\" or \"strategy:<id>\""));
+    if (!is_scope(*scope)) {
+        return unexpected(invalid_field("scope", "must be \"global\", \"user:<id>\" or \"strategy:<id>\", the id at "
+                                                 "most 64 characters of A-Z a-z 0-9 _ - . :"));
+    }
     auto state_text = required_string(*parsed, "state");
     if (!state_text) return unexpected(state_text.error());
     const auto state = core::parse_trading_state(upper(*state_text));
     if (!state) return unexpected(invalid_field("state", "must be ACTIVE, REDUCING or HALTED"));
     auto reason = required_string(*parsed, "reason");
     if (!reason) return unexpected(reason.error());
+    if (auto valid = domain::validate_text("reason", *reason); !valid) return unexpected(invalid_field(valid.error()));
     return trading_state_entry{*std::move(scope), *state, *std::move(reason), std::move(updated_by), now_ms};
 }
 

@@ -383,3 +383,64 @@ TEST_CASE("an error body is {error:{code,message,field}} and a duplicate's carri
     CHECK(field["error"]["field"] == "price");
     CHECK_FALSE(field.contains("order"));
 }
+
+TEST_CASE("an order id in the path that hides a NUL byte or invalid UTF-8 is 400 naming order_id", "[order-http]") {
+    for (const auto* method : {"GET", "DELETE"}) {
+        for (const auto* path : {"/order-engine/v1/orders/probe-1%00junk", "/order-engine/v1/orders/%ff",
+                                 "/order-engine/v1/orders/a%20b"}) {
+            const auto matched = match_route(method, path);
+            REQUIRE_FALSE(matched);
+            CHECK(matched.error().status == 400);
+            CHECK(matched.error().code == "INVALID_FIELD");
+            CHECK(matched.error().field == std::optional<std::string>{"order_id"});
+        }
+    }
+}
+
+TEST_CASE("a list query's user_id and symbol follow the one id rule", "[order-http]") {
+    for (const auto* query : {"user_id=paper%00x", "user_id=%ff", "symbol=BTC%00USDT"}) {
+        net::http_request request;
+        request.query = query;
+        const auto decoded = decode_order_query(request);
+        REQUIRE_FALSE(decoded);
+        CHECK(decoded.error().status == 400);
+        CHECK(std::string(query).starts_with(decoded.error().field.value_or("?")));
+    }
+}
+
+TEST_CASE("a cancel whose owner or request id hides a NUL byte is 400 naming the field", "[order-http]") {
+    CHECK(decode_cancel_request(request_with("user_id=paper%00x"), "o-1", "r", noon_ms).error().field ==
+          std::optional<std::string>{"user_id"});
+    CHECK(decode_cancel_request(request_with("", R"({"user_id":"paper","request_id":"r\u0000x"})"), "o-1", "r",
+                                noon_ms)
+              .error()
+              .field == std::optional<std::string>{"request_id"});
+}
+
+TEST_CASE("a trading-state scope names a valid id and its reason is bounded plain text", "[order-http]") {
+    const auto field_of = [](const json& body) {
+        const auto entry = decode_trading_state_request(body.dump(), "ops", noon_ms);
+        REQUIRE_FALSE(entry);
+        CHECK(entry.error().status == 400);
+        return entry.error().field.value_or("");
+    };
+    CHECK(field_of({{"scope", std::string("user:a\0b", 8)}, {"state", "HALTED"}, {"reason", "r"}}) == "scope");
+    CHECK(field_of({{"scope", "user:" + std::string(200, 'a')}, {"state", "HALTED"}, {"reason", "r"}}) == "scope");
+    CHECK(field_of({{"scope", "strategy:a b"}, {"state", "HALTED"}, {"reason", "r"}}) == "scope");
+    CHECK(field_of({{"scope", "global"}, {"state", "HALTED"}, {"reason", "evil \u202Etxt"}}) == "reason");
+    CHECK(field_of({{"scope", "global"}, {"state", "HALTED"}, {"reason", std::string(600, 'r')}}) == "reason");
+    CHECK(decode_trading_state_request(R"({"scope":"user:a-1","state":"HALTED","reason":"ok"})", "ops", noon_ms));
+}
+
+TEST_CASE("a number no double holds is 400 INVALID_JSON, even in an unknown member", "[order-http]") {
+    for (const auto* body : {R"({"quantity":1e400})", R"({"whatever":-1e400,"request_id":"r"})"}) {
+        const auto decoded = decode_place_request(body, noon_ms);
+        REQUIRE_FALSE(decoded);
+        CHECK(decoded.error().status == 400);
+        CHECK(decoded.error().code == "INVALID_JSON");
+    }
+    CHECK(decode_trading_state_request(R"({"scope":"global","x":1e999})", "ops", noon_ms).error().code ==
+          "INVALID_JSON");
+    CHECK(decode_cancel_request(request_with("user_id=u", R"({"n":1e400})"), "o-1", "r", noon_ms).error().code ==
+          "INVALID_JSON");
+}

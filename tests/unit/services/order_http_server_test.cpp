@@ -12,9 +12,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -147,8 +151,12 @@ public:
         thread_.join();
     }
 
+    // A body goes as JSON unless the test names its own Content-Type.
     net::sync_http_result call(std::string_view method, std::string_view target, std::string body = {},
                                net::http_headers headers = {{"X-API-Key", ops_key}}) {
+        const bool typed = std::any_of(headers.begin(), headers.end(),
+                                       [](const auto& header) { return header.first == "Content-Type"; });
+        if (!body.empty() && !typed) headers.emplace_back("Content-Type", "application/json");
         return net::http_request_sync("127.0.0.1", api_.port(), method, target, std::move(body), seconds(5), headers);
     }
 
@@ -450,4 +458,38 @@ TEST_CASE("connections beyond max_connections are closed unanswered", "[order-ht
     held.close();
     std::this_thread::sleep_for(milliseconds(100));
     CHECK(api.call("GET", "/healthz", {}, {}).status == 200);
+}
+
+TEST_CASE("a body that is not sent as application/json gets 415 UNSUPPORTED_MEDIA_TYPE", "[order-http]") {
+    running_api api;
+    for (const auto* content_type : {"application/x-www-form-urlencoded", "text/plain", "application/jsonx"}) {
+        const auto result = api.call("POST", "/order-engine/v1/orders", seed_body().dump(),
+                                     {{"X-API-Key", ops_key}, {"Content-Type", content_type}});
+        CHECK(result.status == 415);
+        CHECK(error_code(result) == "UNSUPPORTED_MEDIA_TYPE");
+    }
+    CHECK(api.service.orders.empty());
+    CHECK(api.call("POST", "/order-engine/v1/orders", seed_body().dump(),
+                   {{"X-API-Key", ops_key}, {"Content-Type", "Application/JSON; charset=utf-8"}})
+              .status == 201);
+}
+
+TEST_CASE("client mistakes are logged at debug, so a caller cannot flood the log", "[order-http]") {
+    std::ostringstream log;
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+    auto previous = spdlog::default_logger();
+    auto capture = std::make_shared<spdlog::logger>("capture", sink);
+    capture->set_level(spdlog::level::info);
+    spdlog::set_default_logger(capture);
+    {
+        running_api api;
+        CHECK(api.call("GET", "/order-engine/v1/orders/probe-1%00junk").status == 400);
+        CHECK(api.call("GET", "/order-engine/v1/orders?user_id=%ff").status == 400);
+        CHECK(api.call("POST", "/order-engine/v1/orders", R"({"n":1e400})").status == 400);
+        CHECK(api.call("PUT", "/order-engine/v1/trading-state",
+                       json{{"scope", "user:" + std::string(200, 'a')}, {"state", "HALTED"}, {"reason", "r"}}.dump())
+                  .status == 400);
+    }
+    spdlog::set_default_logger(previous);
+    CHECK(log.str().empty());
 }
