@@ -518,3 +518,66 @@ TEST_CASE("a command declined by the account's rate limit waits it out in the en
     CHECK_THAT(f.stored("queued_1")->reason.value_or(""), Catch::Contains("rate limit"));
     CHECK(f.engine->stats().dead_lettered == 0);
 }
+
+TEST_CASE("a cancel whose order_id hides a NUL byte cancels nothing, called in process or sent on the stream",
+          "[integration][order-engine]") {
+    engine_fixture f;
+    f.start_engine();
+    REQUIRE(f.place(engine_fixture::command("pn-6", order_type::limit, order_side::buy, "1000.00", "0.01")));
+    const std::string hidden("pn-6\0zz", 7);
+
+    const auto refused = f.call(f.engine->cancel({"req-nul-1", hidden, "alice", now_ms()}));
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().kind == order_error_kind::invalid_request);
+    CHECK_THAT(refused.error().message, Catch::StartsWith("order_id: "));
+
+    bus::publisher sender{f.bus};
+    bool queued = false;
+    sender.publish(bus::cancel_order_subject(),
+                   R"({"v":1,"request_id":"req-nul-2","order_id":"pn-6\u0000zz","user_id":"alice","requested_at":)" +
+                       std::to_string(now_ms()) + "}",
+                   "req-nul-2", [&](bus::publish_result r) { queued = r.ok(); });
+    REQUIRE(f.run_until([&] { return queued && f.engine->stats().commands == 1; }));
+    REQUIRE(f.run_until([&] { return f.engine->stats().dead_lettered == 1; }));
+    CHECK(f.stored("pn-6")->status == order_status::new_);
+    CHECK(f.on_sim("pn-6").at(0).status == order_status::new_);
+}
+
+TEST_CASE("an already expired order is refused by the queueing path, with nothing queued", "[integration][order-engine]") {
+    engine_fixture f;
+    f.start_engine();
+    auto expired = engine_fixture::command("late_async_1", order_type::limit, order_side::buy, "1000.00", "0.01");
+    expired.requested_at = now_ms() - 10'000;
+    expired.expires_at = expired.requested_at + 1000;
+    const auto submitted = f.call(f.engine->submit(expired));
+    REQUIRE_FALSE(submitted);
+    CHECK(submitted.error().kind == order_error_kind::invalid_request);
+    CHECK(submitted.error().code == "ORDER_EXPIRED");
+    CHECK(f.engine->stats().commands == 0);
+    CHECK_FALSE(f.stored("late_async_1"));
+}
+
+TEST_CASE("a corrected order that reuses a refused order's order_id is told to take a new one, and nothing is sent",
+          "[integration][order-engine]") {
+    engine_fixture f;
+    f.start_engine();
+    const auto off_tick = f.place(engine_fixture::command("fix_1", order_type::limit, order_side::buy, "1000.001", "0.01"));
+    REQUIRE_FALSE(off_tick);
+    CHECK(off_tick.error().kind == order_error_kind::filter_failed);
+
+    auto corrected = engine_fixture::command("fix_1", order_type::limit, order_side::buy, "1000.00", "0.01");
+    corrected.request_id = "req-fix_1-corrected";
+    const auto reused = f.place(corrected);
+    REQUIRE_FALSE(reused);
+    CHECK(reused.error().kind == order_error_kind::duplicate);
+    CHECK_THAT(reused.error().message, Catch::Contains("needs a new order_id"));
+    CHECK_THAT(reused.error().message, Catch::Contains("REJECTED: FILTER_FAILED"));
+    CHECK(reused.error().existing->status == order_status::rejected);
+    CHECK(f.on_sim("fix_1").empty());
+
+    auto renamed = corrected;
+    renamed.order_id = "fix_1-b";
+    const auto placed = f.place(renamed);
+    REQUIRE(placed);
+    CHECK(placed->status == order_status::new_);
+}

@@ -62,10 +62,18 @@ order_error error_of(order_error_kind kind, std::string code, std::string messag
     return {kind, std::move(code), std::move(message), std::nullopt};
 }
 
-// A request_id or order_id already known: the answer carries the order as it is.
-order_error duplicate_of(order_record existing) {
-    return order_error{order_error_kind::duplicate, "DUPLICATE_ORDER",
-                       "request_id or order_id is already known; the existing order is returned", std::move(existing)};
+// A request_id or order_id already known: the answer carries the order as it is. An order_id names one order for
+// good, refused ones included: its record and published updates already say what became of it, and its client
+// order id is spent. So a corrected order that reuses it is told to take a new one.
+order_error duplicate_of(std::string_view request_id, order_record existing) {
+    std::string message = "request_id or order_id is already known; the existing order is returned";
+    if (existing.request_id != request_id) {
+        message = fmt::format("order_id \"{}\" is already taken by request \"{}\" ({}{}); a new or corrected order "
+                              "needs a new order_id (or none: it defaults to the request_id)",
+                              existing.order_id, existing.request_id, domain::to_string(existing.status),
+                              existing.reason ? ": " + *existing.reason : std::string());
+    }
+    return order_error{order_error_kind::duplicate, "DUPLICATE_ORDER", std::move(message), std::move(existing)};
 }
 
 order_error unavailable(std::string what) {
@@ -82,6 +90,11 @@ order_error exchange_error(const tk::api_failure& failure, std::string_view doin
     auto error = unavailable(fmt::format("the exchange did not answer {}: {}", doing, failure.describe()));
     if (failure.kind == tk::failure_kind::rate_limited) error.retry_after = failure.retry_after;
     return error;
+}
+
+order_error expired(std::int64_t expires_at) {
+    return error_of(order_error_kind::invalid_request, "ORDER_EXPIRED",
+                    fmt::format("expires_at {} has passed; send a new order with a later expires_at", expires_at));
 }
 
 // Declined before anything is committed or sent: the exchange rate-limits the account for `wait` more.
@@ -564,12 +577,9 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
             if (auto existing = co_await db(entry_db, [&](pqxx::connection& c) {
                     return store::find_duplicate(c, command.request_id, command.order_id);
                 })) {
-                co_return unexpected(duplicate_of(std::move(*existing)));
+                co_return unexpected(duplicate_of(command.request_id, std::move(*existing)));
             }
-            co_return unexpected(error_of(order_error_kind::invalid_request, "ORDER_EXPIRED",
-                                          fmt::format("expires_at {} has passed; send a new order with a later "
-                                                      "expires_at",
-                                                      *command.expires_at)));
+            co_return unexpected(expired(*command.expires_at));
         }
         const auto market = co_await mapping_for(entry_db, command.exchange, command.symbol);
         if (!market) {
@@ -611,7 +621,7 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
         auto held = co_await acquire((*acct)->entry);
         auto decided = co_await entry_db.lane.run([&] { return decide_entry(command, order, *rules, scopes, state); });
         database_ok = true;
-        if (decided.duplicate) co_return unexpected(duplicate_of(std::move(*decided.duplicate)));
+        if (decided.duplicate) co_return unexpected(duplicate_of(command.request_id, std::move(*decided.duplicate)));
         if (decided.refusal) {
             { const auto released = std::move(held); }
             if (decided.refusal->kind == order_error_kind::risk_rejected) {
@@ -636,7 +646,7 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
 asio::awaitable<order_result<order_record>> order_engine::impl::refuse(order_record order, order_error refusal) {
     auto stored = co_await db(entry_db, [&](pqxx::connection& c) { return store::insert_pending_order(c, order); });
     if (!stored.inserted) {
-        co_return unexpected(duplicate_of(std::move(stored.order)));
+        co_return unexpected(duplicate_of(order.request_id, std::move(stored.order)));
     }
     metrics.orders(order_status::pending_new).inc();
     store::order_transition change;
@@ -710,6 +720,7 @@ asio::awaitable<order_result<void>> order_engine::impl::submit(domain::place_ord
     if (const auto valid = domain::validate(command); !valid) {
         co_return unexpected(error_of(order_error_kind::invalid_request, "INVALID_FIELD", domain::to_string(valid.error())));
     }
+    if (command.expires_at && *command.expires_at <= now_ms()) co_return unexpected(expired(*command.expires_at));
     if (auto acct = account_for(command.exchange, command.user_id); !acct) co_return unexpected(acct.error());
     try {
         if (!co_await mapping_for(sync_db, command.exchange, command.symbol)) {
@@ -727,6 +738,9 @@ asio::awaitable<order_result<void>> order_engine::impl::submit(domain::place_ord
 }
 
 asio::awaitable<order_result<order_record>> order_engine::impl::cancel(domain::cancel_order_command command) {
+    if (const auto valid = domain::validate(command); !valid) {
+        co_return unexpected(error_of(order_error_kind::invalid_request, "INVALID_FIELD", domain::to_string(valid.error())));
+    }
     try {
         auto order = co_await db(sync_db, [&](pqxx::connection& c) { return store::find_order(c, command.order_id); });
         if (!order || order->user_id != command.user_id) {
