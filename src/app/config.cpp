@@ -573,6 +573,19 @@ public:
         }
     }
 
+    /// Fails for the required `key`, which is absent: as the misspelt key when one is a single edit away ("kee"
+    /// for "key"; keys read later may still be unread, so nothing further away is taken for a typo), else with
+    /// `message`.
+    [[noreturn]] void fail_missing(std::string_view key, std::string_view message) const {
+        for (const auto& e : entries_) {
+            if (std::find(known_.begin(), known_.end(), e.key) != known_.end()) continue;
+            if (edit_distance(e.key, key) == 1) {
+                ctx_.fail(e.line, fmt::format("unknown key \"{}\" (did you mean \"{}\"?)", join_path(path_, e.key), key));
+            }
+        }
+        ctx_.fail(line_, message);
+    }
+
     /// Rejects every key nobody asked for, with the nearest known key as a suggestion.
     void finish() const {
         for (const auto& e : entries_) {
@@ -716,8 +729,12 @@ void read_api_keys(parse_context& ctx, map_reader& top, config& cfg) {
         map_reader r(ctx, child_node{item, fmt::format("api_keys[{}]", i), line_of(item), true});
         api_key_config key;
         key.name = r.string("name", "");
+        if (key.name.size() > 64) {
+            // The name is what the trading state records as updated_by (64 characters at most).
+            ctx.fail(r.where_of("name"), fmt::format("{}.name must be at most 64 characters", r.path()));
+        }
         const auto value = r.scalar("key", "a string", sensitivity::secret);
-        if (!value) ctx.fail(r.line(), fmt::format("{}.key is missing; {}", r.path(), see_example));
+        if (!value) r.fail_missing("key", fmt::format("{}.key is missing; {}", r.path(), see_example));
         key.key = secret(value->text);
         key.active = r.boolean("active", true);
         if (auto expiry = r.scalar("expired_at", "a date")) {
@@ -1053,7 +1070,7 @@ void read_strategies(parse_context& ctx, map_reader& top, config& cfg) {
         s.line = r.line();
         const auto required = [&](std::string_view key) {
             auto value = r.string(key, "");
-            if (value.empty()) ctx.fail(r.line(), fmt::format("{}.{} is missing; {}", r.path(), key, see_example));
+            if (value.empty()) r.fail_missing(key, fmt::format("{}.{} is missing; {}", r.path(), key, see_example));
             return value;
         };
         s.id = required("id");

@@ -716,3 +716,17 @@ TEST_CASE("a strategy without a field, with an unknown kind or a reused id is re
               .find("strategies[1].id \"a\" is used twice") != std::string::npos);
     CHECK(error_of("strategies:\n  id: a\n").find("strategies must be a list") != std::string::npos);
 }
+
+TEST_CASE("a misspelt required key is reported as the unknown key with a suggestion, not as missing", "[config]") {
+    CHECK(error_of("api_keys:\n  - name: ops\n    kee: k1\n") ==
+          "config.yml:3: unknown key \"api_keys[0].kee\" (did you mean \"key\"?)");
+    CHECK(error_of("api_keys:\n  - name: ops\n") ==
+          "config.yml:2: api_keys[0].key is missing; see config.yml.example");
+    CHECK(error_of("strategies:\n  - id: s1\n    kidn: sma_cross\n") ==
+          "config.yml:3: unknown key \"strategies[0].kidn\" (did you mean \"kind\"?)");
+}
+
+TEST_CASE("an api key's name is at most 64 characters, the width the kill switch records it in", "[config]") {
+    CHECK_THAT(error_of("api_keys:\n  - name: " + std::string(65, 'n') + "\n    key: k1\n"),
+               Catch::Contains("api_keys[0].name must be at most 64 characters"));
+}
