@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 
 namespace hft::bus {
@@ -24,20 +25,39 @@ namespace asio = boost::asio;
 
 callback_registry<connection::state>& registry() { return callback_registry<connection::state>::instance(); }
 
-void post_event(void* closure, connection_event event) {
-    registry().with(closure, [event](std::shared_ptr<connection::state> state) {
-        asio::post(state->executor, [state, event] {
+// What the server or the socket last said, read on nats.c's thread while it is current ("Authorization
+// Violation", "Connection refused").
+std::string last_error_of(natsConnection* nc) {
+    const char* text = nullptr;
+    if (nc == nullptr || natsConnection_GetLastError(nc, &text) == NATS_OK || text == nullptr) return {};
+    return text;
+}
+
+void post_event(void* closure, connection_event event, std::string reason = {}) {
+    registry().with(closure, [event, &reason](std::shared_ptr<connection::state> state) {
+        asio::post(state->executor, [state, event, reason = std::move(reason)] {
             if (state->stopped) return;
-            state->connected = event == connection_event::connected || event == connection_event::reconnected;
-            if (state->handler) state->handler(event);
+            if (event != connection_event::refused) {
+                state->connected = event == connection_event::connected || event == connection_event::reconnected;
+            }
+            if (state->handler) state->handler(event, reason);
         });
     });
 }
 
 void on_connected(natsConnection*, void* closure) { post_event(closure, connection_event::connected); }
-void on_disconnected(natsConnection*, void* closure) { post_event(closure, connection_event::disconnected); }
+void on_disconnected(natsConnection* nc, void* closure) {
+    post_event(closure, connection_event::disconnected, last_error_of(nc));
+}
 void on_reconnected(natsConnection*, void* closure) { post_event(closure, connection_event::reconnected); }
-void on_closed(natsConnection*, void* closure) { post_event(closure, connection_event::closed); }
+// nats.c reports the server refusing the credentials (on a reconnect or a retried first connect) and permission
+// violations here; other asynchronous errors (slow consumers) surface where they matter.
+void on_async_error(natsConnection* nc, natsSubscription*, natsStatus status, void* closure) {
+    if (status != NATS_CONNECTION_AUTH_FAILED && status != NATS_NOT_PERMITTED) return;
+    std::string reason = last_error_of(nc);
+    post_event(closure, connection_event::refused, reason.empty() ? natsStatus_GetText(status) : std::move(reason));
+}
+void on_closed(natsConnection* nc, void* closure) { post_event(closure, connection_event::closed, last_error_of(nc)); }
 
 jsOptions api_options(const connection_options& options) {
     jsOptions js_options;
@@ -53,12 +73,23 @@ long long seconds_of(Duration d) {
 
 }  // namespace
 
+bool is_authorization_failure(std::string_view reason) noexcept {
+    // nats-server's -ERR texts: "Authorization Violation", "Authentication Timeout", "User Authentication Expired".
+    const auto contains = [&](std::string_view word) {
+        return std::search(reason.begin(), reason.end(), word.begin(), word.end(), [](char a, char b) {
+                   return std::tolower(static_cast<unsigned char>(a)) == b;
+               }) != reason.end();
+    };
+    return contains("authorization") || contains("authentication");
+}
+
 const char* to_string(connection_event event) noexcept {
     switch (event) {
         case connection_event::connected: return "connected";
         case connection_event::disconnected: return "disconnected";
         case connection_event::reconnected: return "reconnected";
         case connection_event::closed: return "closed";
+        case connection_event::refused: return "refused";
     }
     return "unknown";
 }
@@ -101,6 +132,7 @@ connection::connection(asio::any_io_executor executor, connection_options option
         check(natsOptions_SetDisconnectedCB(raw_options, on_disconnected, closure), "natsOptions_SetDisconnectedCB");
         check(natsOptions_SetReconnectedCB(raw_options, on_reconnected, closure), "natsOptions_SetReconnectedCB");
         check(natsOptions_SetClosedCB(raw_options, on_closed, closure), "natsOptions_SetClosedCB");
+        check(natsOptions_SetErrorHandler(raw_options, on_async_error, closure), "natsOptions_SetErrorHandler");
         // Starting while NATS is down is not an error: the first connect is retried like a reconnect.
         check(natsOptions_SetRetryOnFailedConnect(raw_options, true, on_connected, closure),
               "natsOptions_SetRetryOnFailedConnect");
@@ -112,6 +144,10 @@ connection::connection(asio::any_io_executor executor, connection_options option
             state_->connected = true;  // no callback comes for a connect that succeeded at once
         } else if (status != NATS_NOT_YET_CONNECTED) {
             throw nats_error("natsConnection_Connect", status);
+        } else if (auto reason = last_error_of(raw_connection); is_authorization_failure(reason)) {
+            // Only now is the server's answer to the first attempt readable: nats.c reports no error while it
+            // retries a first connect, and gives up on the second refusal with just "No server available".
+            post_event(closure, connection_event::refused, std::move(reason));
         }
         jsOptions js_options = api_options(options_);
         jsCtx* raw_js = nullptr;

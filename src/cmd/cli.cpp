@@ -24,11 +24,21 @@ app::config load_service_config(const global_options& globals, std::string_view 
     return cfg;
 }
 
-void log_bus_event(bus::connection_event event) {
-    if (event == bus::connection_event::disconnected) {
-        spdlog::warn("NATS disconnected; reconnecting");
+void log_bus_event(bus::connection_event event, const std::string& reason) {
+    if (bus::is_authorization_failure(reason)) {
+        spdlog::error("NATS refused this service's credentials ({}): the token or user:password in "
+                      "nats_jetstream.url (or HFT_NATS_JETSTREAM_URL) does not match the server's authorization; "
+                      "fix it and restart the service",
+                      reason);
+    } else if (event == bus::connection_event::disconnected) {
+        spdlog::warn("NATS disconnected{}; reconnecting", reason.empty() ? "" : " (" + reason + ")");
     } else if (event == bus::connection_event::reconnected) {
         spdlog::info("NATS reconnected");
+    } else if (event == bus::connection_event::refused) {
+        spdlog::error("NATS refused an operation ({}); check this service's permissions on the server", reason);
+    } else if (event == bus::connection_event::closed) {
+        spdlog::error("NATS connection closed for good{}; restart the service",
+                      reason.empty() ? "" : " (" + reason + ")");
     }
 }
 

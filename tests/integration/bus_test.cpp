@@ -212,7 +212,7 @@ TEST_CASE("a connection started while NATS is down connects when it comes up", "
     nats_server_instance server(false);
     boost::asio::io_context ioc;
     std::vector<connection_event> events;
-    connection bus(ioc.get_executor(), options_for(server), [&](connection_event event) { events.push_back(event); });
+    connection bus(ioc.get_executor(), options_for(server), [&](connection_event event, const std::string&) { events.push_back(event); });
     CHECK_FALSE(bus.connected());
 
     server.start();
@@ -226,7 +226,7 @@ TEST_CASE("a connection reports the disconnect and reconnects after a nats-serve
     nats_server_instance server;
     boost::asio::io_context ioc;
     std::vector<connection_event> events;
-    connection bus(ioc.get_executor(), options_for(server), [&](connection_event event) { events.push_back(event); });
+    connection bus(ioc.get_executor(), options_for(server), [&](connection_event event, const std::string&) { events.push_back(event); });
     REQUIRE(bus.connected());
     const auto spec = test_stream("DURABLE");
     bus.ensure_stream(spec);
@@ -315,7 +315,7 @@ TEST_CASE("publishing works again after a nats-server restart", "[integration][b
     boost::asio::io_context ioc;
     bool reconnected = false;
     connection bus(ioc.get_executor(), options_for(server),
-                   [&](connection_event event) { reconnected |= event == connection_event::reconnected; });
+                   [&](connection_event event, const std::string&) { reconnected |= event == connection_event::reconnected; });
     const auto spec = test_stream("RESTART");
     bus.ensure_stream(spec);
     hft::bus::publisher pub(bus);

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <sys/stat.h>
 
+#include <csignal>
 #include <fstream>
 
 using namespace hft::test;
@@ -62,4 +63,37 @@ TEST_CASE("a misspelled config key fails with a message naming it and its line",
 TEST_CASE("an unknown subcommand or flag is a usage error", "[integration][cli]") {
     CHECK(run_command({HFT_EXECUTABLE, "lazy-grid-strategy"}).exit_code != 0);
     CHECK(run_command({HFT_EXECUTABLE, "migrate", "--databaseName=nope"}).exit_code != 0);
+}
+
+TEST_CASE("a NATS token the server refuses is reported as an authorization failure naming the fix",
+          "[integration][cli]") {
+    const auto dir = make_temp_dir("hft-nats-auth");
+    const int port = free_port();
+    spawn_options server_options;
+    server_options.log_file = dir / "nats-server.log";
+    child_process nats({"/usr/sbin/nats-server", "-js", "-a", "127.0.0.1", "-p", std::to_string(port), "-sd",
+                        (dir / "store").string(), "--auth", "the-right-token"},
+                       server_options);
+    REQUIRE(eventually([&] { return read_file(server_options.log_file).find("Server is ready") != std::string::npos; }));
+
+    const auto config = dir / "config.yml";
+    std::ofstream(config) << "nats_jetstream:\n  url: nats://a-wrong-token@127.0.0.1:" << port
+                          << "\ndatabase:\n  market_data:\n    dsn: postgres://hft@127.0.0.1:1/market_data\n"
+                             "port:\n  market_data_worker_metrics: 0\n";
+    ::chmod(config.c_str(), 0600);
+    spawn_options worker_options;
+    worker_options.log_file = dir / "worker.log";
+    child_process worker({HFT_EXECUTABLE, "--config", config.string(), "market-data-worker"}, worker_options);
+    const bool reported = eventually([&] {
+        return read_file(worker_options.log_file).find("NATS refused this service's credentials") != std::string::npos;
+    });
+    worker.signal(SIGTERM);
+    CHECK(worker.wait_for_exit(std::chrono::seconds(30)) == 0);
+    const auto log = read_file(worker_options.log_file);
+    std::filesystem::remove_all(dir);
+    INFO(log);
+    CHECK(reported);
+    CHECK_THAT(log, Catch::Contains("Authorization Violation"));
+    CHECK_THAT(log, Catch::Contains("nats_jetstream.url"));
+    CHECK_THAT(log, !Catch::Contains("a-wrong-token"));
 }

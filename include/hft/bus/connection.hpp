@@ -18,12 +18,18 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hft::bus {
 
-enum class connection_event { connected, disconnected, reconnected, closed };
+/// `refused`: the server turned down the credentials or an operation's permissions (the reason says which).
+enum class connection_event { connected, disconnected, reconnected, closed, refused };
 const char* to_string(connection_event event) noexcept;
+
+/// Whether a disconnect or close `reason` is the server refusing the credentials (a wrong token or
+/// user:password), which no reconnect can cure.
+bool is_authorization_failure(std::string_view reason) noexcept;
 
 struct connection_options {
     std::string url = "nats://127.0.0.1:4222";
@@ -64,7 +70,8 @@ struct consumer_spec {
 
 class connection {
 public:
-    using event_handler = std::function<void(connection_event)>;
+    /// `reason` is what the server or the socket last reported, for disconnected, closed and refused (may be empty).
+    using event_handler = std::function<void(connection_event, const std::string& reason)>;
 
     /// Starts connecting; returns at once even when NATS is down. `on_event` runs on `executor`.
     connection(boost::asio::any_io_executor executor, connection_options options, event_handler on_event = {});

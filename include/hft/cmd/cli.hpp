@@ -31,8 +31,9 @@ void init_service_logging(const global_options& globals, app::log_config base, s
 /// For a long-running service: loads the config, starts its logging and logs the config's warnings.
 app::config load_service_config(const global_options& globals, std::string_view service);
 
-/// A NATS connection event handler that logs losing and regaining the connection.
-void log_bus_event(bus::connection_event event);
+/// A NATS connection event handler that logs losing and regaining the connection, and says so plainly when the
+/// server refused the credentials.
+void log_bus_event(bus::connection_event event, const std::string& reason);
 
 /// Each subcommand lives in src/cmd/<name>.cpp and registers itself on the root app.
 command add_migrate(CLI::App& root, const global_options& globals);
