@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 
 namespace hft::exchange::tokocrypto {
@@ -377,13 +376,9 @@ expected<std::vector<asset_balance>, std::string> parse_balances(std::string_vie
 }
 
 std::string client_order_id(std::string_view order_id) {
-    // Binance-family client ids are at most 36 characters of [.A-Za-z:/0-9_-]; a longer order id is hashed
-    // (stable, so a resend of the same order is recognised).
-    constexpr std::size_t max_length = 36;
-    const bool usable = order_id.size() <= max_length && std::all_of(order_id.begin(), order_id.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == ':' || c == '/' || c == '_' || c == '-';
-    });
-    if (usable) return std::string(order_id);
+    // An order id the venues accept as a client id is used as it is; any other is hashed into one (stable, so a
+    // resend of the same order is recognised).
+    if (is_valid_client_order_id(order_id)) return std::string(order_id);
     return "hft-" + hmac_sha256_hex("hft client order id", order_id).substr(0, 32);
 }
 
