@@ -100,6 +100,23 @@ TEST_CASE("a signed limit order rests, is listed and found, and is cancelled by 
     CHECK(json::parse(again.body)["code"] == -2011);
 }
 
+TEST_CASE("GET /open/v1/orders lists only the orders created between startTime and endTime",
+          "[integration][exchange-sim-trading]") {
+    sim_process sim(trader_flags);
+    REQUIRE(sim.ready);
+    trader t{sim.port};
+    auto placed = t.ok("POST", "/open/v1/orders", "symbol=BTC_USDT&side=0&type=1&quantity=0.01&price=1000&clientId=dated-1");
+    const auto created = placed["createTime"].get<std::int64_t>();
+    const auto listed = [&](const std::string& range) {
+        return t.ok("GET", "/open/v1/orders", "symbol=BTC_USDT&type=-1&" + range)["list"].size();
+    };
+    CHECK(listed("startTime=" + std::to_string(created)) == 1);
+    CHECK(listed("startTime=" + std::to_string(created + 1)) == 0);
+    CHECK(listed("endTime=" + std::to_string(created)) == 1);
+    CHECK(listed("endTime=" + std::to_string(created - 1)) == 0);
+    CHECK(t.call("GET", "/open/v1/orders", "symbol=BTC_USDT&startTime=yesterday").status == 400);
+}
+
 TEST_CASE("a missing key, a bad signature and a stale timestamp are refused with their codes",
           "[integration][exchange-sim-trading]") {
     sim_process sim(trader_flags);
