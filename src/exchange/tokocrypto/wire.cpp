@@ -18,6 +18,10 @@ using domain::decimal;
 bool is_rate_limit_code(std::int64_t code) { return code == -1003 || code == -1015; }
 // Binance's "timeout waiting for the backend; the execution status is unknown".
 constexpr std::int64_t unknown_execution_code = -1007;
+// Binance's new-order reject whose reason says an open order already has the client id (errors.md: -2010).
+bool is_duplicate_client_id(std::int64_t code, std::string_view message) {
+    return code == -2010 && message.find("Duplicate order sent.") != std::string_view::npos;
+}
 
 std::string message_of(const json& body) {
     for (const char* key : {"msg", "message"}) {
@@ -248,6 +252,12 @@ expected<std::string, api_failure> read_envelope(unsigned http_status, std::stri
     }
     if (http_status >= 500 || failure.code == unknown_execution_code) {
         failure.kind = failure_kind::ambiguous;  // "5XX means the execution status is UNKNOWN" (§1.8)
+        return unexpected(std::move(failure));
+    }
+    if (is_duplicate_client_id(failure.code, failure.message)) {
+        // The order with this client id exists: it may be this very order, sent before and then forgotten (a
+        // database restored from a backup). Only a lookup by client id can say, as for any unknown outcome.
+        failure.kind = failure_kind::ambiguous;
         return unexpected(std::move(failure));
     }
     if (http_status >= 400) {

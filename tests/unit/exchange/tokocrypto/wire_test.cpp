@@ -53,6 +53,21 @@ TEST_CASE("HTTP status and code decide between reject, unknown outcome and back-
     CHECK(read_envelope(418, "", {}).error().retry_after == std::chrono::seconds(1));
 }
 
+TEST_CASE("a client id already in use is an unknown outcome to resolve by client id, plain or wrapped; other -2010 "
+          "rejects stay rejects",
+          "[exchange][tokocrypto]") {
+    const auto plain = read_envelope(400, R"({"code":-2010,"msg":"Duplicate order sent."})", {});
+    REQUIRE_FALSE(plain);
+    CHECK(plain.error().kind == failure_kind::ambiguous);
+    CHECK(plain.error().describe() == "ambiguous (HTTP 400): code -2010: Duplicate order sent.");
+    const auto wrapped = read_envelope(
+        200, R"({"code":3000,"msg":"Order failed","data":{"code":-2010,"msg":"Duplicate order sent."},"timestamp":1})", {});
+    CHECK(wrapped.error().kind == failure_kind::ambiguous);
+    CHECK(read_envelope(400, R"({"code":-2010,"msg":"Account has insufficient balance for requested action."})", {})
+              .error()
+              .kind == failure_kind::rejected);
+}
+
 TEST_CASE("numeric enum codes map to the domain's words both ways", "[exchange][tokocrypto]") {
     CHECK(to_code(order_side::buy) == 0);
     CHECK(to_code(order_side::sell) == 1);
