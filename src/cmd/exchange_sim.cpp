@@ -47,6 +47,7 @@ struct exchange_sim_flags {
     std::string slow_rate = "0";
     std::string slow_for = "0";
     std::string lost_answer_rate = "0";
+    bool unique_client_ids = false;
 };
 
 std::vector<std::string> split_list(const std::string& text) {
@@ -126,6 +127,7 @@ int run_exchange_sim(const global_options& globals, const exchange_sim_flags& fl
     options.slow_per_million = parse_rate(flags.slow_rate, "--slow-rate");
     options.slow_for = parse_seconds(flags.slow_for, "--slow-for");
     options.lost_answer_per_million = parse_rate(flags.lost_answer_rate, "--lost-answer-rate");
+    if (flags.unique_client_ids) options.client_ids = exchange::sim::client_id_uniqueness::among_open_orders;
     options.ping_interval = parse_seconds(flags.ping_interval, "--ping-interval");
     options.pong_timeout = parse_seconds(flags.pong_timeout, "--pong-timeout");
     options.on_warning = [](std::string_view what) { spdlog::warn("exchange-sim: {}", what); };
@@ -216,6 +218,9 @@ command add_exchange_sim(CLI::App& root, const global_options& globals) {
     sub->add_option("--lost-answer-rate", flags->lost_answer_rate,
                     "Share of trading POSTs carried out whose answer is lost (connection closed), 0..1")
         ->capture_default_str();
+    sub->add_flag("--unique-client-ids", flags->unique_client_ids,
+                  "Refuse a new order whose clientId an open order of the account has (-2010 \"Duplicate order "
+                  "sent.\", as Binance does); without it client ids are not checked, as Tokocrypto documents");
     return command{sub, [flags, &globals] { return run_exchange_sim(globals, *flags); }};
 }
 

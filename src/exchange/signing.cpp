@@ -3,10 +3,20 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 
 namespace hft::exchange {
+
+bool is_valid_client_order_id(std::string_view client_id) noexcept {
+    constexpr std::size_t max_length = 36;
+    const auto legal = [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == ':' ||
+               c == '/' || c == '_' || c == '-';
+    };
+    return !client_id.empty() && client_id.size() <= max_length && std::all_of(client_id.begin(), client_id.end(), legal);
+}
 
 std::string hmac_sha256_hex(std::string_view secret, std::string_view payload) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};

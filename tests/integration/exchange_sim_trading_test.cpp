@@ -100,6 +100,23 @@ TEST_CASE("a signed limit order rests, is listed and found, and is cancelled by 
     CHECK(json::parse(again.body)["code"] == -2011);
 }
 
+TEST_CASE("GET /open/v1/orders lists only the orders created between startTime and endTime",
+          "[integration][exchange-sim-trading]") {
+    sim_process sim(trader_flags);
+    REQUIRE(sim.ready);
+    trader t{sim.port};
+    auto placed = t.ok("POST", "/open/v1/orders", "symbol=BTC_USDT&side=0&type=1&quantity=0.01&price=1000&clientId=dated-1");
+    const auto created = placed["createTime"].get<std::int64_t>();
+    const auto listed = [&](const std::string& range) {
+        return t.ok("GET", "/open/v1/orders", "symbol=BTC_USDT&type=-1&" + range)["list"].size();
+    };
+    CHECK(listed("startTime=" + std::to_string(created)) == 1);
+    CHECK(listed("startTime=" + std::to_string(created + 1)) == 0);
+    CHECK(listed("endTime=" + std::to_string(created)) == 1);
+    CHECK(listed("endTime=" + std::to_string(created - 1)) == 0);
+    CHECK(t.call("GET", "/open/v1/orders", "symbol=BTC_USDT&startTime=yesterday").status == 400);
+}
+
 TEST_CASE("a missing key, a bad signature and a stale timestamp are refused with their codes",
           "[integration][exchange-sim-trading]") {
     sim_process sim(trader_flags);
@@ -133,6 +150,49 @@ TEST_CASE("orders breaking PRICE_FILTER, LOT_SIZE, NOTIONAL or the balance are r
     CHECK(t.refused("symbol=DOGE_USDT&side=0&type=1&quantity=1&price=1000")["code"] == -1121);
     CHECK(t.balance("USDT") == d("10000"));
     CHECK(t.balance("USDT", "locked") == d("0"));
+}
+
+TEST_CASE("a clientId with a NUL, invalid UTF-8 or 10 KB is refused with -1100 naming the rule, and nothing is placed",
+          "[integration][exchange-sim-trading]") {
+    sim_process sim(trader_flags);
+    REQUIRE(sim.ready);
+    trader t{sim.port};
+    const std::string order = "symbol=BTC_USDT&side=0&type=1&quantity=0.01&price=1000&clientId=";
+    for (const auto& client_id : {std::string("a%00b"), std::string("%C3%28"), std::string(10'240, 'x')}) {
+        auto refused = t.refused(order + client_id);
+        CHECK(refused["code"] == -1100);
+        CHECK(refused["msg"] == R"(Illegal characters found in parameter 'clientId'; legal range is '^[\.A-Z\:/a-z0-9_-]{1,36}$'.)");
+        CHECK_FALSE(refused.contains("data"));
+    }
+    CHECK(t.ok("GET", "/open/v1/orders", "symbol=BTC_USDT&type=-1")["list"].empty());
+    CHECK(t.balance("USDT", "locked") == d("0"));
+    CHECK(t.ok("POST", "/open/v1/orders", order + "sma.cross:1/2_x-0")["clientId"] == "sma.cross:1/2_x-0");
+}
+
+TEST_CASE("with --unique-client-ids an open order's clientId is refused with -2010 until that order is cancelled; "
+          "without it the same clientId is placed twice, as on Tokocrypto",
+          "[integration][exchange-sim-trading]") {
+    const std::string order = "symbol=BTC_USDT&side=0&type=1&quantity=0.01&price=1000&clientId=once-1";
+    auto unique_flags = trader_flags;
+    unique_flags.push_back("--unique-client-ids");
+    sim_process sim(unique_flags);
+    REQUIRE(sim.ready);
+    trader t{sim.port};
+    auto first = t.ok("POST", "/open/v1/orders", order);
+    auto duplicate = t.refused(order);
+    CHECK(duplicate["code"] == -2010);
+    CHECK(duplicate["msg"] == "Duplicate order sent.");
+    CHECK(t.ok("GET", "/open/v1/orders", "symbol=BTC_USDT&type=-1")["list"].size() == 1);
+    CHECK(t.balance("USDT", "locked") == d("10"));
+    t.ok("POST", "/open/v1/orders/cancel", "orderId=" + std::to_string(first["orderId"].get<std::uint64_t>()));
+    CHECK(t.ok("POST", "/open/v1/orders", order)["status"] == 0);  // a closed order's clientId may be used again
+
+    sim_process tokocrypto(trader_flags);
+    REQUIRE(tokocrypto.ready);
+    trader unchecked{tokocrypto.port};
+    unchecked.ok("POST", "/open/v1/orders", order);
+    unchecked.ok("POST", "/open/v1/orders", order);
+    CHECK(unchecked.ok("GET", "/open/v1/orders", "symbol=BTC_USDT&type=1")["list"].size() == 2);
 }
 
 TEST_CASE("a market buy fills at once and moves the balances by exactly the trade and its taker fee",

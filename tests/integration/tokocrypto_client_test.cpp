@@ -135,6 +135,22 @@ TEST_CASE("the adapter tells a definitive reject from an unknown outcome and bac
         REQUIRE(found);
         CHECK(found->has_value());
     }
+    SECTION("a client id an open order already has is an unknown outcome, and that order is found by client id "
+            "however long before the lookup window it was placed") {
+        adapter a({"--unique-client-ids"});
+        const auto first = a.run(a.client.place_order(adapter::limit_buy("placed-before", "1000.00")));
+        REQUIRE(first);
+        const auto again = a.run(a.client.place_order(adapter::limit_buy("placed-before", "1000.00")));
+        REQUIRE_FALSE(again);
+        CHECK(again.error().kind == failure_kind::ambiguous);
+        CHECK(again.error().code == -2010);
+        // The window starts after the order was placed, as for an order re-created in a restored database.
+        const auto found = a.run(a.client.find_by_client_id("BTC_USDT", "placed-before", first->create_time + 1));
+        REQUIRE(found);
+        REQUIRE(found->has_value());
+        CHECK((*found)->order_id == first->order_id);
+        CHECK((*found)->status == domain::order_status::new_);
+    }
     SECTION("a 429 makes the adapter wait Retry-After before it sends anything again") {
         adapter a({"--rate-limit-rate", "1", "--retry-after", "30"});
         const auto first = a.run(a.client.place_order(adapter::limit_buy("limited-1", "1000.00")));

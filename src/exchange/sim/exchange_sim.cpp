@@ -123,7 +123,7 @@ struct exchange_sim::impl final : net::ws_handler {
     static trading_engine build_engine(const sim_options& o) {
         std::vector<symbol_rules> rules;
         for (const auto& symbol : o.symbols) rules.push_back(default_rules(symbol));
-        trading_engine built(std::move(rules), o.fees, o.liquidity);
+        trading_engine built(std::move(rules), o.fees, o.liquidity, o.client_ids);
         for (const auto& spec : o.accounts.empty() ? std::vector{default_paper_account()} : o.accounts) {
             if (auto added = built.add_account(spec); !added) throw std::invalid_argument(added.error());
         }
@@ -484,6 +484,7 @@ std::string exchange_sim::describe() const {
     out += "; trading: /open/v1/orders, /open/v1/account/spot; fees maker " + o.fees.maker.to_string() + " taker " +
            o.fees.taker.to_string() + "; accounts:";
     for (const auto& a : o.accounts.empty() ? std::vector{default_paper_account()} : o.accounts) out += " " + a.api_key;
+    if (o.client_ids == client_id_uniqueness::among_open_orders) out += ", client ids unique among open orders";
     auto fault = [&](std::uint32_t ppm, std::string_view what) {
         if (ppm > 0) out += ", " + std::string(what) + " " + std::to_string(ppm) + " ppm";
     };

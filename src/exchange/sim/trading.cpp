@@ -1,5 +1,6 @@
 #include "hft/exchange/sim/trading.hpp"
 
+#include "hft/exchange/signing.hpp"
 #include "hft/exchange/sim/exchange_sim.hpp"
 
 #include <algorithm>
@@ -28,6 +29,13 @@ trading_error mandatory(std::string_view name) {
 }
 
 trading_error insufficient_balance() { return trading_error{2202, "Insufficient balance", std::nullopt, 400}; }
+
+trading_error illegal_client_id() {
+    return trading_error{-1100,
+                         "Illegal characters found in parameter 'clientId'; legal range is '" +
+                             std::string(client_order_id_pattern) + "'.",
+                         std::nullopt, 400};
+}
 
 // minimum <= value <= maximum (a zero bound is off), and on the grid of `step` counted from `minimum`.
 bool within(const decimal& value, const decimal& minimum, const decimal& maximum, const decimal& step) {
@@ -122,8 +130,9 @@ decimal fee_on(const decimal& received, const decimal& rate) {
     return received.checked_mul(rate, domain::rounding::up).value().quantize(8, domain::rounding::up).value();
 }
 
-trading_engine::trading_engine(std::vector<symbol_rules> symbols, fee_schedule fees, liquidity_config liquidity)
-    : fees_(std::move(fees)), liquidity_(std::move(liquidity)) {
+trading_engine::trading_engine(std::vector<symbol_rules> symbols, fee_schedule fees, liquidity_config liquidity,
+                               client_id_uniqueness uniqueness)
+    : fees_(std::move(fees)), liquidity_(std::move(liquidity)), uniqueness_(uniqueness) {
     for (auto& rules : symbols) {
         core::order_book book(price_digits(rules), quantity_digits(rules));
         markets_.push_back(std::make_unique<market>(market{std::move(rules), std::move(book), {}, {}}));
@@ -170,6 +179,7 @@ std::optional<decimal> trading_engine::last_price(std::string_view symbol) const
 
 expected<sim_order, trading_error> trading_engine::place(account& owner, const new_order& request,
                                                          std::int64_t now_ms) {
+    if (!request.client_id.empty() && !is_valid_client_order_id(request.client_id)) return unexpected(illegal_client_id());
     market* m = find_market(request.symbol);
     if (!m) return unexpected(trading_error{-1121, "Invalid symbol.", std::nullopt, 400});
     const auto& r = m->rules;
@@ -208,6 +218,13 @@ expected<sim_order, trading_error> trading_engine::place(account& owner, const n
         if (quote.free < *request.quote_quantity) return unexpected(insufficient_balance());
         order.orig_quote_quantity = *request.quote_quantity;
         budget = request.quote_quantity;
+    }
+
+    if (uniqueness_ == client_id_uniqueness::among_open_orders && !request.client_id.empty() &&
+        std::any_of(owner.orders.begin(), owner.orders.end(), [&](const auto& entry) {
+            return entry.second.is_open() && entry.second.client_id == request.client_id;
+        })) {
+        return unexpected(trading_error{-2010, "Duplicate order sent.", std::nullopt, 400});
     }
 
     order.order_id = next_order_id_++;
@@ -324,7 +341,8 @@ const sim_order* trading_engine::find_order(const account& owner, std::optional<
         auto it = owner.orders.find(*order_id);
         return it == owner.orders.end() ? nullptr : &it->second;
     }
-    // Client ids need not be unique (Tokocrypto does not check them): the newest open one wins, else the newest.
+    // Client ids need not be unique (Tokocrypto does not check them; see client_id_uniqueness): the newest open one
+    // wins, else the newest.
     const sim_order* newest = nullptr;
     for (auto it = owner.orders.rbegin(); it != owner.orders.rend(); ++it) {
         if (it->second.client_id != client_id) continue;

@@ -169,12 +169,19 @@ public:
             return unexpected(bad_request(-1130, "Invalid data sent for a parameter: type (1 open, 2 history, -1 all)."));
         auto limit = list_limit(p);
         if (!limit) return unexpected(limit.error());
+        auto start = p.integer("startTime");
+        if (!start) return unexpected(start.error());
+        auto end = p.integer("endTime");
+        if (!end) return unexpected(end.error());
         auto orders = engine_.list_orders(owner, (*rules)->symbol,
                                           filter == 1 ? order_filter::open
                                           : filter == 2 ? order_filter::history
                                                         : order_filter::all);
         std::vector<std::string> items;
-        for (const auto& o : orders) items.push_back(order_json(o, **rules));
+        for (const auto& o : orders) {
+            if ((*start && o.create_time < **start) || (*end && o.create_time > **end)) continue;
+            items.push_back(order_json(o, **rules));
+        }
         return list_json(items, *limit);
     }
 

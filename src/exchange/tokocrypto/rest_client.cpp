@@ -108,11 +108,19 @@ asio::awaitable<result<exchange_order>> rest_client::query_order(std::string sym
 asio::awaitable<result<std::optional<exchange_order>>> rest_client::find_by_client_id(std::string symbol,
                                                                                       std::string client_id,
                                                                                       std::int64_t since_ms) {
-    auto orders = co_await all_orders(std::move(symbol), since_ms);
-    if (!orders) co_return unexpected(orders.error());
-    const auto found = std::find_if(orders->begin(), orders->end(),
-                                    [&](const exchange_order& o) { return o.client_id == client_id; });
-    co_return found == orders->end() ? std::optional<exchange_order>{} : std::optional<exchange_order>{*found};
+    const auto with_client_id = [&](const std::vector<exchange_order>& orders) {
+        const auto found = std::find_if(orders.begin(), orders.end(),
+                                        [&](const exchange_order& o) { return o.client_id == client_id; });
+        return found == orders.end() ? std::optional<exchange_order>{} : std::optional<exchange_order>{*found};
+    };
+    auto recent = co_await all_orders(symbol, since_ms);
+    if (!recent) co_return unexpected(recent.error());
+    if (auto found = with_client_id(*recent)) co_return found;
+    // An open order placed before since_ms still counts: an exchange that refused the client id as a duplicate has
+    // it among its open orders, however long ago it was placed.
+    auto open = co_await open_orders(std::move(symbol));
+    if (!open) co_return unexpected(open.error());
+    co_return with_client_id(*open);
 }
 
 asio::awaitable<result<exchange_order>> rest_client::cancel_order(std::string symbol, std::int64_t order_id) {

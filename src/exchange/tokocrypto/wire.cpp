@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 
 namespace hft::exchange::tokocrypto {
@@ -19,6 +18,10 @@ using domain::decimal;
 bool is_rate_limit_code(std::int64_t code) { return code == -1003 || code == -1015; }
 // Binance's "timeout waiting for the backend; the execution status is unknown".
 constexpr std::int64_t unknown_execution_code = -1007;
+// Binance's new-order reject whose reason says an open order already has the client id (errors.md: -2010).
+bool is_duplicate_client_id(std::int64_t code, std::string_view message) {
+    return code == -2010 && message.find("Duplicate order sent.") != std::string_view::npos;
+}
 
 std::string message_of(const json& body) {
     for (const char* key : {"msg", "message"}) {
@@ -251,6 +254,12 @@ expected<std::string, api_failure> read_envelope(unsigned http_status, std::stri
         failure.kind = failure_kind::ambiguous;  // "5XX means the execution status is UNKNOWN" (§1.8)
         return unexpected(std::move(failure));
     }
+    if (is_duplicate_client_id(failure.code, failure.message)) {
+        // The order with this client id exists: it may be this very order, sent before and then forgotten (a
+        // database restored from a backup). Only a lookup by client id can say, as for any unknown outcome.
+        failure.kind = failure_kind::ambiguous;
+        return unexpected(std::move(failure));
+    }
     if (http_status >= 400) {
         failure.kind = failure_kind::rejected;
         return unexpected(std::move(failure));
@@ -377,13 +386,9 @@ expected<std::vector<asset_balance>, std::string> parse_balances(std::string_vie
 }
 
 std::string client_order_id(std::string_view order_id) {
-    // Binance-family client ids are at most 36 characters of [.A-Za-z:/0-9_-]; a longer order id is hashed
-    // (stable, so a resend of the same order is recognised).
-    constexpr std::size_t max_length = 36;
-    const bool usable = order_id.size() <= max_length && std::all_of(order_id.begin(), order_id.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == ':' || c == '/' || c == '_' || c == '-';
-    });
-    if (usable) return std::string(order_id);
+    // An order id the venues accept as a client id is used as it is; any other is hashed into one (stable, so a
+    // resend of the same order is recognised).
+    if (is_valid_client_order_id(order_id)) return std::string(order_id);
     return "hft-" + hmac_sha256_hex("hft client order id", order_id).substr(0, 32);
 }
 

@@ -46,6 +46,7 @@ struct sim_options {
     std::vector<account_spec> accounts;
     fee_schedule fees;
     liquidity_config liquidity;
+    client_id_uniqueness client_ids = client_id_uniqueness::unchecked;
     /// Trading endpoints' faults, each a share in parts per million of the requests it applies to:
     std::uint32_t server_error_per_million = 0;  ///< 503 before anything happens
     std::uint32_t rate_limit_per_million = 0;    ///< 429 with Retry-After before anything happens

@@ -59,6 +59,12 @@ expected<account_spec, std::string> parse_account_spec(std::string_view text);
 /// the usual symbols use and 10 BTC.
 account_spec default_paper_account();
 
+/// Whether a new order may carry the client id of one of the account's open orders.
+enum class client_id_uniqueness : std::uint8_t {
+    unchecked,          ///< Tokocrypto's documented behaviour: the server does not check client ids for uniqueness
+    among_open_orders,  ///< Binance's: -2010 "Duplicate order sent."; a closed order's client id may be used again
+};
+
 struct fee_schedule {
     domain::decimal maker = domain::decimal::from_raw(1, 3).value();  ///< 0.001 = 0.1 %
     domain::decimal taker = domain::decimal::from_raw(1, 3).value();
@@ -144,14 +150,17 @@ public:
         std::vector<sim_trade> trades;
     };
 
-    trading_engine(std::vector<symbol_rules> symbols, fee_schedule fees, liquidity_config liquidity);
+    trading_engine(std::vector<symbol_rules> symbols, fee_schedule fees, liquidity_config liquidity,
+                   client_id_uniqueness uniqueness = client_id_uniqueness::unchecked);
 
     /// Fails on a duplicate API key or an asset no symbol trades.
     expected<void, std::string> add_account(const account_spec& spec);
     account* find_account(std::string_view api_key);
     const symbol_rules* rules(std::string_view symbol) const;
 
-    /// Validates, reserves the balance, matches and settles. Returns the order as it stands afterwards.
+    /// Validates (the client id against exchange::client_order_id_pattern and, when asked, against the account's
+    /// open orders),
+    /// reserves the balance, matches and settles. Returns the order as it stands afterwards.
     expected<sim_order, trading_error> place(account& owner, const new_order& request, std::int64_t now_ms);
     /// By order id, or else by client id (the newest open order with it).
     expected<sim_order, trading_error> cancel(account& owner, std::optional<std::uint64_t> order_id,
@@ -190,6 +199,7 @@ private:
     std::unordered_map<std::uint64_t, owner_ref> owners_;  ///< resting orders' owners, for settling fills
     fee_schedule fees_;
     liquidity_config liquidity_;
+    client_id_uniqueness uniqueness_;
     std::uint64_t next_order_id_ = 1;
     std::vector<core::book_fill> fills_;
 };

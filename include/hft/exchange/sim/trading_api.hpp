@@ -2,7 +2,10 @@
 
 // Tokocrypto's signed open API v1 for orders and balances, served from a trading_engine: API key and
 // HMAC-SHA256 signature checks, timestamp/recvWindow, form and query parameters (the body wins, as on
-// Tokocrypto), numeric enums and the {code,msg,data,timestamp} envelope. No sockets: the routes are plain
+// Tokocrypto), numeric enums and the {code,msg,data,timestamp} envelope. The signature covers the query string
+// and the body concatenated with nothing between them, as on Tokocrypto and Binance, so where the query ends and
+// the body begins is not signed: `a=1&b=2` as the query, or `a=1&` as the query and `b=2` as the body, carry the
+// same signature. That is the venues' protocol, not a weakness of the sim. No sockets: the routes are plain
 // handlers, so unit tests dispatch requests straight into them.
 
 #include "hft/exchange/sim/trading.hpp"

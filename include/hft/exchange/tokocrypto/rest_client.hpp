@@ -67,8 +67,8 @@ public:
 
     boost::asio::awaitable<result<exchange_order>> place_order(new_order order);
     boost::asio::awaitable<result<exchange_order>> query_order(std::string symbol, std::int64_t order_id);
-    /// The order with `client_id` among the symbol's orders since `since_ms` (open and history): how an
-    /// ambiguous placement is resolved. nullopt when the exchange has no such order.
+    /// The order with `client_id` among the symbol's orders since `since_ms` (open and history), else among its open
+    /// orders however old: how an ambiguous placement is resolved. nullopt when the exchange has no such order.
     boost::asio::awaitable<result<std::optional<exchange_order>>> find_by_client_id(std::string symbol,
                                                                                     std::string client_id,
                                                                                     std::int64_t since_ms);

@@ -1,8 +1,11 @@
 #include "hft/exchange/sim/trading.hpp"
 #include "hft/exchange/sim/trading_api.hpp"
 
+#include "hft/exchange/signing.hpp"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+
 
 using namespace hft::exchange::sim;
 using hft::domain::decimal;
@@ -17,9 +20,10 @@ struct engine_fixture {
     trading_engine::account* alice;
     trading_engine::account* bob;
 
-    explicit engine_fixture(int liquidity_levels = 0)
+    explicit engine_fixture(int liquidity_levels = 0,
+                            client_id_uniqueness uniqueness = client_id_uniqueness::unchecked)
         : engine({default_rules("BTCUSDT")}, fee_schedule{d("0.001"), d("0.002")},
-                 liquidity_config{liquidity_levels, d("1"), 1}) {
+                 liquidity_config{liquidity_levels, d("1"), 1}, uniqueness) {
         REQUIRE(engine.add_account(parse_account_spec("alice:a-secret:USDT=10000,BTC=1").value()));
         REQUIRE(engine.add_account(parse_account_spec("bob:b-secret:USDT=10000,BTC=1").value()));
         alice = engine.find_account("alice");
@@ -141,6 +145,50 @@ TEST_CASE("cancelling by order id or client id releases what the order had locke
     CHECK(f.engine.list_orders(*f.alice, "BTCUSDT", order_filter::history).size() == 2);
 }
 
+TEST_CASE("a client id outside the venues' rule is refused with -1100 naming the rule, and places nothing",
+          "[sim-trading]") {
+    engine_fixture f;
+    for (const std::string& bad : {std::string("a\0b", 3), std::string("caf\xc3\xa9"), std::string("\xff\xfe"),
+                                   std::string(10'240, 'x'), std::string(37, 'a'), std::string("two words"),
+                                   std::string("semi;colon"), std::string("quote\"d")}) {
+        auto refused = f.engine.place(*f.alice, engine_fixture::limit(codes::buy, "100", "1", bad), 1);
+        REQUIRE_FALSE(refused);
+        CHECK(refused.error().code == -1100);
+        CHECK(refused.error().http_status == 400);
+        CHECK(refused.error().msg ==
+              "Illegal characters found in parameter 'clientId'; legal range is '^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.");
+    }
+    CHECK(f.alice->orders.empty());
+    CHECK(f.alice->balances["USDT"].locked == d("0"));
+    const std::string longest = "sma.cross:1/" + std::string(20, 'Z') + "_-09";
+    REQUIRE(longest.size() == 36);
+    CHECK(f.engine.place(*f.alice, engine_fixture::limit(codes::buy, "100", "1", longest), 1).value().client_id == longest);
+    CHECK(f.engine.place(*f.alice, engine_fixture::limit(codes::buy, "100", "1"), 1).value().client_id == "sim-2");
+}
+
+TEST_CASE("a client id may repeat by default, as on Tokocrypto; with uniqueness among open orders a duplicate is "
+          "refused with -2010 until the first order closes",
+          "[sim-trading]") {
+    engine_fixture tokocrypto;
+    tokocrypto.engine.place(*tokocrypto.alice, engine_fixture::limit(codes::buy, "100", "1", "same"), 1).value();
+    tokocrypto.engine.place(*tokocrypto.alice, engine_fixture::limit(codes::buy, "100", "1", "same"), 1).value();
+    CHECK(tokocrypto.engine.list_orders(*tokocrypto.alice, "BTCUSDT", order_filter::open).size() == 2);
+
+    engine_fixture binance(0, client_id_uniqueness::among_open_orders);
+    auto first = binance.engine.place(*binance.alice, engine_fixture::limit(codes::buy, "100", "1", "same"), 1).value();
+    auto duplicate = binance.engine.place(*binance.alice, engine_fixture::limit(codes::sell, "200", "0.5", "same"), 2);
+    REQUIRE_FALSE(duplicate);
+    CHECK(duplicate.error().code == -2010);
+    CHECK(duplicate.error().msg == "Duplicate order sent.");
+    CHECK(duplicate.error().http_status == 400);
+    CHECK(binance.alice->orders.size() == 1);
+    CHECK(binance.alice->balances["BTC"].locked == d("0"));
+    // Another account's open order with the same client id is no duplicate.
+    CHECK(binance.engine.place(*binance.bob, engine_fixture::limit(codes::buy, "100", "1", "same"), 2));
+    binance.engine.cancel(*binance.alice, first.order_id, {}, 3).value();
+    CHECK(binance.engine.place(*binance.alice, engine_fixture::limit(codes::buy, "100", "1", "same"), 4));
+}
+
 TEST_CASE("fees are charged in the received asset, rounded up to 8 decimals", "[sim-trading]") {
     CHECK(fee_on(d("0.00001"), d("0.001")) == d("0.00000001"));
     CHECK(fee_on(d("10"), d("0.001")) == d("0.01"));
@@ -218,6 +266,21 @@ TEST_CASE("a missing key, an unknown key, a bad signature and a stale timestamp 
     CHECK(f.post(signed_body)["code"] == -1021);
     f.now = 1581720670624 - 1500;  // the request claims to come from the future
     CHECK(f.post(signed_body)["code"] == -1021);
+    CHECK(f.engine.find_account("doc-key")->orders.empty());
+}
+
+TEST_CASE("a signed order whose percent-encoded clientId decodes to a NUL or to invalid UTF-8 is refused, not echoed",
+          "[sim-trading]") {
+    api_fixture f;
+    for (const char* encoded : {"a%00b", "%FF%FE", "caf%C3%A9"}) {
+        const auto payload = std::string(doc_payload) + "&clientId=" + encoded;
+        unsigned status = 0;
+        auto answer = f.post(payload + "&signature=" + hft::exchange::sign_request(doc_secret, payload, {}), "doc-key",
+                             &status);
+        CHECK(status == 400);
+        CHECK(answer["code"] == -1100);
+        CHECK_FALSE(answer.contains("data"));
+    }
     CHECK(f.engine.find_account("doc-key")->orders.empty());
 }
 

@@ -5,6 +5,12 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <map>
+#include <random>
+#include <regex>
+#include <string>
+#include <vector>
+
 using namespace hft::exchange::tokocrypto;
 using hft::domain::order_side;
 using hft::domain::order_status;
@@ -45,6 +51,21 @@ TEST_CASE("HTTP status and code decide between reject, unknown outcome and back-
     CHECK(too_many.error().kind == failure_kind::rate_limited);
     CHECK(too_many.error().retry_after == std::chrono::seconds(7));
     CHECK(read_envelope(418, "", {}).error().retry_after == std::chrono::seconds(1));
+}
+
+TEST_CASE("a client id already in use is an unknown outcome to resolve by client id, plain or wrapped; other -2010 "
+          "rejects stay rejects",
+          "[exchange][tokocrypto]") {
+    const auto plain = read_envelope(400, R"({"code":-2010,"msg":"Duplicate order sent."})", {});
+    REQUIRE_FALSE(plain);
+    CHECK(plain.error().kind == failure_kind::ambiguous);
+    CHECK(plain.error().describe() == "ambiguous (HTTP 400): code -2010: Duplicate order sent.");
+    const auto wrapped = read_envelope(
+        200, R"({"code":3000,"msg":"Order failed","data":{"code":-2010,"msg":"Duplicate order sent."},"timestamp":1})", {});
+    CHECK(wrapped.error().kind == failure_kind::ambiguous);
+    CHECK(read_envelope(400, R"({"code":-2010,"msg":"Account has insufficient balance for requested action."})", {})
+              .error()
+              .kind == failure_kind::rejected);
 }
 
 TEST_CASE("numeric enum codes map to the domain's words both ways", "[exchange][tokocrypto]") {
@@ -143,6 +164,36 @@ TEST_CASE("client order ids derive from order ids: short ones as they are, long 
     CHECK(client_order_id(long_id) == client_order_id(long_id));
     CHECK(client_order_id(long_id).size() <= 36);
     CHECK(client_order_id(long_id) != client_order_id(long_id + "b"));
+}
+
+TEST_CASE("every order id, valid or not, gives a client order id the venues accept, distinct per order id",
+          "[exchange][tokocrypto]") {
+    // Binance's rule for newClientOrderId, which the venues (and the sim) apply to clientId.
+    const std::regex venue_rule{R"(^[\.A-Z\:/a-z0-9_-]{1,36}$)"};
+    std::vector<std::string> order_ids{"", "-", "a", "sma-1-1677628860000-0", std::string(36, 'z'), std::string(37, 'z'),
+                                       std::string(64, '9'), "grid:btc.7/3", "two words", "caf\xc3\xa9", "\xff",
+                                       std::string("nul\0inside", 10), std::string(10'240, 'x')};
+    for (int byte = 0; byte < 256; ++byte) order_ids.emplace_back(1, static_cast<char>(byte));
+    std::mt19937 generator{7};
+    const std::string id_characters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:";
+    for (int i = 0; i < 5000; ++i) {
+        // Order ids as the domain allows them (1 to 64 of id_characters), and some with any byte at all.
+        std::string id(1 + generator() % 64, ' ');
+        const bool any_byte = i % 5 == 0;
+        for (auto& c : id) {
+            c = any_byte ? static_cast<char>(generator() % 256) : id_characters[generator() % id_characters.size()];
+        }
+        order_ids.push_back(std::move(id));
+    }
+    std::map<std::string, std::string> order_id_of;
+    for (const auto& order_id : order_ids) {
+        const auto client_id = client_order_id(order_id);
+        INFO("order id of " << order_id.size() << " bytes gives \"" << client_id << "\"");
+        CHECK(std::regex_match(client_id, venue_rule));
+        CHECK(client_order_id(order_id) == client_id);
+        const auto [known, added] = order_id_of.emplace(client_id, order_id);
+        CHECK((added || known->second == order_id));
+    }
 }
 
 TEST_CASE("new-order parameters are the form fields in a stable order", "[exchange][tokocrypto]") {
