@@ -133,22 +133,34 @@ connection::connection(asio::any_io_executor executor, connection_options option
         check(natsOptions_SetReconnectedCB(raw_options, on_reconnected, closure), "natsOptions_SetReconnectedCB");
         check(natsOptions_SetClosedCB(raw_options, on_closed, closure), "natsOptions_SetClosedCB");
         check(natsOptions_SetErrorHandler(raw_options, on_async_error, closure), "natsOptions_SetErrorHandler");
-        // Starting while NATS is down is not an error: the first connect is retried like a reconnect.
-        check(natsOptions_SetRetryOnFailedConnect(raw_options, true, on_connected, closure),
-              "natsOptions_SetRetryOnFailedConnect");
-
+        // One plain attempt first: only its answer tells a refused credential apart from a server that is down
+        // (nats.c reports no error while it retries a first connect, and gives up on the second refusal with
+        // just "No server available").
         natsConnection* raw_connection = nullptr;
-        const natsStatus status = natsConnection_Connect(&raw_connection, raw_options);
-        connection_.reset(raw_connection);
+        natsStatus status = natsConnection_Connect(&raw_connection, raw_options);
         if (status == NATS_OK) {
             state_->connected = true;  // no callback comes for a connect that succeeded at once
-        } else if (status != NATS_NOT_YET_CONNECTED) {
-            throw nats_error("natsConnection_Connect", status);
-        } else if (auto reason = last_error_of(raw_connection); is_authorization_failure(reason)) {
-            // Only now is the server's answer to the first attempt readable: nats.c reports no error while it
-            // retries a first connect, and gives up on the second refusal with just "No server available".
-            post_event(closure, connection_event::refused, std::move(reason));
+        } else {
+            natsStatus ignored = NATS_OK;
+            const char* text = nats_GetLastError(&ignored);
+            std::string reason = text != nullptr ? text : "";
+            if (reason.starts_with('(') && reason.find("): ") != std::string::npos) {
+                reason.erase(0, reason.find("): ") + 3);  // nats.c's "(conn.c:1905): " source location
+            }
+            if (is_authorization_failure(reason)) {
+                post_event(closure, connection_event::refused, std::move(reason));
+            }
+            // Starting while NATS is down is not an error: the first connect is retried like a reconnect.
+            check(natsOptions_SetRetryOnFailedConnect(raw_options, true, on_connected, closure),
+                  "natsOptions_SetRetryOnFailedConnect");
+            status = natsConnection_Connect(&raw_connection, raw_options);
+            if (status == NATS_OK) {
+                state_->connected = true;
+            } else if (status != NATS_NOT_YET_CONNECTED) {
+                throw nats_error("natsConnection_Connect", status);
+            }
         }
+        connection_.reset(raw_connection);
         jsOptions js_options = api_options(options_);
         jsCtx* raw_js = nullptr;
         check(natsConnection_JetStream(&raw_js, raw_connection, &js_options), "natsConnection_JetStream");
