@@ -84,6 +84,11 @@ store_outcome store_batch(store::database& database, std::span<const domain::kli
 
 double seconds_of(steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+std::int64_t wall_clock_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 // One PostgreSQL session and the batch it commits. Its lane is declared after its database so that the lane
 // (joining its thread) is destroyed first.
 struct database_session {
@@ -100,6 +105,7 @@ struct market_data_worker::impl : std::enable_shared_from_this<impl> {
         : executor(executor_),
           bus(bus_),
           settings(cfg.market_data_worker),
+          plausibility{settings.plausibility.max_open_time_ahead, settings.plausibility.max_open_time_behind},
           nats(cfg.require_nats_jetstream()),
           shutdown_timeout(cfg.graceful_shutdown_timeout),
           dead_letters(bus_),
@@ -143,6 +149,7 @@ struct market_data_worker::impl : std::enable_shared_from_this<impl> {
     asio::any_io_executor executor;
     bus::connection& bus;
     app::market_data_worker_config settings;
+    core::kline_time_window plausibility;
     app::nats_jetstream_config nats;
     std::chrono::milliseconds shutdown_timeout;
     // consumer is only touched from fetch_lane, which is declared after it so that the lane (joining its thread)
@@ -172,10 +179,12 @@ struct market_data_worker::impl : std::enable_shared_from_this<impl> {
 asio::awaitable<void> market_data_worker::impl::run() {
     const auto self = shared_from_this();
     spdlog::info("durable '{}' on stream {} ({}), dead letters to {}, NATS {}, database {} ({} connections); "
-                 "batches of {} klines or {} ms, ack_wait {} ms, max_deliver {}",
+                 "batches of {} klines or {} ms, ack_wait {} ms, max_deliver {}; klines opening up to {} ms ahead of "
+                 "and {} ms behind the clock",
                  settings.durable, kline_stream, kline_filter, bus::dlq_subject(kline_stream),
                  app::redact_text(bus.options().url), sessions.front()->database.target(), sessions.size(),
-                 settings.batch_size, settings.batch_timeout.count(), settings.ack_wait.count(), settings.max_deliver);
+                 settings.batch_size, settings.batch_timeout.count(), settings.ack_wait.count(), settings.max_deliver,
+                 plausibility.max_ahead.count(), plausibility.max_behind.count());
     if (!co_await set_up_consumer()) co_return;
     // Both end after stop(): the stats loop at once, consume() once every batch in hand is settled.
     co_await (consume() && stats_loop());
@@ -276,8 +285,9 @@ asio::awaitable<batch> market_data_worker::impl::fetch() {
         co_await fetch_lane.run([this, &fetched] {
             auto messages = consumer->fetch(settings.batch_size, settings.batch_timeout);
             fetched.reserve(messages.size());
+            const auto now_ms = wall_clock_ms();
             for (auto& message : messages) {
-                auto kline = decode_kline_message(message.data());
+                auto kline = decode_kline_message(message.subject(), message.data(), now_ms, plausibility);
                 fetched.push_back({std::move(message), std::move(kline)});
             }
         });
