@@ -64,11 +64,12 @@ struct worker_options {
     std::string nak_delay = "200ms";
     /// The samples are candles of 2023: never too old for a test, whenever it runs.
     std::string max_open_time_behind = "876000h";
+    std::optional<std::size_t> nats_max_payload = std::nullopt;  ///< the server's own limit when unset
 };
 
 struct worker_fixture {
     worker_options options;
-    nats_server_instance nats;
+    nats_server_instance nats{true, options.nats_max_payload};
     postgres_instance& pg = postgres_instance::shared();
     std::filesystem::path dir = make_temp_dir("hft-worker-test");
     std::string database = pg.unique_database_name("market_data");

@@ -123,6 +123,7 @@ struct market_data_worker::impl : std::enable_shared_from_this<impl> {
                                                        obs::size_buckets())),
           commit_seconds(obs::default_registry().histogram(
               "hft_worker_commit_seconds", "Time to store and commit one batch", obs::latency_buckets_seconds())) {
+        bus::expose_dead_letter_metrics(kline_stream);
         const auto& dsn = cfg.database.get("market_data").dsn;
         for (int i = 0; i < settings.connections; ++i) {
             sessions.push_back(std::make_unique<database_session>(dsn));
@@ -357,27 +358,20 @@ void market_data_worker::impl::settle_batch(batch& deliveries, const store_outco
 }
 
 void market_data_worker::impl::dead_letter(bus::message message, std::string reason) {
-    const auto& where = message.metadata();
-    spdlog::warn("dead-lettering {} #{} ({} deliveries): {}", message.subject(),
-                 where.stream_sequence, where.deliveries, reason);
     ++dead_letters_in_flight;
-    auto held = std::make_shared<bus::message>(std::move(message));
-    bus::publish_dead_letter(dead_letters, *held, reason, [self = shared_from_this(), held](bus::publish_result result) {
-        --self->dead_letters_in_flight;
-        if (result.ok()) {
-            // Terminated only now: a crash before this line repeats the dead letter, which the DLQ dedupes.
-            held->term();
-            ++self->counters.dead_lettered;
-            self->dead_lettered_total.inc();
-        } else {
-            const auto& what = held->metadata();
-            spdlog::error("could not dead-letter {} #{}: {}; NAKed to try again",
-                          held->subject(), what.stream_sequence, result.error);
-            held->nak(redelivery_delay(self->settings.nak_delay, what.deliveries));
-            ++self->counters.naked;
-        }
-        if (self->dead_letters_in_flight == 0) self->drain_timer.cancel();
-    });
+    const bus::dead_letter_retry if_unacked{redelivery_delay(settings.nak_delay, message.metadata().deliveries),
+                                            settings.max_deliver};
+    bus::dead_letter(dead_letters, std::move(message), std::move(reason), if_unacked,
+                     [self = shared_from_this()](bool dead_lettered) {
+                         --self->dead_letters_in_flight;
+                         if (dead_lettered) {
+                             ++self->counters.dead_lettered;
+                             self->dead_lettered_total.inc();
+                         } else {
+                             ++self->counters.naked;
+                         }
+                         if (self->dead_letters_in_flight == 0) self->drain_timer.cancel();
+                     });
 }
 
 // Pauses fetching until PostgreSQL accepts a connection on `session` again. `held` (fetched while the failed
