@@ -951,6 +951,12 @@ void require_jetstream_name(parse_context& ctx, const map_reader& r, std::string
     }
 }
 
+// The same two keys in the worker's and the strategy's section.
+void read_kline_plausibility(map_reader& r, kline_plausibility_config& plausibility) {
+    plausibility.max_open_time_ahead = r.dur("max_open_time_ahead", plausibility.max_open_time_ahead, 0ms);
+    plausibility.max_open_time_behind = r.dur("max_open_time_behind", plausibility.max_open_time_behind, 1ms);
+}
+
 void read_market_data_worker(parse_context& ctx, map_reader& top, config& cfg) {
     map_reader r(ctx, top.child("market_data_worker"));
     auto& w = cfg.market_data_worker;
@@ -962,6 +968,7 @@ void read_market_data_worker(parse_context& ctx, map_reader& top, config& cfg) {
     w.max_deliver = static_cast<int>(r.integer("max_deliver", w.max_deliver, 1, 1000));
     w.nak_delay = r.dur("nak_delay", w.nak_delay, 0ms);
     w.stats_interval = r.dur("stats_interval", w.stats_interval, 0ms);
+    read_kline_plausibility(r, w.plausibility);
     r.finish();
     require_jetstream_name(ctx, r, "durable", w.durable);
     if (w.batch_timeout >= w.ack_wait) {
@@ -1047,6 +1054,7 @@ void read_strategy_service(parse_context& ctx, map_reader& top, config& cfg) {
     s.ack_wait = r.dur("ack_wait", s.ack_wait, 1ms);
     s.max_deliver = static_cast<int>(r.integer("max_deliver", s.max_deliver, 1, 1000));
     s.stats_interval = r.dur("stats_interval", s.stats_interval, 0ms);
+    read_kline_plausibility(r, s.plausibility);
     // The original service's strategy.lazy_grid section: its one key has no meaning here.
     map_reader lazy_grid(ctx, r.child("lazy_grid"));
     lazy_grid.ignore("reset_state_on_start", "hft keeps strategy state in a JetStream key-value bucket");

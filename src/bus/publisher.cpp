@@ -89,7 +89,8 @@ void on_ack(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* ack_error, void* c
 
 }  // namespace
 
-publisher::publisher(connection& bus, publisher_options options) : state_(std::make_shared<state>()) {
+publisher::publisher(connection& bus, publisher_options options)
+    : state_(std::make_shared<state>()), connection_(bus.native()) {
     state_->executor = bus.executor();
     state_->max_in_flight = options.max_in_flight;
     state_->ack_timeout = options.ack_timeout;
@@ -166,6 +167,12 @@ void publisher::publish(std::string_view subject, std::string_view payload, std:
         return fail(nats_error("js_PublishMsgAsync " + subject_text, status).what());
     }
     if (state_->in_flight >= state_->max_in_flight) state_->was_full = true;
+}
+
+std::size_t publisher::max_payload() const noexcept {
+    constexpr std::int64_t nats_default = 1024 * 1024;
+    const auto announced = natsConnection_GetMaxPayload(connection_);
+    return static_cast<std::size_t>(announced > 0 ? announced : nats_default);
 }
 
 bool publisher::can_publish() const noexcept { return state_->in_flight < state_->max_in_flight; }

@@ -38,6 +38,22 @@ std::string kline_subject(std::string_view exchange, std::string_view symbol, st
     return "kline.data." + std::string(exchange) + "." + upper(symbol) + "." + std::string(interval);
 }
 
+std::optional<domain::kline_market> parse_kline_subject(std::string_view subject) noexcept {
+    constexpr std::string_view prefix = "kline.data.";
+    if (!subject.starts_with(prefix)) return std::nullopt;
+    auto rest = subject.substr(prefix.size());
+    const auto first_dot = rest.find('.');
+    const auto last_dot = rest.rfind('.');
+    if (first_dot == std::string_view::npos || first_dot == last_dot) return std::nullopt;
+    domain::kline_market market{rest.substr(0, first_dot), rest.substr(first_dot + 1, last_dot - first_dot - 1),
+                                rest.substr(last_dot + 1)};
+    if (market.exchange.empty() || market.symbol.empty() || market.interval.empty() ||
+        market.symbol.find('.') != std::string_view::npos) {
+        return std::nullopt;
+    }
+    return market;
+}
+
 std::string place_order_subject() { return "order_engine.place_order"; }
 
 std::string cancel_order_subject() { return "order_engine.cancel_order"; }

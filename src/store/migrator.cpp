@@ -1,17 +1,16 @@
 #include "hft/store/migrator.hpp"
 
+#include "hft/app/digest.hpp"
 #include "hft/app/redact.hpp"
 #include "hft/store/embedded_migrations.hpp"
 #include "connection_info.hpp"
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
-#include <openssl/evp.h>
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <fstream>
 #include <map>
@@ -190,17 +189,6 @@ std::string_view to_string(migration_state state) {
     return "unknown";
 }
 
-std::string sha256_hex(std::string_view data) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int length = 0;
-    if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-        throw std::runtime_error("EVP_Digest(sha256) failed");
-    }
-    std::string hex;
-    for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-    return hex;
-}
-
 std::vector<migration> assemble_migrations(const std::vector<migration_file>& files) {
     std::map<int, migration> by_version;
     std::map<int, std::pair<bool, bool>> seen;  // version -> (has up, has down)
@@ -230,7 +218,7 @@ std::vector<migration> assemble_migrations(const std::vector<migration_file>& fi
         if (parsed->up) {
             has_up = true;
             m.up_sql = file.content;
-            m.checksum = sha256_hex(file.content);
+            m.checksum = app::sha256_hex(file.content);
         } else {
             has_down = true;
             m.down_sql = file.content;

@@ -226,7 +226,8 @@ private:
                                << "market_data_gateway:\n  idle_timeout: 1s\n  reconnect_min: 100ms\n"
                                << "  reconnect_max: 1s\n  reload_interval: 500ms\n  stats_interval: 2s\n"
                                << "market_data_worker:\n  batch_size: 200\n  batch_timeout: 50ms\n  ack_wait: 3s\n"
-                               << "  nak_delay: 200ms\n  stats_interval: 2s\n";
+                               << "  nak_delay: 200ms\n  stats_interval: 2s\n"
+                               << "  max_open_time_ahead: 24h\n";  // the sim's clock runs 20 times faster
     }
 
     // One row with seed 000's verbatim payload, one with an empty payload the gateway builds from.

@@ -1,29 +1,15 @@
-// `hft market-data-worker` as a real process against a private nats-server (the KLINE stream name is fixed,
-// so each test gets its own server) and its own migrated database on the shared PostgreSQL.
+// `hft market-data-worker` as a real process (support/worker_fixture.hpp): exactly once through crashes and
+// outages, closed candles final, poison to the DLQ, a clean SIGTERM.
 
-#include "hft/bus/connection.hpp"
 #include "hft/bus/dead_letter.hpp"
-#include "hft/bus/publisher.hpp"
-#include "hft/bus/subjects.hpp"
-#include "hft/codec/kline_event.hpp"
 #include "hft/store/kline_repository.hpp"
-#include "support/hft_processes.hpp"
-#include "support/nats_server_instance.hpp"
-#include "support/postgres_instance.hpp"
-#include "support/process.hpp"
-#include "support/samples.hpp"
+#include "support/worker_fixture.hpp"
 
-#include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
 #include <pqxx/pqxx>
-#include <sys/stat.h>
 
-#include <fstream>
 #include <functional>
 #include <future>
-#include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,216 +17,6 @@ using namespace std::chrono_literals;
 using namespace hft::test;
 
 namespace {
-
-// The closed 1m candle number `i` of one market: distinct open times and prices, so a row in the wrong place
-// or with another message's values shows.
-hft::domain::kline closed_kline(int i) {
-    auto k = sample_kline();
-    k.open_time += std::int64_t{60000} * i;
-    k.close_time = k.open_time + 59999;
-    k.event_time = k.close_time + 2;
-    k.close = dec(fmt::format("2314{}.{:02}", i % 8, i % 100));  // within [low, high]
-    k.base_volume = dec(fmt::format("{}.{:06}", i, i % 1000000));
-    k.trade_count = i;
-    return k;
-}
-
-std::vector<hft::domain::kline> closed_klines(int first, int count) {
-    std::vector<hft::domain::kline> klines;
-    for (int i = first; i < first + count; ++i) klines.push_back(closed_kline(i));
-    return klines;
-}
-
-// One test's world: a private nats-server, a migrated database, a config.yml and the worker process.
-struct worker_fixture {
-    nats_server_instance nats;
-    postgres_instance& pg = postgres_instance::shared();
-    std::filesystem::path dir = make_temp_dir("hft-worker-test");
-    std::string database = pg.unique_database_name("market_data");
-    std::filesystem::path config = dir / "config.yml";
-    boost::asio::io_context ioc;
-    hft::bus::connection bus{ioc.get_executor(), hft::bus::connection_options{.url = nats.url(),
-                                                                               .name = "worker-test",
-                                                                               .reconnect_wait = 100ms,
-                                                                               .reconnect_jitter = 50ms}};
-    hft::bus::publisher publisher{bus};
-    hft_service worker{"market-data-worker", config, dir, "worker"};
-
-    explicit worker_fixture(int batch_size = 100) {
-        std::ofstream(config) << fmt::format(
-            "log:\n  log_level: info\n"
-            "graceful_shutdown_timeout: 10s\n"
-            "nats_jetstream:\n  url: {}\n"
-            "market_data_worker:\n  batch_size: {}\n  batch_timeout: 50ms\n  ack_wait: 2s\n  max_deliver: 5\n"
-            "  nak_delay: 200ms\n  stats_interval: 1s\n"
-            "database:\n  market_data:\n    dsn: {}\n",
-            nats.url(), batch_size, pg.dsn(database));
-        ::chmod(config.c_str(), 0600);
-        const auto migrated = run_command({HFT_EXECUTABLE, "--config", config.string(), "migrate",
-                                           "--databaseName=market_data"});
-        INFO(migrated.output);
-        REQUIRE(migrated.exit_code == 0);
-        // As the gateway would: klines can be published before any worker runs (the config's defaults match).
-        bus.ensure_stream(hft::bus::kline_stream_spec());
-    }
-    ~worker_fixture() {
-        if (worker.running()) worker.kill();
-        std::filesystem::remove_all(dir);
-    }
-
-    // Publishes raw payloads on kline subjects and runs the io_context until JetStream acked every one.
-    void publish_raw(const std::vector<std::pair<std::string, std::string>>& payloads_and_ids) {
-        std::size_t next = 0;
-        std::size_t acked = 0;
-        std::vector<std::string> errors;
-        const auto subject = hft::bus::kline_subject("binanceus", "BTCUSDT", "1m");
-        const auto pump = [&] {
-            while (next < payloads_and_ids.size() && publisher.can_publish()) {
-                const auto& [payload, id] = payloads_and_ids[next++];
-                publisher.publish(subject, payload, id, [&](hft::bus::publish_result result) {
-                    if (!result.ok()) errors.push_back(result.error);
-                    ++acked;
-                });
-            }
-        };
-        publisher.on_capacity(pump);
-        pump();
-        const auto deadline = std::chrono::steady_clock::now() + 60s;
-        while (acked < payloads_and_ids.size() && std::chrono::steady_clock::now() < deadline) {
-            ioc.restart();
-            ioc.run_for(20ms);
-        }
-        REQUIRE(acked == payloads_and_ids.size());
-        INFO((errors.empty() ? std::string() : errors.front()));
-        REQUIRE(errors.empty());
-    }
-
-    void publish(const std::vector<hft::domain::kline>& klines) {
-        std::vector<std::pair<std::string, std::string>> messages;
-        for (const auto& k : klines) {
-            messages.emplace_back(hft::codec::encode(k), hft::bus::kline_msg_id(k.exchange, k.symbol, k.interval,
-                                                                                 k.open_time, k.is_closed, k.event_time));
-        }
-        publish_raw(messages);
-    }
-
-    int stored_count() const {
-        pqxx::connection connection(pg.dsn(database));
-        pqxx::nontransaction tx{connection};
-        return tx.exec("SELECT count(*) FROM market_klines")[0][0].as<int>();
-    }
-
-    // Every stored row as the kline fields the worker writes, keyed by open time in milliseconds.
-    std::map<std::int64_t, hft::domain::kline> stored() const {
-        pqxx::connection connection(pg.dsn(database));
-        pqxx::nontransaction tx{connection};
-        std::map<std::int64_t, hft::domain::kline> rows;
-        for (const auto& row : tx.exec(
-                 "SELECT exchange, symbol, \"interval\", (extract(epoch FROM open_time) * 1000)::bigint,"
-                 " (extract(epoch FROM close_time) * 1000)::bigint, open_price::text, high_price::text,"
-                 " low_price::text, close_price::text, base_volume::text, quote_volume::text,"
-                 " taker_base_volume::text, taker_quote_volume::text, trade_count, is_closed,"
-                 " (extract(epoch FROM event_time) * 1000)::bigint, source FROM market_klines")) {
-            hft::domain::kline k;
-            k.exchange = row[0].as<std::string>();
-            k.symbol = row[1].as<std::string>();
-            k.interval = row[2].as<std::string>();
-            k.open_time = row[3].as<std::int64_t>();
-            k.close_time = row[4].as<std::int64_t>();
-            k.open = dec(row[5].as<std::string>());
-            k.high = dec(row[6].as<std::string>());
-            k.low = dec(row[7].as<std::string>());
-            k.close = dec(row[8].as<std::string>());
-            k.base_volume = dec(row[9].as<std::string>());
-            k.quote_volume = dec(row[10].as<std::string>());
-            k.taker_base_volume = dec(row[11].as<std::string>());
-            k.taker_quote_volume = dec(row[12].as<std::string>());
-            k.trade_count = row[13].as<std::int64_t>();
-            k.is_closed = row[14].as<bool>();
-            k.event_time = row[15].as<std::int64_t>();
-            k.source = *hft::domain::parse_kline_source(row[16].as<std::string>());
-            rows.emplace(k.open_time, k);
-        }
-        return rows;
-    }
-
-    // Each kline is stored once (rows are keyed by candle) with exactly its values; received_ns is not stored.
-    void require_stored_exactly(const std::vector<hft::domain::kline>& klines) const {
-        const auto rows = stored();
-        REQUIRE(rows.size() == klines.size());
-        for (auto expected : klines) {
-            const auto found = rows.find(expected.open_time);
-            REQUIRE(found != rows.end());
-            expected.received_ns = 0;
-            INFO("open_time " << expected.open_time);
-            CHECK(found->second == expected);
-        }
-    }
-
-    // SIGTERM; fails with the worker's log unless it exits 0 within the shutdown bound.
-    void require_clean_exit() {
-        const auto code = worker.stop(15s);
-        if (code != 0) FAIL("exit code " << (code ? std::to_string(*code) : "none") << "; worker log:\n" << worker.log());
-    }
-
-    // Fails with the worker's log when `count` rows are not there within a minute.
-    void require_stored(int count) const {
-        if (!eventually([&] { return stored_count() >= count; }, 60s)) {
-            FAIL("stored " << stored_count() << " of " << count << " klines; worker log:\n" << worker.log());
-        }
-    }
-
-    // Publishes 1000 klines, starts the worker and, once it stores, runs `outage`, which publishes 1000 more
-    // at its chosen moment; every one of the 2000 must end up stored exactly once and nothing dead-lettered.
-    void require_exactly_once_across(const std::function<void(const std::function<void()>&)>& outage) {
-        auto all = closed_klines(0, 2000);
-        const std::vector first(all.begin(), all.begin() + 1000);
-        const std::vector second(all.begin() + 1000, all.end());
-        publish(first);
-        worker.start();
-        require_stored(1);
-        outage([&] { publish(second); });
-        require_stored(2000);
-        require_stored_exactly(all);
-        require_clean_exit();
-        CHECK(dlq_messages() == 0);
-    }
-
-    std::uint64_t dlq_messages() const {
-        jsStreamInfo* raw = nullptr;
-        jsErrCode code = static_cast<jsErrCode>(0);
-        hft::bus::check(js_GetStreamInfo(&raw, bus.jetstream(), "DLQ", nullptr, &code), "js_GetStreamInfo", code);
-        hft::bus::stream_info_ptr info(raw);
-        return info->State.Msgs;
-    }
-
-    struct consumer_counts {
-        std::int64_t ack_pending;
-        std::uint64_t pending;
-        std::int64_t redelivered;
-    };
-    // The durable's counters: delivered but unacked, not yet delivered, redelivered.
-    consumer_counts consumer_state() const {
-        jsConsumerInfo* raw = nullptr;
-        jsErrCode code = static_cast<jsErrCode>(0);
-        hft::bus::check(js_GetConsumerInfo(&raw, bus.jetstream(), "KLINE", "market-data-worker", nullptr, &code),
-                        "js_GetConsumerInfo", code);
-        hft::bus::consumer_info_ptr info(raw);
-        return {info->NumAckPending, info->NumPending, info->NumRedelivered};
-    }
-
-    // The DLQ message at `sequence`: its header `name` and its body.
-    std::pair<std::string, std::string> dead_letter(std::uint64_t sequence, const char* name) const {
-        natsMsg* raw = nullptr;
-        jsErrCode code = static_cast<jsErrCode>(0);
-        hft::bus::check(js_GetMsg(&raw, bus.jetstream(), "DLQ", sequence, nullptr, &code), "js_GetMsg", code);
-        hft::bus::msg_ptr message(raw);
-        const char* value = nullptr;
-        natsMsgHeader_Get(raw, name, &value);
-        return {value != nullptr ? value : "",
-                std::string(natsMsg_GetData(raw), static_cast<std::size_t>(natsMsg_GetDataLength(raw)))};
-    }
-};
 
 // As the worker's connections overlap batches: `first` is upserted and, while its transaction is still open,
 // `second` on another connection, which waits on the row `first` holds; then both commit in that order. Returns
@@ -340,7 +116,7 @@ TEST_CASE("overlapping batches leave a candle closed, or at its newest open stat
 }
 
 TEST_CASE("worker stores every closed kline exactly once after being killed mid-batch", "[integration][worker]") {
-    worker_fixture f(200);
+    worker_fixture f({.batch_size = 200});
     const auto klines = closed_klines(0, 5000);
     f.publish(klines);
     f.worker.start();

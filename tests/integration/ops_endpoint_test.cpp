@@ -38,7 +38,8 @@ public:
                                << "exchanges:\n  sim:\n    stream_url: " << sim_.ws_url()
                                << "\n    market_data_url: " << sim_.http_url() << "\n"
                                << "market_data_gateway:\n  reconnect_min: 100ms\n  reconnect_max: 1s\n"
-                               << "market_data_worker:\n  batch_timeout: 50ms\n  nak_delay: 200ms\n";
+                               << "market_data_worker:\n  batch_timeout: 50ms\n  nak_delay: 200ms\n"
+                               << "  max_open_time_ahead: 24h\n";  // the sim's clock runs 20 times faster
         const auto migrate = test::run_command(
             {HFT_EXECUTABLE, "--config", config_.string(), "migrate", "--databaseName=market_data"});
         REQUIRE(migrate.exit_code == 0);

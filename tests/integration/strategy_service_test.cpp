@@ -32,7 +32,7 @@ using namespace hft::test;
 
 namespace {
 
-constexpr std::int64_t base_open_time = 1700000000000;  // a minute boundary
+constexpr std::int64_t base_open_time = 1699999980000;  // 2023-11-14T22:13:00Z, a minute boundary
 
 std::int64_t open_time_of(int minute) { return base_open_time + std::int64_t{60000} * minute; }
 
@@ -110,6 +110,7 @@ struct strategy_fixture {
             "graceful_shutdown_timeout: 10s\n"
             "nats_jetstream:\n  url: {}\n"
             "database:\n  market_data:\n    dsn: {}\n"
+            "strategy:\n  max_open_time_behind: 876000h\n"  // the candles are of 2023, whenever the test runs
             "strategies:{}",
             nats.url(), pg.dsn(database), strategies);
         ::chmod(config.c_str(), 0600);
@@ -296,6 +297,27 @@ TEST_CASE("forming and stale klines produce no order and stale ones only feed th
     CHECK(orders[0].msg_id == order_id("sma", 8, 0));
     f.require_clean_exit();
     CHECK_THAT(f.strategy.log(), Catch::Contains("over max_kline_age: indicators only, no trading"));
+}
+
+TEST_CASE("a kline from the year 2500 is terminated with a log line and neither trades nor makes later klines "
+          "stale",
+          "[integration][strategy]") {
+    strategy_fixture f(sma_strategy);
+    f.strategy.start();
+    auto year_2500 = candle(5, "20");  // would be the golden cross of the first test
+    year_2500.open_time = 16725225600000;
+    year_2500.close_time = year_2500.open_time + 59999;
+    year_2500.event_time = year_2500.close_time + 1;
+    f.publish({candle(1, "10"), candle(2, "11"), candle(3, "12"), candle(4, "5"), year_2500});
+    f.require_settled("KLINE", "strategy-sma");
+    CHECK(f.orders().empty());
+    f.publish({candle(5, "20")});
+    f.require_orders(1);
+    CHECK(f.orders()[0].msg_id == order_id("sma", 5, 0));
+    f.require_clean_exit();
+    CHECK_THAT(f.strategy.log(), Catch::Contains("implausible kline on kline.data.binanceus.BTCUSDT.1m (#5), "
+                                                 "terminated: open_time 16725225600000 (2500-01-01T00:00:00.000Z) is "
+                                                 "more than 5m ahead of the clock"));
 }
 
 TEST_CASE("sma_cross sells only after the order engine reported its buy filled", "[integration][strategy]") {

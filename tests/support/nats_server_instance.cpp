@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <fstream>
 #include <stdexcept>
 
 namespace hft::test {
@@ -31,7 +32,8 @@ bool accepts_tcp(int port) {
 
 }  // namespace
 
-nats_server_instance::nats_server_instance(bool start_now) : root_(make_temp_dir("hft-test-nats")), port_(free_port()) {
+nats_server_instance::nats_server_instance(bool start_now, std::optional<std::size_t> max_payload)
+    : root_(make_temp_dir("hft-test-nats")), port_(free_port()), max_payload_(max_payload) {
     if (start_now) start();
 }
 
@@ -58,10 +60,15 @@ void nats_server_instance::start() {
     spawn_options options;
     // One log per start, so a failed restart shows its own output rather than the previous run's.
     options.log_file = root_ / ("nats-server-" + std::to_string(++starts_) + ".log");
-    server_ = std::make_unique<child_process>(
-        std::vector<std::string>{nats_server_binary, "-js", "-a", "127.0.0.1", "-p", std::to_string(port_), "-sd",
-                                 (root_ / "store").string()},
-        options);
+    std::vector<std::string> argv{nats_server_binary, "-js", "-a", "127.0.0.1", "-p", std::to_string(port_), "-sd",
+                                  (root_ / "store").string()};
+    if (max_payload_) {
+        // No command-line flag sets it.
+        const auto config = root_ / "nats-server.conf";
+        std::ofstream(config) << "max_payload: " << *max_payload_ << "\n";
+        argv.insert(argv.end(), {"-c", config.string()});
+    }
+    server_ = std::make_unique<child_process>(std::move(argv), options);
     wait_until_ready();
 }
 

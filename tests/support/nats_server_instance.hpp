@@ -6,16 +6,19 @@
 
 #include "support/process.hpp"
 
+#include <cstddef>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace hft::test {
 
 class nats_server_instance {
 public:
-    /// Picks a port and a store directory; starts the server unless `start_now` is false.
-    explicit nats_server_instance(bool start_now = true);
+    /// Picks a port and a store directory; starts the server unless `start_now` is false. `max_payload` replaces
+    /// the server's limit on one message (1 MiB, headers included) when set, so a test can reach it quickly.
+    explicit nats_server_instance(bool start_now = true, std::optional<std::size_t> max_payload = std::nullopt);
     ~nats_server_instance();
     nats_server_instance(const nats_server_instance&) = delete;
     nats_server_instance& operator=(const nats_server_instance&) = delete;
@@ -38,6 +41,7 @@ private:
 
     std::filesystem::path root_;
     int port_ = 0;
+    std::optional<std::size_t> max_payload_;
     int starts_ = 0;
     std::unique_ptr<child_process> server_;
 };

@@ -105,6 +105,15 @@ struct market_data_gateway_config {
     duration stats_interval{std::chrono::seconds(10)};    ///< one stats line per interval; 0 disables it
 };
 
+/// How far from now a kline's open time may be before the worker dead-letters it and the strategy runner refuses
+/// to trade on it (core::check_plausible).
+struct kline_plausibility_config {
+    /// Later than now by more than this: the exchange's clock cannot be that far ahead of ours.
+    duration max_open_time_ahead{std::chrono::minutes(5)};
+    /// Earlier than now by more than this (10 years: every exchange's whole kline history).
+    duration max_open_time_behind{std::chrono::hours(24 * 3650)};
+};
+
 /// `hft market-data-worker`: JetStream -> market_klines.
 struct market_data_worker_config {
     std::string durable = "market-data-worker";  ///< shared by every worker process: that is how they scale out
@@ -115,6 +124,7 @@ struct market_data_worker_config {
     int max_deliver = 5;                                   ///< deliveries before a message goes to the DLQ
     duration nak_delay{std::chrono::seconds(1)};           ///< first redelivery delay after a database error
     duration stats_interval{std::chrono::seconds(10)};
+    kline_plausibility_config plausibility;  ///< klines outside it go to the DLQ
 };
 
 /// Pre-trade limits (DESIGN §5.5) as written in config; decimals stay strings until the engine parses them.
@@ -156,6 +166,7 @@ struct strategy_service_config {
     duration ack_wait{std::chrono::seconds(30)};
     int max_deliver = 5;
     duration stats_interval{std::chrono::seconds(10)};
+    kline_plausibility_config plausibility;  ///< klines outside it are terminated, never traded on
 };
 
 /// One strategy instance run by `hft strategy`. `params` are the kind's own settings as written (decimals stay

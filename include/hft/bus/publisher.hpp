@@ -55,6 +55,10 @@ public:
     void publish(std::string_view subject, std::string_view payload, std::string_view msg_id,
                  const message_headers& headers, done_handler on_done);
 
+    /// The most bytes one message may carry, headers included, as the server last announced it (max_payload);
+    /// NATS's default of 1 MiB before the first connection. A publish beyond it fails.
+    std::size_t max_payload() const noexcept;
+
     bool can_publish() const noexcept;
     std::size_t in_flight() const noexcept;
     /// Runs `handler` on the executor whenever a slot frees after the publisher was full.
@@ -68,6 +72,7 @@ public:
 
 private:
     std::shared_ptr<state> state_;
+    natsConnection* connection_;
     void* closure_ = nullptr;
     js_ptr js_;
 };

@@ -4,7 +4,10 @@
 // a token that is empty or contains '.', '*', '>' or whitespace would change a subject's shape or match
 // other subjects' wildcards, so the builders throw std::invalid_argument naming the bad token instead.
 
+#include "hft/domain/kline.hpp"
+
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +18,10 @@ void validate_token(std::string_view what, std::string_view token);
 
 /// kline.data.<exchange>.<SYMBOL>.<interval>; the symbol is upper-cased.
 std::string kline_subject(std::string_view exchange, std::string_view symbol, std::string_view interval);
+
+/// The exchange, symbol and interval tokens of a kline subject, viewing `subject`; nullopt when it is not
+/// kline.data.<exchange>.<SYMBOL>.<interval> with three non-empty tokens.
+std::optional<domain::kline_market> parse_kline_subject(std::string_view subject) noexcept;
 
 /// order_engine.place_order
 std::string place_order_subject();

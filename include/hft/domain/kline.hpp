@@ -23,6 +23,16 @@ enum class kline_source : std::uint8_t {
 std::string_view to_string(kline_source source) noexcept;
 std::optional<kline_source> parse_kline_source(std::string_view text) noexcept;
 
+/// The market a kline belongs to: the exchange, the canonical symbol and the interval, as a kline subject
+/// (kline.data.<exchange>.<SYMBOL>.<interval>) names them. Views: whatever they view must outlive it.
+struct kline_market {
+    std::string_view exchange;
+    std::string_view symbol;
+    std::string_view interval;
+
+    friend bool operator==(const kline_market&, const kline_market&) = default;
+};
+
 /// One candle. Times are milliseconds since the Unix epoch (UTC) unless the name says otherwise.
 struct kline {
     std::string exchange;  ///< e.g. "tokocrypto"

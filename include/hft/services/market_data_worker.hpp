@@ -11,14 +11,16 @@
 // the closed or newer state wins in either commit order; rows are locked in candle order, so two batches
 // cannot deadlock.
 //
-// A message that can never succeed (undecodable, insane, refused by a table constraint) goes to the DLQ
-// stream with its reason and is terminated once the DLQ acked it; the rest of its batch proceeds. When
-// PostgreSQL is unreachable the batch is NAKed with a growing delay and fetching pauses until the database
-// answers again; a message on its last delivery goes to the DLQ instead, so nothing is dropped silently.
+// A message that can never succeed (undecodable, insane, implausible for its subject or the clock, refused by a
+// table constraint) goes to the DLQ stream with its reason and is terminated once the DLQ acked it; the rest of
+// its batch proceeds. When PostgreSQL is unreachable the batch is NAKed with a growing delay and fetching pauses
+// until the database answers again; a message on its last delivery goes to the DLQ instead, so nothing is
+// dropped silently.
 // NATS outages are waited out: the connection reconnects forever and fetches are retried with backoff.
 
 #include "hft/app/config.hpp"
 #include "hft/bus/connection.hpp"
+#include "hft/core/kline_plausibility.hpp"
 #include "hft/domain/expected.hpp"
 #include "hft/domain/kline.hpp"
 
@@ -49,8 +51,10 @@ struct worker_stats {
 
 // ---- the worker's decisions, pure so they are unit-tested ----
 
-/// A message payload as a valid kline, or why it can never be one (the dead letter's reason).
-expected<domain::kline, std::string> decode_kline_message(std::string_view payload);
+/// A message's payload as a kline that can be stored: valid, and plausible for the market its subject names at
+/// `now_ms` (core::check_plausible), or why it can never be (the dead letter's reason).
+expected<domain::kline, std::string> decode_kline_message(std::string_view subject, std::string_view payload,
+                                                          std::int64_t now_ms, const core::kline_time_window& window);
 
 /// Redelivery delay after a database error: nak_delay * 2^(deliveries - 1), capped at one hour.
 std::chrono::milliseconds redelivery_delay(std::chrono::milliseconds nak_delay, std::uint64_t deliveries);

@@ -7,7 +7,9 @@
 // read from the JetStream KV bucket (key = strategy id); without one it starts fresh and warms its indicators up
 // on the last warmup_klines closed candles of market_klines (never trading on them). Two durable pull consumers
 // feed it, one message at a time, so klines and fills never interleave inside one step:
-//   - `<durable_prefix><id>` on KLINE, filtered to exactly kline.data.<exchange>.<SYMBOL>.<interval>. Only closed
+//   - `<durable_prefix><id>` on KLINE, filtered to exactly kline.data.<exchange>.<SYMBOL>.<interval>. A kline that
+//     cannot be right (core::check_plausible: another market, a wrong span or grid, an open time outside
+//     plausibility's window of now) is terminated with an error line, like an undecodable one. Only closed
 //     klines drive it; one received longer than max_kline_age ago only feeds indicators (counted stale). For each
 //     closed fresh kline: core::on_kline -> each order published as a place-order command on
 //     order_engine.place_order, waiting for every JetStream ack -> state saved to KV (compare-and-set) -> kline

@@ -70,8 +70,6 @@ std::vector<migration> embedded_migrations(std::string_view database);
 /// The migrations in `directory` (the folder of one database, e.g. migrations/market_data).
 std::vector<migration> migrations_from_directory(const std::filesystem::path& directory);
 
-std::string sha256_hex(std::string_view data);
-
 /// The pg_advisory_lock key a run on `database` holds: a stable hash of "hft.migrate.<database>".
 std::int64_t migration_lock_key(std::string_view database);
 

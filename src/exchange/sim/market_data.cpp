@@ -162,7 +162,7 @@ expected<market_data_generator, std::string> market_data_generator::create(gener
                 if (other.name == st.name) return unexpected<std::string>("duplicate interval " + interval);
             }
             st.length_ms = *length;
-            st.candle_open = align_down(g.next_step_start_, *length);
+            st.candle_open = domain::candle_open_containing(*parsed, g.next_step_start_);
             g.streams_.push_back(std::move(st));
         }
     }

@@ -1,6 +1,8 @@
 // The worker's pure decisions: decoding, redelivery delays, and what each message of a stored batch gets.
 
+#include "hft/bus/subjects.hpp"
 #include "hft/codec/kline_event.hpp"
+#include "hft/core/kline_plausibility.hpp"
 #include "hft/services/market_data_worker.hpp"
 
 #include <fmt/format.h>
@@ -9,10 +11,19 @@
 
 namespace hft::services {
 
-expected<domain::kline, std::string> decode_kline_message(std::string_view payload) {
+expected<domain::kline, std::string> decode_kline_message(std::string_view subject, std::string_view payload,
+                                                          std::int64_t now_ms, const core::kline_time_window& window) {
     // The codec applies domain::validate too: an insane candle is refused here, not by a table constraint.
     auto decoded = codec::decode_kline_event(payload);
     if (!decoded) return unexpected<std::string>("undecodable kline event: " + decoded.error().to_string());
+    const auto market = bus::parse_kline_subject(subject);
+    if (!market) {
+        return unexpected<std::string>(
+            fmt::format("subject {} is not kline.data.<exchange>.<SYMBOL>.<interval>", subject));
+    }
+    if (auto plausible = core::check_plausible(*decoded, *market, now_ms, window); !plausible) {
+        return unexpected<std::string>("implausible kline: " + plausible.error());
+    }
     return std::move(*decoded);
 }
 

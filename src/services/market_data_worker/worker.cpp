@@ -84,6 +84,11 @@ store_outcome store_batch(store::database& database, std::span<const domain::kli
 
 double seconds_of(steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+std::int64_t wall_clock_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 // One PostgreSQL session and the batch it commits. Its lane is declared after its database so that the lane
 // (joining its thread) is destroyed first.
 struct database_session {
@@ -100,6 +105,7 @@ struct market_data_worker::impl : std::enable_shared_from_this<impl> {
         : executor(executor_),
           bus(bus_),
           settings(cfg.market_data_worker),
+          plausibility{settings.plausibility.max_open_time_ahead, settings.plausibility.max_open_time_behind},
           nats(cfg.require_nats_jetstream()),
           shutdown_timeout(cfg.graceful_shutdown_timeout),
           dead_letters(bus_),
@@ -117,6 +123,7 @@ struct market_data_worker::impl : std::enable_shared_from_this<impl> {
                                                        obs::size_buckets())),
           commit_seconds(obs::default_registry().histogram(
               "hft_worker_commit_seconds", "Time to store and commit one batch", obs::latency_buckets_seconds())) {
+        bus::expose_dead_letter_metrics(kline_stream);
         const auto& dsn = cfg.database.get("market_data").dsn;
         for (int i = 0; i < settings.connections; ++i) {
             sessions.push_back(std::make_unique<database_session>(dsn));
@@ -143,6 +150,7 @@ struct market_data_worker::impl : std::enable_shared_from_this<impl> {
     asio::any_io_executor executor;
     bus::connection& bus;
     app::market_data_worker_config settings;
+    core::kline_time_window plausibility;
     app::nats_jetstream_config nats;
     std::chrono::milliseconds shutdown_timeout;
     // consumer is only touched from fetch_lane, which is declared after it so that the lane (joining its thread)
@@ -172,10 +180,12 @@ struct market_data_worker::impl : std::enable_shared_from_this<impl> {
 asio::awaitable<void> market_data_worker::impl::run() {
     const auto self = shared_from_this();
     spdlog::info("durable '{}' on stream {} ({}), dead letters to {}, NATS {}, database {} ({} connections); "
-                 "batches of {} klines or {} ms, ack_wait {} ms, max_deliver {}",
+                 "batches of {} klines or {} ms, ack_wait {} ms, max_deliver {}; klines opening up to {} ms ahead of "
+                 "and {} ms behind the clock",
                  settings.durable, kline_stream, kline_filter, bus::dlq_subject(kline_stream),
                  app::redact_text(bus.options().url), sessions.front()->database.target(), sessions.size(),
-                 settings.batch_size, settings.batch_timeout.count(), settings.ack_wait.count(), settings.max_deliver);
+                 settings.batch_size, settings.batch_timeout.count(), settings.ack_wait.count(), settings.max_deliver,
+                 plausibility.max_ahead.count(), plausibility.max_behind.count());
     if (!co_await set_up_consumer()) co_return;
     // Both end after stop(): the stats loop at once, consume() once every batch in hand is settled.
     co_await (consume() && stats_loop());
@@ -276,8 +286,9 @@ asio::awaitable<batch> market_data_worker::impl::fetch() {
         co_await fetch_lane.run([this, &fetched] {
             auto messages = consumer->fetch(settings.batch_size, settings.batch_timeout);
             fetched.reserve(messages.size());
+            const auto now_ms = wall_clock_ms();
             for (auto& message : messages) {
-                auto kline = decode_kline_message(message.data());
+                auto kline = decode_kline_message(message.subject(), message.data(), now_ms, plausibility);
                 fetched.push_back({std::move(message), std::move(kline)});
             }
         });
@@ -347,27 +358,20 @@ void market_data_worker::impl::settle_batch(batch& deliveries, const store_outco
 }
 
 void market_data_worker::impl::dead_letter(bus::message message, std::string reason) {
-    const auto& where = message.metadata();
-    spdlog::warn("dead-lettering {} #{} ({} deliveries): {}", message.subject(),
-                 where.stream_sequence, where.deliveries, reason);
     ++dead_letters_in_flight;
-    auto held = std::make_shared<bus::message>(std::move(message));
-    bus::publish_dead_letter(dead_letters, *held, reason, [self = shared_from_this(), held](bus::publish_result result) {
-        --self->dead_letters_in_flight;
-        if (result.ok()) {
-            // Terminated only now: a crash before this line repeats the dead letter, which the DLQ dedupes.
-            held->term();
-            ++self->counters.dead_lettered;
-            self->dead_lettered_total.inc();
-        } else {
-            const auto& what = held->metadata();
-            spdlog::error("could not dead-letter {} #{}: {}; NAKed to try again",
-                          held->subject(), what.stream_sequence, result.error);
-            held->nak(redelivery_delay(self->settings.nak_delay, what.deliveries));
-            ++self->counters.naked;
-        }
-        if (self->dead_letters_in_flight == 0) self->drain_timer.cancel();
-    });
+    const bus::dead_letter_retry if_unacked{redelivery_delay(settings.nak_delay, message.metadata().deliveries),
+                                            settings.max_deliver};
+    bus::dead_letter(dead_letters, std::move(message), std::move(reason), if_unacked,
+                     [self = shared_from_this()](bool dead_lettered) {
+                         --self->dead_letters_in_flight;
+                         if (dead_lettered) {
+                             ++self->counters.dead_lettered;
+                             self->dead_lettered_total.inc();
+                         } else {
+                             ++self->counters.naked;
+                         }
+                         if (self->dead_letters_in_flight == 0) self->drain_timer.cancel();
+                     });
 }
 
 // Pauses fetching until PostgreSQL accepts a connection on `session` again. `held` (fetched while the failed

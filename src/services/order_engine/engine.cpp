@@ -262,6 +262,7 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
           stats_timer(executor_),
           executions_signal(executor_),
           retry({200ms, 10s, 2.0}, std::random_device{}()) {
+        bus::expose_dead_letter_metrics(engine_stream);
         for (const auto& [user, limits] : settings.user_risk) {
             user_limits.emplace(user, parse_risk_limits(limits, "order_engine_gateway.risk_users." + user));
         }
@@ -1129,21 +1130,12 @@ asio::awaitable<std::optional<order_error>> order_engine::impl::execute(const en
 }
 
 void order_engine::impl::dead_letter(bus::message message, std::string reason) {
-    const auto& where = message.metadata();
-    spdlog::warn("dead-lettering {} #{} ({} deliveries): {}", message.subject(), where.stream_sequence,
-                 where.deliveries, reason);
-    auto held = std::make_shared<bus::message>(std::move(message));
-    bus::publish_dead_letter(publisher, *held, reason, [self = shared_from_this(), held](bus::publish_result result) {
-        if (result.ok()) {
-            // Terminated only now: a crash before this line repeats the dead letter, which the DLQ dedupes.
-            held->term();
-            ++self->counters.dead_lettered;
-        } else {
-            spdlog::error("could not dead-letter {} #{}: {}; NAKed to try again", held->subject(),
-                          held->metadata().stream_sequence, result.error);
-            held->nak(redelivery_delay(command_nak_delay, held->metadata().deliveries));
-        }
-    });
+    const bus::dead_letter_retry if_unacked{redelivery_delay(command_nak_delay, message.metadata().deliveries),
+                                            settings.max_deliver};
+    bus::dead_letter(publisher, std::move(message), std::move(reason), if_unacked,
+                     [self = shared_from_this()](bool dead_lettered) {
+                         if (dead_lettered) ++self->counters.dead_lettered;
+                     });
 }
 
 asio::awaitable<void> order_engine::impl::pause(asio::steady_timer& timer, std::chrono::milliseconds delay) {

@@ -10,6 +10,7 @@
 #include "hft/codec/order_update.hpp"
 #include "hft/codec/place_order.hpp"
 #include "hft/core/backoff.hpp"
+#include "hft/core/kline_plausibility.hpp"
 #include "hft/exchange/tokocrypto/rest_client.hpp"
 #include "hft/obs/metrics.hpp"
 #include "hft/services/strategy_params.hpp"
@@ -184,6 +185,7 @@ struct strategy_runner::impl : std::enable_shared_from_this<impl> {
           bus(bus_),
           cfg(cfg_),
           settings(cfg_.strategy),
+          plausibility{settings.plausibility.max_open_time_ahead, settings.plausibility.max_open_time_behind},
           nats(cfg_.require_nats_jetstream()),
           database(cfg_.database.get("market_data").dsn),
           orders(bus_),
@@ -226,6 +228,7 @@ struct strategy_runner::impl : std::enable_shared_from_this<impl> {
     bus::connection& bus;
     app::config cfg;
     app::strategy_service_config settings;
+    core::kline_time_window plausibility;
     app::nats_jetstream_config nats;
     store::database database;
     std::unique_ptr<bus::kv_bucket> kv;
@@ -533,6 +536,13 @@ asio::awaitable<void> strategy_runner::impl::handle_kline(instance* inst, bus::m
         co_return;
     }
     const auto& k = *decoded;
+    const domain::kline_market market{inst->config.exchange, inst->config.symbol, inst->config.interval};
+    if (auto plausible = core::check_plausible(k, market, now_ms(), plausibility); !plausible) {
+        spdlog::error("{}: implausible kline on {} (#{}), terminated: {}", id, message.subject(),
+                      message.metadata().stream_sequence, plausible.error());
+        message.term();
+        co_return;
+    }
     if (!k.is_closed) {
         ++counters.klines_not_closed;
         message.ack();

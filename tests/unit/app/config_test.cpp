@@ -650,6 +650,28 @@ TEST_CASE("market-data settings that cannot work are refused with the key and th
     CHECK(error_of("market_data_worker:\n  connections: 0\n").find("market_data_worker.connections") != std::string::npos);
 }
 
+TEST_CASE("the worker and the strategy take how far from now a kline may open, five minutes ahead and ten years "
+          "behind by default",
+          "[app][config]") {
+    const auto defaults = parse_config("");
+    for (const auto* plausibility : {&defaults.market_data_worker.plausibility, &defaults.strategy.plausibility}) {
+        CHECK(plausibility->max_open_time_ahead == std::chrono::minutes(5));
+        CHECK(plausibility->max_open_time_behind == std::chrono::hours(87600));
+    }
+
+    const auto cfg = parse_config("market_data_worker:\n  max_open_time_ahead: 720h\n  max_open_time_behind: 24h\n"
+                                  "strategy:\n  max_open_time_ahead: 0s\n  max_open_time_behind: 1h\n");
+    CHECK(cfg.market_data_worker.plausibility.max_open_time_ahead == std::chrono::hours(720));
+    CHECK(cfg.market_data_worker.plausibility.max_open_time_behind == std::chrono::hours(24));
+    CHECK(cfg.strategy.plausibility.max_open_time_ahead == std::chrono::milliseconds(0));
+    CHECK(cfg.strategy.plausibility.max_open_time_behind == std::chrono::hours(1));
+
+    CHECK(error_of("market_data_worker:\n  max_open_time_behind: 0s\n")
+              .find("market_data_worker.max_open_time_behind must be more than 0") != std::string::npos);
+    CHECK(error_of("strategy:\n  max_open_time_ahead: soon\n").find("strategy.max_open_time_ahead") !=
+          std::string::npos);
+}
+
 TEST_CASE("the order engine's risk limits are read per user and strategy, user limits replacing the default",
           "[app][config]") {
     const auto defaults = parse_config("");

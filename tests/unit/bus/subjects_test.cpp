@@ -11,6 +11,22 @@ TEST_CASE("kline subjects upper-case the symbol and keep the token order", "[bus
     CHECK(kline_subject("tokocrypto", "ETHUSDT", "1h") == "kline.data.tokocrypto.ETHUSDT.1h");
 }
 
+TEST_CASE("a kline subject reads back as the market it names", "[bus]") {
+    const auto subject = kline_subject("sim", "btcusdt", "1m");
+    const auto market = parse_kline_subject(subject);
+    REQUIRE(market.has_value());
+    CHECK(*market == hft::domain::kline_market{"sim", "BTCUSDT", "1m"});
+}
+
+TEST_CASE("a subject that is not kline.data with three tokens names no market", "[bus]") {
+    for (const auto* subject : {"kline.data", "kline.data.", "kline.data.sim.BTCUSDT", "kline.data.sim.BTC.USDT.1m",
+                                "kline.data..BTCUSDT.1m", "kline.data.sim..1m", "kline.data.sim.BTCUSDT.",
+                                "order_engine.order_update.sim.BTCUSDT", "kline.datum.sim.BTCUSDT.1m"}) {
+        INFO(subject);
+        CHECK_FALSE(parse_kline_subject(subject).has_value());
+    }
+}
+
 TEST_CASE("order engine subjects are fixed and order updates name exchange and symbol", "[bus]") {
     CHECK(place_order_subject() == "order_engine.place_order");
     CHECK(cancel_order_subject() == "order_engine.cancel_order");

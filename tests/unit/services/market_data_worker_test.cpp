@@ -12,23 +12,57 @@ using hft::services::settlement;
 using hft::services::settlement_kind;
 using hft::services::store_outcome;
 
+namespace {
+
+const std::string sample_subject = "kline.data.binanceus.BTCUSDT.1m";
+const hft::core::kline_time_window one_minute_ahead_ten_years_behind{1min, 87600h};
+
+// A message as the worker decodes it a second after the sample candle closed.
+hft::expected<hft::domain::kline, std::string> decode(std::string_view subject, std::string_view payload) {
+    const auto now_ms = hft::test::sample_kline().close_time + 1000;
+    return hft::services::decode_kline_message(subject, payload, now_ms, one_minute_ahead_ten_years_behind);
+}
+
+}  // namespace
+
 TEST_CASE("a kline event decodes into the kline it encodes", "[unit][services][worker]") {
     const auto kline = hft::test::sample_kline();
-    const auto decoded = hft::services::decode_kline_message(hft::codec::encode(kline));
+    const auto decoded = decode(sample_subject, hft::codec::encode(kline));
     REQUIRE(decoded.has_value());
     CHECK(*decoded == kline);
 }
 
 TEST_CASE("bad JSON and an insane kline are refused with a reason", "[unit][services][worker]") {
-    const auto bad_json = hft::services::decode_kline_message("{not json");
+    const auto bad_json = decode(sample_subject, "{not json");
     REQUIRE_FALSE(bad_json.has_value());
     CHECK_THAT(bad_json.error(), Catch::StartsWith("undecodable kline event: "));
 
     auto insane = hft::test::sample_kline();
     insane.low = hft::test::dec("99999");  // above the high
-    const auto refused = hft::services::decode_kline_message(hft::codec::encode(insane));
+    const auto refused = decode(sample_subject, hft::codec::encode(insane));
     REQUIRE_FALSE(refused.has_value());
     CHECK_THAT(refused.error(), Catch::Contains("low"));
+}
+
+TEST_CASE("a kline that cannot be right for its subject or the clock is refused as implausible",
+          "[unit][services][worker]") {
+    const auto payload = hft::codec::encode(hft::test::sample_kline());
+    const auto other_symbol = decode("kline.data.binanceus.ETHUSDT.1m", payload);
+    REQUIRE_FALSE(other_symbol.has_value());
+    CHECK(other_symbol.error() == "implausible kline: symbol \"BTCUSDT\" is not the subject's \"ETHUSDT\"");
+
+    auto future = hft::test::sample_kline();
+    future.open_time += 3'600'000;
+    future.close_time += 3'600'000;
+    const auto ahead = decode(sample_subject, hft::codec::encode(future));
+    REQUIRE_FALSE(ahead.has_value());
+    CHECK_THAT(ahead.error(), Catch::StartsWith("implausible kline: open_time") && Catch::Contains("ahead"));
+}
+
+TEST_CASE("a kline on a subject that names no market is refused", "[unit][services][worker]") {
+    const auto refused = decode("kline.data.binanceus", hft::codec::encode(hft::test::sample_kline()));
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error() == "subject kline.data.binanceus is not kline.data.<exchange>.<SYMBOL>.<interval>");
 }
 
 TEST_CASE("the redelivery delay doubles per delivery and stops at one hour", "[unit][services][worker]") {

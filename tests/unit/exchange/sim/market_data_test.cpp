@@ -1,5 +1,6 @@
 #include "hft/exchange/sim/market_data.hpp"
 
+#include "hft/domain/interval.hpp"
 #include "hft/exchange/sim/clock.hpp"
 
 #include <catch2/catch.hpp>
@@ -188,6 +189,22 @@ TEST_CASE("the first replayed row is a real BTCUSDT candle with 8-decimal units"
     CHECK_FALSE(parse_kline_csv_line("1677628800000,1e3,23150.77,23128.52,23142.31,2").has_value());
     CHECK_FALSE(parse_kline_csv_line("x,1,1,1,1,1").has_value());
     CHECK_FALSE(parse_kline_csv_line("1,1,1,1,1").has_value());
+}
+
+TEST_CASE("weekly candles open on Monday midnight UTC, as the exchange's do", "[exchange][sim]") {
+    auto c = random_config(1);
+    c.intervals = {"1w"};
+    auto generator = market_data_generator::create(std::move(c));
+    REQUIRE(generator.has_value());
+    auto gen = std::move(generator).value();
+    std::vector<kline_update> updates;
+    gen.advance(start_ms + 2 * 86'400'000, updates);  // a week's updates come every 1.75 days
+    REQUIRE_FALSE(updates.empty());
+    for (const auto& u : updates) {
+        INFO(u.stream_name() << " open_time " << u.open_time);
+        CHECK(hft::domain::is_candle_open(hft::domain::kline_interval::w1, u.open_time));
+        CHECK(u.close_time == u.open_time + 7 * 86'400'000 - 1);
+    }
 }
 
 TEST_CASE("generator rejects unusable configurations", "[exchange][sim]") {
