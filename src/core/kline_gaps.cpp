@@ -30,14 +30,16 @@ std::optional<kline_range> kline_gap_tracker::on_closed(const std::string& excha
 }
 
 std::optional<kline_range> kline_gap_tracker::missing_until(const std::string& exchange, const std::string& symbol,
-                                                            const std::string& interval, std::int64_t now_ms) const {
-    const auto last = last_closed_open_time(exchange, symbol, interval);
+                                                            const std::string& interval, std::int64_t now_ms) {
+    const auto it = last_closed_.find(stream_key{exchange, symbol, interval});
     const auto length = interval_ms(interval);
-    if (!last || !length) return std::nullopt;
+    if (it == last_closed_.end() || !length) return std::nullopt;
+    const auto last = it->second;
     // The newest candle that has closed by now_ms opened at least one interval earlier.
-    const auto newest_closed = *last + ((now_ms - *last) / *length - 1) * *length;
-    if (newest_closed <= *last) return std::nullopt;
-    return kline_range{exchange, symbol, interval, *last + *length, newest_closed};
+    const auto newest_closed = last + ((now_ms - last) / *length - 1) * *length;
+    if (newest_closed <= last) return std::nullopt;
+    it->second = newest_closed;
+    return kline_range{exchange, symbol, interval, last + *length, newest_closed};
 }
 
 void kline_gap_tracker::seed(const std::string& exchange, const std::string& symbol, const std::string& interval,

@@ -23,6 +23,7 @@
 #include <map>
 #include <regex>
 #include <set>
+#include <sstream>
 
 using namespace hft;
 using namespace std::chrono_literals;
@@ -284,6 +285,20 @@ void require_with_logs(pipeline& p, bool held, std::string_view what) {
     if (!held) FAIL(what << "\n" << p.logs());
 }
 
+// A range of candles one gateway process set out to backfill more than once ("" when none): each missing
+// candle is fetched once, however many reconnects and closed klines point at it.
+std::string range_backfilled_twice(const std::string& log) {
+    const std::regex backfilling(R"(\S+ \S+ \S+: backfilling \d+ closed klines \(open times \d+\.\.\d+\))");
+    std::set<std::string> seen;
+    std::istringstream lines(log);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.starts_with("---- start")) seen.clear();  // a new process: a killed one's ranges may be redone
+        std::smatch match;
+        if (std::regex_search(line, match, backfilling) && !seen.insert(match.str()).second) return match.str();
+    }
+    return "";
+}
+
 // Stops intake, lets the worker store what is in flight, and audits both streams.
 void require_exactly_once(pipeline& p) {
     for (std::size_t i = 0; i < p.gateway_count(); ++i) {
@@ -292,6 +307,10 @@ void require_exactly_once(pipeline& p) {
         require_with_logs(p, exit_code == 0,
                           fmt::format("gateway {} did not exit 0 on SIGTERM (exit {})", i + 1,
                                       exit_code ? std::to_string(*exit_code) : "none within 30 s"));
+    }
+    for (std::size_t i = 0; i < p.gateway_count(); ++i) {
+        const auto twice = range_backfilled_twice(p.gateway(i).log());
+        require_with_logs(p, twice.empty(), fmt::format("gateway {} queued one range twice: {}", i + 1, twice));
     }
     require_with_logs(p, p.worker_caught_up(), "p.worker_caught_up()");
     CHECK(p.worker().stop() == 0);

@@ -63,8 +63,16 @@ void hft_service::kill() {
 }
 
 std::optional<int> hft_service::stop(std::chrono::milliseconds timeout) {
+    terminate();
+    return wait_for_exit(timeout);
+}
+
+void hft_service::terminate() {
+    if (process_) process_->signal(SIGTERM);
+}
+
+std::optional<int> hft_service::wait_for_exit(std::chrono::milliseconds timeout) {
     if (!process_) return std::nullopt;
-    process_->signal(SIGTERM);
     auto code = process_->wait_for_exit(timeout);
     std::ofstream(log_file_, std::ios::app) << read_file(process_->log_file()) << "---- stopped with SIGTERM\n";
     process_.reset();

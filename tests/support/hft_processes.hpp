@@ -38,6 +38,9 @@ public:
     void kill();
     /// SIGTERM and the exit code (nullopt when it did not exit within `timeout`).
     std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    /// stop() in two steps, for a test that acts while the service drains: SIGTERM, then the exit code.
+    void terminate();
+    std::optional<int> wait_for_exit(std::chrono::milliseconds timeout = std::chrono::seconds(30));
     bool running() { return process_ && process_->running(); }
     /// The port of this run's /metrics, /healthz and /readyz (tests give every service a free one), once it logged it.
     std::optional<std::uint16_t> ops_port() const;

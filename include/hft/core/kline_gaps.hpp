@@ -2,7 +2,8 @@
 
 // Which closed klines a market-data feed missed. The gateway records every closed candle it sees; when the
 // next closed candle of a stream is not the one right after the last, or when it reconnects after an
-// outage, the range in between must be backfilled over REST before the stream is trusted again.
+// outage, the range in between must be backfilled over REST before the stream is trusted again. Each missing
+// candle is reported once, whichever call finds it first.
 
 #include "hft/domain/kline.hpp"
 
@@ -36,8 +37,10 @@ public:
 
     /// The closed candles a stream should have produced by `now_ms` but did not: from the one after the
     /// last seen to the last one that closed before `now_ms`. Nothing for a stream never seen, or for 1M.
+    /// The range counts as reported: the stream goes on from its end, so neither the next closed candle nor
+    /// the next call reports those candles again.
     std::optional<kline_range> missing_until(const std::string& exchange, const std::string& symbol,
-                                             const std::string& interval, std::int64_t now_ms) const;
+                                             const std::string& interval, std::int64_t now_ms);
 
     /// Starts a stream from a closed candle stored earlier (e.g. the newest in market_klines at start-up), so the
     /// candles that closed while nothing was listening are reported as missing. Never moves a stream back.

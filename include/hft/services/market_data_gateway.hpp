@@ -55,10 +55,12 @@ public:
     market_data_gateway& operator=(const market_data_gateway&) = delete;
 
     /// Runs until stop(): retries the database, NATS and the exchanges for as long as they are unreachable.
-    /// After stop() it waits (bounded by graceful_shutdown_timeout) for the publishes in flight, then returns.
+    /// After stop() it waits for the publishes in flight (at most graceful_shutdown_timeout) and for a subscription
+    /// reload PostgreSQL has not answered yet, then returns: nothing it started outlives it.
     boost::asio::awaitable<void> run();
 
-    /// Stops reading the exchanges; run() returns once in-flight publishes are acked. Call on the executor.
+    /// Stops reading the exchanges; run() returns once in-flight publishes are acked and a reload in progress has
+    /// ended. Call on the executor.
     void stop();
 
     gateway_stats stats() const;

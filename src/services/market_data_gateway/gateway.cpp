@@ -10,7 +10,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
@@ -68,6 +67,7 @@ struct market_data_gateway::impl : std::enable_shared_from_this<impl> {
                   obs::default_registry().histogram("hft_gateway_frame_to_ack_seconds",
                                                     "Kline frame received from the exchange to its JetStream ack",
                                                     obs::latency_buckets_seconds())},
+          loop_ended(executor_),
           series(obs::default_registry()) {
         publisher.on_capacity([this] { capacity.notify(); });
         register_series();
@@ -78,6 +78,7 @@ struct market_data_gateway::impl : std::enable_shared_from_this<impl> {
     void register_series();
 
     asio::awaitable<void> run();
+    void spawn_loop(asio::awaitable<void> loop, std::string what);
     asio::awaitable<void> ensure_kline_stream();
     asio::awaitable<std::optional<loaded_plan>> load(bool retry_until_loaded);
     void apply(loaded_plan loaded, bool first);
@@ -100,6 +101,8 @@ struct market_data_gateway::impl : std::enable_shared_from_this<impl> {
     std::set<std::string> reported_problems;
     bool plan_loaded = false;  ///< the subscriptions were read once
     bool stopping = false;
+    std::size_t loops_running = 0;  ///< spawned by run(), which returns only after they ended
+    detail::wakeup loop_ended;
     // Read from totals() when /metrics is scraped, so the hot path keeps its plain counters.
     obs::scrape_callbacks series;
 };
@@ -259,16 +262,16 @@ void market_data_gateway::impl::apply(loaded_plan loaded, bool first) {
 }
 
 asio::awaitable<void> market_data_gateway::impl::reload_loop() {
-    auto self = shared_from_this();
     while (!stopping) {
         co_await pause(cfg.market_data_gateway.reload_interval);
         if (stopping) break;
-        if (auto loaded = co_await load(false)) apply(std::move(*loaded), false);
+        auto loaded = co_await load(false);
+        // PostgreSQL may answer after a stop: the feeds are stopped then, and a new one would run unattended.
+        if (loaded && !stopping) apply(std::move(*loaded), false);
     }
 }
 
 asio::awaitable<void> market_data_gateway::impl::stats_loop() {
-    auto self = shared_from_this();
     const auto interval = cfg.market_data_gateway.stats_interval;
     if (interval <= 0ms) co_return;
     std::map<std::string, std::uint64_t> frames_before;
@@ -313,18 +316,36 @@ asio::awaitable<void> market_data_gateway::impl::run() {
         apply(std::move(*plan), true);
         plan_loaded = true;
     }
-    asio::co_spawn(executor, reload_loop(), asio::detached);
-    asio::co_spawn(executor, stats_loop(), asio::detached);
+    spawn_loop(reload_loop(), "reloading subscriptions");
+    spawn_loop(stats_loop(), "logging statistics");
     while (!stopping) co_await stop_signal.wait(1h);
     for (auto& [exchange, feed] : feeds) feed->stop();
     co_await drain();
+    while (loops_running > 0) co_await loop_ended.wait(1s);
+}
+
+// The loops hold no reference to the impl: run() holds it until they end. They must end before run() returns: a
+// reload whose PostgreSQL answer is still due resumes through the lane's thread pool, and once main() has joined
+// the lane it would stay there for good, keeping the impl and every feed alive past exit.
+void market_data_gateway::impl::spawn_loop(asio::awaitable<void> loop, std::string what) {
+    ++loops_running;
+    asio::co_spawn(executor, std::move(loop), [this, what = std::move(what)](std::exception_ptr error) {
+        --loops_running;
+        loop_ended.notify();
+        if (!error) return;
+        try {
+            std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+            spdlog::error("{} failed: {}", what, e.what());
+        }
+    });
 }
 
 market_data_gateway::market_data_gateway(asio::any_io_executor executor, bus::connection& bus, const app::config& cfg)
     : impl_(std::make_shared<impl>(std::move(executor), bus, cfg)) {}
 
-// A plan load still running on the lane (PostgreSQL slow or gone) must not outlive main(): its coroutine keeps the
-// impl alive from the lane's queue, so the lane is joined here.
+// A plan load still running on the lane (PostgreSQL slow or gone, run() ended by an exception) must not outlive
+// main(): libpqxx's statics go with exit(), so the lane is joined here.
 market_data_gateway::~market_data_gateway() { impl_->lane.join(); }
 
 asio::awaitable<void> market_data_gateway::run() { return impl_->run(); }
