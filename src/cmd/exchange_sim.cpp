@@ -47,6 +47,7 @@ struct exchange_sim_flags {
     std::string slow_rate = "0";
     std::string slow_for = "0";
     std::string lost_answer_rate = "0";
+    std::string http_idle_timeout = "30";
 };
 
 std::vector<std::string> split_list(const std::string& text) {
@@ -128,6 +129,8 @@ int run_exchange_sim(const global_options& globals, const exchange_sim_flags& fl
     options.lost_answer_per_million = parse_rate(flags.lost_answer_rate, "--lost-answer-rate");
     options.ping_interval = parse_seconds(flags.ping_interval, "--ping-interval");
     options.pong_timeout = parse_seconds(flags.pong_timeout, "--pong-timeout");
+    options.http_idle_timeout = parse_seconds(flags.http_idle_timeout, "--http-idle-timeout");
+    if (options.http_idle_timeout.count() == 0) throw app::config_error("--http-idle-timeout must be more than 0");
     options.on_warning = [](std::string_view what) { spdlog::warn("exchange-sim: {}", what); };
 
     boost::asio::io_context ioc{1};
@@ -215,6 +218,9 @@ command add_exchange_sim(CLI::App& root, const global_options& globals) {
     sub->add_option("--slow-for", flags->slow_for, "Seconds a slow answer is delayed")->capture_default_str();
     sub->add_option("--lost-answer-rate", flags->lost_answer_rate,
                     "Share of trading POSTs carried out whose answer is lost (connection closed), 0..1")
+        ->capture_default_str();
+    sub->add_option("--http-idle-timeout", flags->http_idle_timeout,
+                    "Seconds an HTTP keep-alive connection may sit idle (or take to send a request) before it is closed")
         ->capture_default_str();
     return command{sub, [flags, &globals] { return run_exchange_sim(globals, *flags); }};
 }
