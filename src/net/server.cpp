@@ -39,8 +39,15 @@ bool is_expected(const beast::error_code& ec) {
            ec == asio::error::bad_descriptor;
 }
 
-http_request to_request(const http::request<http::string_body>& req) {
+std::string describe(const tcp::endpoint& endpoint) {
+    const auto address = endpoint.address();
+    const auto host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+    return host + ":" + std::to_string(endpoint.port());
+}
+
+http_request to_request(const http::request<http::string_body>& req, const std::string& peer) {
     http_request out;
+    out.peer = peer;
     out.method = std::string(req.method_string());
     out.target = std::string(req.target());
     std::tie(out.path, out.query) = split_target(out.target);
@@ -248,6 +255,8 @@ asio::awaitable<void> server::impl::accept_loop() {
 }
 
 asio::awaitable<void> server::impl::run_connection(tcp::socket socket, std::uint64_t id) {
+    beast::error_code unknown_peer;
+    const auto peer = describe(socket.remote_endpoint(unknown_peer));
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     live[id] = [&stream] {
@@ -274,7 +283,7 @@ asio::awaitable<void> server::impl::run_connection(tcp::socket socket, std::uint
             break;
         }
         auto& req = parser.get();
-        http_request request = to_request(req);
+        http_request request = to_request(req, peer);
 
         if (websocket::is_upgrade(req)) {
             if (stopping || handler == nullptr || !handler->accepts(request)) {

@@ -692,6 +692,9 @@ asio::awaitable<order_result<order_record>> order_engine::impl::send(order_recor
                             ? fmt::format("not placed: the exchange's rate limit refused it ({}); send it again with a "
                                           "new order_id after {} s",
                                           answer.error().describe(), answer.error().retry_after.count())
+                          : answer.error().kind == tk::failure_kind::not_sent
+                            ? "not placed: the request never reached the exchange (" + answer.error().describe() +
+                                  "); send it again with a new order_id"
                             : "the exchange refused it: " + answer.error().describe();
         change.event_type = "rejected";
     }

@@ -6,10 +6,12 @@
 // X-MBX-APIKEY and neither key nor secret ever reaches a log or an error.
 //
 // Outcomes are values (wire.hpp): `rejected` is final, `ambiguous` means the order may exist (reconcile by
-// client id, never resend blindly), `rate_limited` makes the client refuse every call until Retry-After has
-// passed, so a 429 is never answered with more requests. Two connections are kept alive: order entry
-// (place_order, cancel_order) and queries (everything else), so a placement never waits behind a status
-// query. Calls on one connection must run one at a time: the caller serializes each group.
+// client id, never resend blindly), `not_sent` means the request never reached the exchange (nothing
+// happened), `rate_limited` makes the client refuse every call until Retry-After has passed, so a 429 is never
+// answered with more requests. Two connections are kept alive: order entry (place_order, cancel_order) and
+// queries (everything else), so a placement never waits behind a status query. Neither is reused once closed
+// by the exchange, and a request that surely never arrived on a reused one is sent once more on a new one
+// (net::http_client). Calls on one connection must run one at a time: the caller serializes each group.
 
 #include "hft/exchange/tokocrypto/wire.hpp"
 #include "hft/net/http_client.hpp"
