@@ -815,6 +815,8 @@ exchange_config read_exchange(parse_context& ctx, const child_node& where) {
     read_url(ctx, r.scalar("stream_url", "a string"), ex.stream_url, {"wss://", "ws://"});
     read_url(ctx, r.scalar("market_data_url", "a string"), ex.market_data_url, {"https://", "http://"});
     ex.recv_window_ms = static_cast<int>(r.integer("recv_window", ex.recv_window_ms, 1, 60000));
+    ex.http_idle_limit = r.dur("http_idle_limit", ex.http_idle_limit, 100ms);
+    ex.order_entry_keep_warm = r.dur("order_entry_keep_warm", ex.order_entry_keep_warm, 0ms);
 
     map_reader accounts(ctx, r.child("accounts"));
     for (const auto& user : accounts.children_by_name()) {
@@ -835,6 +837,12 @@ exchange_config read_exchange(parse_context& ctx, const child_node& where) {
         ctx.fail(
             r.where_of(missing),
             fmt::format("{}.{} is missing; requests are signed with both api_key and api_secret", r.path(), missing));
+    }
+    if (ex.order_entry_keep_warm.count() > 0 && ex.order_entry_keep_warm >= ex.http_idle_limit) {
+        ctx.fail(r.where_of("order_entry_keep_warm"),
+                 fmt::format("{}.order_entry_keep_warm ({}) must be less than http_idle_limit ({}), or 0s to turn it "
+                             "off: a connection idle past http_idle_limit is replaced, not kept",
+                             r.path(), format_duration(ex.order_entry_keep_warm), format_duration(ex.http_idle_limit)));
     }
     return ex;
 }

@@ -81,6 +81,11 @@ struct exchange_config {
     std::string stream_url;  ///< websocket base; empty means the venue's default
     std::string market_data_url;  ///< REST base of public market data (kline history); empty: the venue's default
     int recv_window_ms = 5000;
+    /// The order engine's REST connections to the venue are not reused once unused this long (below the venue's
+    /// keep-alive timeout: exchange-sim 30 s; Tokocrypto and Binance publish none).
+    duration http_idle_limit{std::chrono::seconds(20)};
+    /// An order-entry connection unused this long gets a GET of the server time to stay open; 0: never.
+    duration order_entry_keep_warm{std::chrono::seconds(15)};
     std::map<std::string, exchange_account> accounts;  ///< per user_id credentials
 };
 
