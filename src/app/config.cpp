@@ -1009,6 +1009,9 @@ void read_order_engine_gateway(parse_context& ctx, map_reader& top, config& cfg)
     g.max_body_bytes = static_cast<std::size_t>(r.integer("max_body_bytes", static_cast<long long>(g.max_body_bytes),
                                                           256, 16 * 1024 * 1024));
     g.max_connections = static_cast<int>(r.integer("max_connections", g.max_connections, 1, 100'000));
+    g.max_connections_per_peer =
+        static_cast<int>(r.integer("max_connections_per_peer", g.max_connections_per_peer, 0, 100'000));
+    g.first_request_timeout = r.dur("first_request_timeout", g.first_request_timeout, 100ms);
     g.request_timeout = r.dur("request_timeout", g.request_timeout, 1ms);
     g.durable = r.string("durable", g.durable);
     g.ack_wait = r.dur("ack_wait", g.ack_wait, 1ms);

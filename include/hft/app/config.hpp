@@ -138,7 +138,9 @@ struct risk_limits_config {
 struct order_engine_gateway_config {
     std::string http_bind = "127.0.0.1";   ///< listen address of the HTTP API (port.order_engine_gateway_http)
     std::size_t max_body_bytes = 64 * 1024;  ///< larger bodies get 413
-    int max_connections = 256;
+    int max_connections = 256;               ///< served at once (net::server_options has the reserve beyond)
+    int max_connections_per_peer = 64;       ///< served at once from one address; 0: no limit
+    duration first_request_timeout{std::chrono::seconds(5)};  ///< a new connection's first request header
     duration request_timeout{std::chrono::seconds(15)};  ///< a synchronous place answers within this
     std::string durable = "order-engine-gateway";        ///< consumer of the ORDER_ENGINE stream
     duration ack_wait{std::chrono::seconds(30)};

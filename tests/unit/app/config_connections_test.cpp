@@ -46,3 +46,18 @@ TEST_CASE("keeping order entry warm no sooner than its idle limit, or an idle li
     CHECK(error_of("exchanges:\n  tokocrypto:\n    http_idle_limit: 50ms\n    order_entry_keep_warm: 0s\n") ==
           "config.yml:3: exchanges.tokocrypto.http_idle_limit must be at least 100ms, got \"50ms\"");
 }
+
+TEST_CASE("the order HTTP API caps connections per client address at 64 and gives a first request 5s by default",
+          "[app][config]") {
+    const auto defaults = parse_config("env: development\n").order_engine_gateway;
+    CHECK(defaults.max_connections == 256);
+    CHECK(defaults.max_connections_per_peer == 64);
+    CHECK(defaults.first_request_timeout == 5s);
+
+    const auto tuned = parse_config("order_engine_gateway:\n  max_connections_per_peer: 0\n  first_request_timeout: 2s\n")
+                           .order_engine_gateway;
+    CHECK(tuned.max_connections_per_peer == 0);
+    CHECK(tuned.first_request_timeout == 2s);
+    CHECK(error_of("order_engine_gateway:\n  first_request_timeout: 10ms\n") ==
+          "config.yml:2: order_engine_gateway.first_request_timeout must be at least 100ms, got \"10ms\"");
+}
