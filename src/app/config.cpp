@@ -832,6 +832,8 @@ exchange_config read_exchange(parse_context& ctx, const child_node& where) {
     read_url(ctx, r.scalar("stream_url", "a string"), ex.stream_url, {"wss://", "ws://"});
     read_url(ctx, r.scalar("market_data_url", "a string"), ex.market_data_url, {"https://", "http://"});
     ex.recv_window_ms = static_cast<int>(r.integer("recv_window", ex.recv_window_ms, 1, 60000));
+    ex.http_idle_limit = r.dur("http_idle_limit", ex.http_idle_limit, 100ms);
+    ex.order_entry_keep_warm = r.dur("order_entry_keep_warm", ex.order_entry_keep_warm, 0ms);
 
     map_reader accounts(ctx, r.child("accounts"));
     for (const auto& user : accounts.children_by_name()) {
@@ -852,6 +854,12 @@ exchange_config read_exchange(parse_context& ctx, const child_node& where) {
         ctx.fail(
             r.where_of(missing),
             fmt::format("{}.{} is missing; requests are signed with both api_key and api_secret", r.path(), missing));
+    }
+    if (ex.order_entry_keep_warm.count() > 0 && ex.order_entry_keep_warm >= ex.http_idle_limit) {
+        ctx.fail(r.where_of("order_entry_keep_warm"),
+                 fmt::format("{}.order_entry_keep_warm ({}) must be less than http_idle_limit ({}), or 0s to turn it "
+                             "off: a connection idle past http_idle_limit is replaced, not kept",
+                             r.path(), format_duration(ex.order_entry_keep_warm), format_duration(ex.http_idle_limit)));
     }
     return ex;
 }
@@ -1025,6 +1033,9 @@ void read_order_engine_gateway(parse_context& ctx, map_reader& top, config& cfg)
     g.max_body_bytes = static_cast<std::size_t>(r.integer("max_body_bytes", static_cast<long long>(g.max_body_bytes),
                                                           256, 16 * 1024 * 1024));
     g.max_connections = static_cast<int>(r.integer("max_connections", g.max_connections, 1, 100'000));
+    g.max_connections_per_peer =
+        static_cast<int>(r.integer("max_connections_per_peer", g.max_connections_per_peer, 0, 100'000));
+    g.first_request_timeout = r.dur("first_request_timeout", g.first_request_timeout, 100ms);
     g.request_timeout = r.dur("request_timeout", g.request_timeout, 1ms);
     g.durable = r.string("durable", g.durable);
     g.ack_wait = r.dur("ack_wait", g.ack_wait, 1ms);

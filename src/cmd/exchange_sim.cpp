@@ -48,6 +48,7 @@ struct exchange_sim_flags {
     std::string slow_for = "0";
     std::string lost_answer_rate = "0";
     bool unique_client_ids = false;
+    std::string http_idle_timeout = "30";
 };
 
 std::vector<std::string> split_list(const std::string& text) {
@@ -130,6 +131,8 @@ int run_exchange_sim(const global_options& globals, const exchange_sim_flags& fl
     if (flags.unique_client_ids) options.client_ids = exchange::sim::client_id_uniqueness::among_open_orders;
     options.ping_interval = parse_seconds(flags.ping_interval, "--ping-interval");
     options.pong_timeout = parse_seconds(flags.pong_timeout, "--pong-timeout");
+    options.http_idle_timeout = parse_seconds(flags.http_idle_timeout, "--http-idle-timeout");
+    if (options.http_idle_timeout.count() == 0) throw app::config_error("--http-idle-timeout must be more than 0");
     options.on_warning = [](std::string_view what) { spdlog::warn("exchange-sim: {}", what); };
 
     boost::asio::io_context ioc{1};
@@ -221,6 +224,9 @@ command add_exchange_sim(CLI::App& root, const global_options& globals) {
     sub->add_flag("--unique-client-ids", flags->unique_client_ids,
                   "Refuse a new order whose clientId an open order of the account has (-2010 \"Duplicate order "
                   "sent.\", as Binance does); without it client ids are not checked, as Tokocrypto documents");
+    sub->add_option("--http-idle-timeout", flags->http_idle_timeout,
+                    "Seconds an HTTP keep-alive connection may sit idle (or take to send a request) before it is closed")
+        ->capture_default_str();
     return command{sub, [flags, &globals] { return run_exchange_sim(globals, *flags); }};
 }
 

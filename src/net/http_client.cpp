@@ -12,7 +12,10 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <variant>
 
@@ -27,6 +30,9 @@ constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 using plain_stream = beast::tcp_stream;
 using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+using steady = std::chrono::steady_clock;
+
+http_failure not_received(std::string message) { return {delivery::not_received, false, std::move(message)}; }
 
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -86,43 +92,61 @@ struct http_client::impl {
     }
 
 
-    asio::awaitable<std::string> open() {
+    // Opens the connection; nullopt on success. Nothing of a request has been sent when this fails.
+    asio::awaitable<std::optional<http_failure>> open() {
         tcp::resolver resolver(executor);
         auto [resolve_error, endpoints] = co_await resolver.async_resolve(origin.host, origin.port, as_tuple_awaitable);
-        if (resolve_error) co_return "resolve " + origin.host + ": " + resolve_error.message();
+        if (resolve_error) co_return not_received("resolve " + origin.host + ": " + resolve_error.message());
         if (origin.tls) {
             stream.emplace(std::in_place_type<tls_stream>, executor, tls_context);
         } else {
             stream.emplace(std::in_place_type<plain_stream>, executor);
         }
-        co_return co_await visit([&](auto& s) -> asio::awaitable<std::string> {
+        co_return co_await visit([&](auto& s) -> asio::awaitable<std::optional<http_failure>> {
             auto& tcp_layer = beast::get_lowest_layer(s);
             tcp_layer.expires_after(options.timeout);
             auto [connect_error, endpoint] = co_await tcp_layer.async_connect(endpoints, as_tuple_awaitable);
-            if (connect_error) co_return "connect to " + origin.host + ":" + origin.port + ": " + connect_error.message();
+            if (timed_out(connect_error)) co_return not_received_in_time();
+            if (connect_error) {
+                co_return not_received("connect to " + origin.host + ":" + origin.port + ": " + connect_error.message());
+            }
             tcp_layer.socket().set_option(tcp::no_delay(true));
             if constexpr (std::is_same_v<std::decay_t<decltype(s)>, tls_stream>) {
-                if (!detail::prepare_tls_client(s, origin.host)) co_return "TLS SNI for " + origin.host + " failed";
+                if (!detail::prepare_tls_client(s, origin.host)) co_return not_received("TLS SNI for " + origin.host + " failed");
                 auto [tls_error] = co_await s.async_handshake(asio::ssl::stream_base::client, as_tuple_awaitable);
-                if (tls_error) co_return "TLS handshake with " + origin.host + ": " + tls_error.message();
+                if (timed_out(tls_error)) co_return not_received_in_time();
+                if (tls_error) co_return not_received("TLS handshake with " + origin.host + ": " + tls_error.message());
             }
-            co_return std::string{};
+            last_used = steady::now();
+            co_return std::nullopt;
         });
     }
 
-    // One exchange on the open stream; an empty error string means success.
-    asio::awaitable<std::string> exchange(http::request<http::string_body>& request, http_reply& reply) {
-        co_return co_await visit([&](auto& s) -> asio::awaitable<std::string> {
+    // Whether the open connection may carry the next request. Past max_idle the server may be closing it as the
+    // request goes out. A FIN (0), a TLS close_notify or any other byte waiting on an idle HTTP/1.1 connection
+    // means the server is done with it; only "nothing to read yet" (EAGAIN) leaves it usable. The peek is
+    // non-blocking and consumes nothing.
+    bool reusable() {
+        if (steady::now() - last_used > options.max_idle || buffer.size() > 0) return false;
+        const auto socket = visit([](auto& s) { return beast::get_lowest_layer(s).socket().native_handle(); });
+        char byte = 0;
+        const auto peeked = ::recv(socket, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        return peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
+
+    // One exchange on the open stream; nullopt on success. A failed write leaves the request incomplete at the
+    // server (not received); once it is written whole, any failure may follow the server's acting on it.
+    asio::awaitable<std::optional<http_failure>> exchange(http::request<http::string_body>& request, http_reply& reply) {
+        co_return co_await visit([&](auto& s) -> asio::awaitable<std::optional<http_failure>> {
             beast::get_lowest_layer(s).expires_after(options.timeout);
             auto [write_error, written] = co_await http::async_write(s, request, as_tuple_awaitable);
-            if (write_error) co_return "send: " + write_error.message();
+            if (timed_out(write_error)) co_return not_received_in_time();
+            if (write_error) co_return not_received("send: " + write_error.message());
             http::response_parser<http::string_body> parser;
             parser.body_limit(options.max_body_bytes);
             auto [read_error, read] = co_await http::async_read(s, buffer, parser, as_tuple_awaitable);
-            if (read_error == asio::error::operation_aborted || read_error == beast::error::timeout) {
-                co_return "timed out after " + std::to_string(options.timeout.count()) + " ms";
-            }
-            if (read_error) co_return "receive: " + read_error.message();
+            if (timed_out(read_error)) co_return http_failure{delivery::maybe_received, true, timeout_message()};
+            if (read_error) co_return http_failure{delivery::maybe_received, false, "receive: " + read_error.message()};
             auto& response = parser.get();
             reply.status = response.result_int();
             reply.body = std::move(response.body());
@@ -131,9 +155,16 @@ struct http_client::impl {
                 reply.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
             }
             keep_alive = response.keep_alive();
-            co_return std::string{};
+            last_used = steady::now();
+            co_return std::nullopt;
         });
     }
+
+    static bool timed_out(const beast::error_code& ec) {
+        return ec == asio::error::operation_aborted || ec == beast::error::timeout;
+    }
+    std::string timeout_message() const { return "timed out after " + std::to_string(options.timeout.count()) + " ms"; }
+    http_failure not_received_in_time() const { return {delivery::not_received, true, timeout_message()}; }
 
     void close() noexcept {
         if (!stream) return;
@@ -153,6 +184,7 @@ struct http_client::impl {
     std::optional<std::variant<plain_stream, tls_stream>> stream;
     beast::flat_buffer buffer;
     bool keep_alive = false;
+    steady::time_point last_used{};  ///< when the open connection last finished an exchange (or was opened)
 };
 
 http_client::http_client(asio::any_io_executor executor, http_origin origin, http_client_options options)
@@ -160,12 +192,12 @@ http_client::http_client(asio::any_io_executor executor, http_origin origin, htt
 
 http_client::~http_client() { impl_->close(); }
 
-asio::awaitable<expected<http_reply, std::string>> http_client::request(std::string method, std::string target,
-                                                                       std::string body, http_headers headers) {
+asio::awaitable<expected<http_reply, http_failure>> http_client::request(std::string method, std::string target,
+                                                                        std::string body, http_headers headers) {
     auto& self = *impl_;
     http::request<http::string_body> request;
     request.method(http::string_to_verb(method));
-    if (request.method() == http::verb::unknown) co_return unexpected<std::string>("unknown HTTP method");
+    if (request.method() == http::verb::unknown) co_return unexpected(not_received("unknown HTTP method " + method));
     request.target(self.origin.base_path + target);
     request.version(11);
     request.set(http::field::host, self.origin.host);
@@ -175,27 +207,34 @@ asio::awaitable<expected<http_reply, std::string>> http_client::request(std::str
     request.prepare_payload();
     request.keep_alive(true);
 
-    // A reused connection may have been closed by the server while idle: then a GET is sent again on a new one.
-    // Nothing else is: a POST that reached the server before the connection broke must never be sent twice.
-    const bool may_resend = self.stream.has_value() && request.method() == http::verb::get;
     // One co_return at the end: GCC 12 mis-destroys temporaries of a co_return inside this loop.
-    expected<http_reply, std::string> outcome = unexpected<std::string>("request failed");
+    expected<http_reply, http_failure> outcome = unexpected(not_received("request not attempted"));
     for (int attempt = 0; attempt < 2; ++attempt) {
-        std::string error;
-        if (!self.stream) error = co_await self.open();
+        if (self.stream && !self.reusable()) self.close();
+        const bool reused = self.stream.has_value();
+        std::optional<http_failure> failure;
+        if (!self.stream) failure = co_await self.open();
         http_reply reply;
-        if (error.empty()) error = co_await self.exchange(request, reply);
-        if (error.empty()) {
+        if (!failure) failure = co_await self.exchange(request, reply);
+        if (!failure) {
             if (!self.keep_alive) self.close();
             outcome = std::move(reply);
             break;
         }
         self.close();
-        const bool timed_out = error.starts_with("timed out");
-        outcome = unexpected<std::string>(std::move(error));
-        if (!may_resend || attempt > 0 || timed_out) break;
+        // A connection that served before may have broken since (the server closed or reset it): worth one new
+        // connection for a request that surely never arrived, or for a GET. A timeout spent the deadline already.
+        const bool send_again = reused && !failure->timed_out &&
+                                (failure->reached == delivery::not_received || request.method() == http::verb::get);
+        outcome = unexpected(std::move(*failure));
+        if (!send_again) break;
     }
     co_return outcome;
+}
+
+std::optional<std::chrono::steady_clock::duration> http_client::idle_for() const {
+    if (!impl_->stream) return std::nullopt;
+    return steady::now() - impl_->last_used;
 }
 
 }  // namespace hft::net

@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <exception>
 #include <iterator>
@@ -39,8 +40,15 @@ bool is_expected(const beast::error_code& ec) {
            ec == asio::error::bad_descriptor;
 }
 
-http_request to_request(const http::request<http::string_body>& req) {
+std::string describe(const tcp::endpoint& endpoint) {
+    const auto address = endpoint.address();
+    const auto host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+    return host + ":" + std::to_string(endpoint.port());
+}
+
+http_request to_request(const http::request<http::string_body>& req, const std::string& peer) {
     http_request out;
+    out.peer = peer;
     out.method = std::string(req.method_string());
     out.target = std::string(req.target());
     std::tie(out.path, out.query) = split_target(out.target);
@@ -64,7 +72,12 @@ http::response<http::string_body> to_beast(const http_response& res, unsigned ve
 
 struct server::impl : std::enable_shared_from_this<impl> {
     impl(asio::io_context& ioc_, server_options options_, router routes_, ws_handler* handler_)
-        : ioc(ioc_), options(std::move(options_)), routes(std::move(routes_)), handler(handler_), acceptor(ioc_) {}
+        : ioc(ioc_),
+          options(std::move(options_)),
+          routes(std::move(routes_)),
+          handler(handler_),
+          acceptor(ioc_),
+          slot_freed(ioc_) {}
 
     void report(std::string_view what, const beast::error_code& ec) const {
         if (options.on_error) options.on_error(std::string(what) + ": " + ec.message());
@@ -77,7 +90,13 @@ struct server::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<http_response> answer(http_request request);
 
     asio::awaitable<void> accept_loop();
-    asio::awaitable<void> run_connection(tcp::socket socket, std::uint64_t id);
+    /// `over_limit`: why the connection is beyond the limits (a reserved one), nullopt for one served as usual.
+    asio::awaitable<void> run_connection(tcp::socket socket, std::uint64_t id, std::optional<std::string> over_limit);
+    void forget(std::uint64_t id);
+    bool reserved_path(std::string_view path) const {
+        return std::find(options.reserved_paths.begin(), options.reserved_paths.end(), path) !=
+               options.reserved_paths.end();
+    }
 
     asio::io_context& ioc;
     server_options options;
@@ -87,8 +106,16 @@ struct server::impl : std::enable_shared_from_this<impl> {
     std::uint16_t bound_port = 0;
     bool stopping = false;
     std::uint64_t next_id = 1;
-    // How to stop each live connection; the entry is erased when its coroutine ends.
-    std::unordered_map<std::uint64_t, std::function<void()>> live;
+    struct connection_entry {
+        std::function<void()> stop;  ///< how to stop it
+        std::string address;         ///< the peer's address, without the port
+        bool reserved = false;       ///< accepted beyond the limits: one answer, health checks only
+    };
+    // Every live connection; the entry is erased when its coroutine ends.
+    std::unordered_map<std::uint64_t, connection_entry> live;
+    std::size_t reserved_live = 0;
+    std::unordered_map<std::string, std::size_t> served_per_address;  ///< connections served as usual, per address
+    asio::steady_timer slot_freed;  ///< cancelled when a connection ends: wakes an accept loop waiting for room
 };
 
 namespace {
@@ -222,45 +249,93 @@ private:
 asio::awaitable<void> server::impl::accept_loop() {
     auto self = shared_from_this();
     while (!stopping) {
+        // Every slot, the reserved ones too, is taken: further connections wait in the listen backlog.
+        if (live.size() >= options.max_connections + options.reserved_connections) {
+            slot_freed.expires_at(asio::steady_timer::time_point::max());
+            co_await slot_freed.async_wait(use_tuple);
+            continue;
+        }
         auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
         if (ec) {
             if (stopping || ec == asio::error::operation_aborted) co_return;
             report("accept", ec);
             continue;
         }
-        if (live.size() >= options.max_connections) {
+        beast::error_code gone;
+        const auto address = socket.remote_endpoint(gone).address().to_string();
+        if (gone) continue;  // it went away before we looked
+        std::optional<std::string> over_limit;
+        if (live.size() - reserved_live >= options.max_connections) {
+            over_limit = "The server is serving as many connections as it may; retry after 1 s";
+        } else if (options.max_connections_per_peer > 0 &&
+                   served_per_address[address] >= options.max_connections_per_peer) {
+            over_limit = "This address holds as many connections as it may; close one or retry after 1 s";
+        }
+        if (over_limit && reserved_live >= options.reserved_connections) {
+            // Only a peer at its own cap gets here (a full server stops accepting): the one holding the slots.
             beast::error_code ignored;
             socket.close(ignored);
             continue;
         }
         auto id = next_id++;
-        live.emplace(id, [] {});
-        asio::co_spawn(ioc, run_connection(std::move(socket), id), [self, id](std::exception_ptr e) {
-            self->live.erase(id);
-            if (!e) return;
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-                if (self->options.on_error) self->options.on_error(std::string("connection: ") + ex.what());
-            }
-        });
+        live.emplace(id, connection_entry{[] {}, address, over_limit.has_value()});
+        if (over_limit) {
+            ++reserved_live;
+        } else {
+            ++served_per_address[address];
+        }
+        asio::co_spawn(ioc, run_connection(std::move(socket), id, std::move(over_limit)),
+                       [self, id](std::exception_ptr e) {
+                           self->forget(id);
+                           if (!e) return;
+                           try {
+                               std::rethrow_exception(e);
+                           } catch (const std::exception& ex) {
+                               if (self->options.on_error) self->options.on_error(std::string("connection: ") + ex.what());
+                           }
+                       });
     }
 }
 
-asio::awaitable<void> server::impl::run_connection(tcp::socket socket, std::uint64_t id) {
+void server::impl::forget(std::uint64_t id) {
+    const auto entry = live.find(id);
+    if (entry == live.end()) return;
+    if (entry->second.reserved) {
+        --reserved_live;
+    } else if (const auto count = served_per_address.find(entry->second.address);
+               count != served_per_address.end() && --count->second == 0) {
+        served_per_address.erase(count);
+    }
+    live.erase(entry);
+    slot_freed.cancel();
+}
+
+asio::awaitable<void> server::impl::run_connection(tcp::socket socket, std::uint64_t id,
+                                                   std::optional<std::string> over_limit) {
+    beast::error_code unknown_peer;
+    const auto peer = describe(socket.remote_endpoint(unknown_peer));
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
-    live[id] = [&stream] {
+    live[id].stop = [&stream] {
         beast::error_code ignored;
         stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
         stream.close();
     };
+    bool first_request = true;
     for (;;) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
         parser.body_limit(options.max_body_bytes);
-        stream.expires_after(options.read_timeout);
-        auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+        beast::error_code ec;
+        if (std::exchange(first_request, false)) {
+            // A connection that has sent nothing yet holds its slot only briefly.
+            stream.expires_after(std::min(options.first_request_timeout, options.read_timeout));
+            std::tie(ec, std::ignore) = co_await http::async_read_header(stream, buffer, parser, use_tuple);
+        }
+        if (!ec) {
+            stream.expires_after(options.read_timeout);
+            std::tie(ec, std::ignore) = co_await http::async_read(stream, buffer, parser, use_tuple);
+        }
         if (ec == http::error::body_limit || ec == http::error::header_limit) {
             const auto message = ec == http::error::body_limit
                                      ? "Request body is larger than " + std::to_string(options.max_body_bytes) + " bytes"
@@ -274,24 +349,32 @@ asio::awaitable<void> server::impl::run_connection(tcp::socket socket, std::uint
             break;
         }
         auto& req = parser.get();
-        http_request request = to_request(req);
+        http_request request = to_request(req, peer);
+        // Beyond the limits only a health check is answered as usual, and one answer is all there is.
+        const bool refused = over_limit && (websocket::is_upgrade(req) || !reserved_path(request.path));
 
-        if (websocket::is_upgrade(req)) {
+        if (websocket::is_upgrade(req) && !refused) {
             if (stopping || handler == nullptr || !handler->accepts(request)) {
                 auto res = to_beast(json_error(404, "No websocket at " + request.path), req.version(), false);
                 co_await http::async_write(stream, res, use_tuple);
                 break;
             }
             auto session = std::make_shared<ws_session>(shared_from_this(), id, std::move(stream), std::move(request));
-            live[id] = [weak = std::weak_ptr<ws_session>(session)] {
+            live[id].stop = [weak = std::weak_ptr<ws_session>(session)] {
                 if (auto s = weak.lock()) s->close();
             };
             co_await session->run(parser.release());
             co_return;
         }
 
-        const bool wants_keep_alive = req.keep_alive();
-        auto response = co_await answer(std::move(request));
+        const bool wants_keep_alive = req.keep_alive() && !over_limit;
+        http_response response;
+        if (refused) {
+            response = error(503, *over_limit);
+            response.headers.emplace_back("Retry-After", "1");
+        } else {
+            response = co_await answer(std::move(request));
+        }
         if (response.delay.count() > 0) {
             asio::steady_timer delay(stream.get_executor(), response.delay);
             co_await delay.async_wait(use_tuple);
@@ -355,9 +438,10 @@ void server::stop() {
     impl_->stopping = true;
     beast::error_code ignored;
     impl_->acceptor.close(ignored);
+    impl_->slot_freed.cancel();
     // Copy first: stopping a connection may end it and erase its entry.
     std::vector<std::function<void()>> stops;
-    for (const auto& [id, fn] : impl_->live) stops.push_back(fn);
+    for (const auto& [id, entry] : impl_->live) stops.push_back(entry.stop);
     for (const auto& fn : stops) fn();
 }
 

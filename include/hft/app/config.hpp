@@ -81,6 +81,11 @@ struct exchange_config {
     std::string stream_url;  ///< websocket base; empty means the venue's default
     std::string market_data_url;  ///< REST base of public market data (kline history); empty: the venue's default
     int recv_window_ms = 5000;
+    /// The order engine's REST connections to the venue are not reused once unused this long (below the venue's
+    /// keep-alive timeout: exchange-sim 30 s; Tokocrypto and Binance publish none).
+    duration http_idle_limit{std::chrono::seconds(20)};
+    /// An order-entry connection unused this long gets a GET of the server time to stay open; 0: never.
+    duration order_entry_keep_warm{std::chrono::seconds(15)};
     std::map<std::string, exchange_account> accounts;  ///< per user_id credentials
 };
 
@@ -143,7 +148,9 @@ struct risk_limits_config {
 struct order_engine_gateway_config {
     std::string http_bind = "127.0.0.1";   ///< listen address of the HTTP API (port.order_engine_gateway_http)
     std::size_t max_body_bytes = 64 * 1024;  ///< larger bodies get 413
-    int max_connections = 256;
+    int max_connections = 256;               ///< served at once (net::server_options has the reserve beyond)
+    int max_connections_per_peer = 64;       ///< served at once from one address; 0: no limit
+    duration first_request_timeout{std::chrono::seconds(5)};  ///< a new connection's first request header
     duration request_timeout{std::chrono::seconds(15)};  ///< a synchronous place answers within this
     std::string durable = "order-engine-gateway";        ///< consumer of the ORDER_ENGINE stream
     duration ack_wait{std::chrono::seconds(30)};

@@ -21,6 +21,7 @@ struct http_request {
     std::string query;   ///< target after '?', undecoded: "symbol=BTCUSDT"
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
+    std::string peer;  ///< the client's address and port as the server sees them: "127.0.0.1:53122"
 
     /// The first query parameter named `name`, percent-decoded; nullopt when absent.
     std::optional<std::string> query_param(std::string_view name) const;

@@ -2,9 +2,17 @@
 
 // An asynchronous HTTP/1.1 client for exchange REST APIs: one keep-alive connection to one origin, `http://`
 // or `https://` (peer verification and SNI), a deadline on every request and a cap on the answer's size.
-// Requests from one client run one at a time (callers await each); a GET that fails on a reused keep-alive
-// connection (the server closed it while idle) is sent once more on a new one; other methods never are. Expected failures
-// (refused, timed out, closed) come back as values.
+// Requests from one client run one at a time (callers await each). Expected failures (refused, timed out,
+// closed) come back as values that say whether the request can have reached the server (http_failure).
+//
+// A server closes a keep-alive connection it finds idle, and a request written into a connection it is closing
+// is lost without a trace: the write succeeds, the answer is an end of stream, and a POST's fate is then
+// unknown. So a request never goes out on a connection that may be stale: before reuse, a connection unused for
+// longer than max_idle is replaced by a new one, and so is one on which the server has already said something
+// (a FIN, a TLS close_notify or any unread byte: an idle HTTP/1.1 connection carries nothing). Should a request
+// still fail on a reused connection, it is sent once more on a new one when it surely never arrived (the
+// connection or the write failed), whatever its method, and when it is a GET (which changes nothing); a request
+// that may have arrived (written whole, answer cut or late) is never sent again.
 
 #include "hft/domain/expected.hpp"
 
@@ -35,11 +43,30 @@ struct http_origin {
 
 struct http_client_options {
     std::chrono::milliseconds timeout{std::chrono::seconds(10)};  ///< connect + send + receive, per request
+    /// A connection unused for longer than this is not reused: the next request opens a new one. Keep it below
+    /// the server's keep-alive idle timeout, so the server never closes a connection as a request goes out.
+    std::chrono::milliseconds max_idle{std::chrono::seconds(20)};
     std::size_t max_body_bytes = 8 * 1024 * 1024;
     std::string user_agent = "hft";
 };
 
 using http_headers = std::vector<std::pair<std::string, std::string>>;
+
+/// Whether a failed request can have reached the server: what decides if sending it again is safe.
+enum class delivery {
+    /// It never left whole (resolving, connecting, the TLS handshake or the write failed); a server does not act
+    /// on an incomplete request, so nothing happened.
+    not_received,
+    /// It was written whole and no complete answer came (cut, timed out, unreadable): the server may have acted.
+    maybe_received,
+};
+
+struct http_failure {
+    delivery reached = delivery::maybe_received;
+    bool timed_out = false;
+    /// What failed: "connect to 127.0.0.1:9000: Connection refused", "timed out after 10000 ms".
+    std::string message;
+};
 
 struct http_reply {
     unsigned status = 0;
@@ -57,15 +84,18 @@ public:
     http_client(const http_client&) = delete;
     http_client& operator=(const http_client&) = delete;
 
-    /// `target` is the path and query ("/api/v3/klines?symbol=BTCUSDT"). The error names what failed
-    /// ("connect to 127.0.0.1:9000: Connection refused", "timed out after 10000 ms").
-    /// Arguments are taken by value: the coroutine outlives the caller's temporaries.
-    boost::asio::awaitable<expected<http_reply, std::string>> request(std::string method, std::string target,
-                                                                      std::string body = {}, http_headers headers = {});
+    /// `target` is the path and query ("/api/v3/klines?symbol=BTCUSDT"). Any HTTP status is a reply; a failure
+    /// is a request that got no complete answer. Arguments are taken by value: the coroutine outlives the caller's
+    /// temporaries.
+    boost::asio::awaitable<expected<http_reply, http_failure>> request(std::string method, std::string target,
+                                                                       std::string body = {}, http_headers headers = {});
 
-    boost::asio::awaitable<expected<http_reply, std::string>> get(std::string target) {
+    boost::asio::awaitable<expected<http_reply, http_failure>> get(std::string target) {
         return request("GET", std::move(target));
     }
+
+    /// How long the open connection has gone unused since its last answer; nullopt while none is open.
+    std::optional<std::chrono::steady_clock::duration> idle_for() const;
 
 private:
     struct impl;

@@ -3,6 +3,12 @@
 // A small HTTP + websocket server: one coroutine per connection on one io_context thread. A request that asks
 // for a websocket upgrade becomes a ws_connection handed to a ws_handler; any other request goes to a router.
 // Beast stays inside src/net/server.cpp (pimpl), so including this header costs no Beast compile time.
+//
+// Connections are bounded so that idle ones cannot lock everyone out, health checks included: at most
+// max_connections are served (max_connections_per_peer from one address); up to reserved_connections more
+// are accepted beyond either limit and get one answer each, as usual for reserved_paths (/healthz, /readyz)
+// and 503 with Retry-After: 1 for anything else; further connections wait in the listen backlog until a slot
+// frees. A connection must send its first request's header within first_request_timeout.
 
 #include "hft/net/http.hpp"
 
@@ -15,6 +21,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace boost::asio {
 class io_context;
@@ -28,11 +35,20 @@ using async_http_handler = std::function<boost::asio::awaitable<http_response>(h
 struct server_options {
     std::string address = "127.0.0.1";  ///< loopback unless told otherwise
     std::uint16_t port = 0;             ///< 0 picks a free port; see server::port()
-    std::size_t max_connections = 256;  ///< further connections are closed right after accept
+    std::size_t max_connections = 256;  ///< connections served at once
+    /// Connections accepted beyond max_connections or max_connections_per_peer: each gets one answer, a
+    /// reserved path as usual, anything else 503 with Retry-After. When these are taken too, further
+    /// connections wait to be accepted (a peer beyond its own cap is closed at once then).
+    std::size_t reserved_connections = 8;
+    std::vector<std::string> reserved_paths{"/healthz", "/readyz"};
+    std::size_t max_connections_per_peer = 0;  ///< served connections from one address at once; 0: no limit
     std::size_t max_header_bytes = 64 * 1024;
     std::size_t max_body_bytes = 64 * 1024;       ///< larger bodies get 413
     std::size_t max_ws_message_bytes = 64 * 1024;  ///< larger incoming websocket messages close the socket
     std::chrono::milliseconds read_timeout{30'000};      ///< for one HTTP request, and idle keep-alive
+    /// For a new connection's first request header (when shorter than read_timeout): one that sends nothing
+    /// holds its slot only this long.
+    std::chrono::milliseconds first_request_timeout{5'000};
     std::chrono::milliseconds handshake_timeout{10'000};  ///< websocket upgrade and close handshakes
     /// With keep-alive pings the server pings after half of this without hearing from the client, and drops
     /// the client when the whole of it passes silently (Beast's websocket::stream_base::timeout).
@@ -45,8 +61,9 @@ struct server_options {
     /// When set, every plain HTTP request is answered by this coroutine instead of the router; requests on one
     /// connection are still answered in order. An exception it throws becomes a 500 through error_response.
     async_http_handler async_handler;
-    /// Shapes the answers the server gives on its own (413 for a request over the limits, 500 for a throwing
-    /// async_handler), so they look like the application's errors; null uses json_error.
+    /// Shapes the answers the server gives on its own (413 for a request over the limits, 503 for a connection
+    /// beyond them, 500 for a throwing async_handler), so they look like the application's errors; null uses
+    /// json_error.
     std::function<http_response(unsigned status, std::string_view message)> error_response;
 };
 

@@ -41,11 +41,18 @@
 // Errors are {"error":{"code":"...","message":"...","field":"..."}} (field only when one field is at fault),
 // plus "order" for 409 DUPLICATE_ORDER and ORDER_NOT_CANCELABLE: the order as it already is. Codes of the API
 // itself: 400 INVALID_JSON, INVALID_FIELD; 401 as above; 404 ROUTE_NOT_FOUND; 405 METHOD_NOT_ALLOWED (with Allow);
-// 413 PAYLOAD_TOO_LARGE (body over max_body_bytes); 415 UNSUPPORTED_MEDIA_TYPE; 500 INTERNAL_ERROR (details only in the log, under the
-// request id); 503 NOT_READY (readyz); 504 PLACE_TIMEOUT. order_service failures keep their own code with the
-// status of their kind (to_api_error), e.g. 422 TRADING_HALTED, 404 ORDER_NOT_FOUND, 503 UNAVAILABLE. Every answer
-// carries X-Request-Id (the client's when it is a valid id, else a generated one),
-// X-Content-Type-Options: nosniff, X-Frame-Options: DENY, Referrer-Policy: no-referrer, Cache-Control: no-store.
+// 413 PAYLOAD_TOO_LARGE (body over max_body_bytes); 415 UNSUPPORTED_MEDIA_TYPE; 500 INTERNAL_ERROR (details only
+// in the log, under the request id); 503 NOT_READY (readyz), TOO_MANY_CONNECTIONS (with Retry-After: 1); 504
+// PLACE_TIMEOUT. order_service failures keep their own code with the status of their kind (to_api_error), e.g.
+// 422 TRADING_HALTED, 404 ORDER_NOT_FOUND, 503 UNAVAILABLE. Every answer carries X-Request-Id (the client's when it
+// is a valid id, else a generated one), X-Content-Type-Options: nosniff, X-Frame-Options: DENY, Referrer-Policy:
+// no-referrer, Cache-Control: no-store.
+//
+// Connections (net::server): order_engine_gateway.max_connections are served at once, at most
+// max_connections_per_peer from one address. Up to 8 more, beyond either limit, get one answer each: /healthz and
+// /readyz as usual, anything else 503 TOO_MANY_CONNECTIONS with Retry-After: 1, and the connection closes. Further
+// connections wait to be accepted. A connection must send its first request's headers within
+// first_request_timeout; a kept-alive one may then idle between requests for request_timeout.
 
 #include "hft/app/config.hpp"
 #include "hft/domain/expected.hpp"

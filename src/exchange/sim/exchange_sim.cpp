@@ -113,6 +113,8 @@ struct exchange_sim::impl final : net::ws_handler {
         so.address = options.address;
         so.port = options.port;
         so.max_connections = options.max_connections;
+        so.read_timeout = options.http_idle_timeout;
+        so.reserved_paths = {"/api/v3/ping"};  // the sim's health check
         so.ws_queue_limit = options.queue_limit;
         // Beast pings after half the idle timeout of silence and drops the peer after all of it.
         so.ws_idle_timeout = options.ping_interval + options.pong_timeout;

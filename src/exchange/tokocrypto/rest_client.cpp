@@ -17,6 +17,16 @@ std::int64_t system_now_ms() {
         .count();
 }
 
+// A request that got no answer: surely not received, or of unknown outcome (the order may exist).
+api_failure transport_failure(const net::http_failure& failure) {
+    const auto kind = failure.reached == net::delivery::not_received ? failure_kind::not_sent : failure_kind::ambiguous;
+    return api_failure{kind, 0, 0, failure.message, {}};
+}
+
+net::http_client_options connection_options(const rest_options& options) {
+    return net::http_client_options{.timeout = options.timeout, .max_idle = options.idle_limit};
+}
+
 // Parses an envelope's data with `parse`; a 2xx whose data we cannot read is an ambiguous outcome.
 template <class T>
 result<T> decode(const expected<std::string, api_failure>& data,
@@ -31,8 +41,8 @@ result<T> decode(const expected<std::string, api_failure>& data,
 
 struct rest_client::impl {
     impl(asio::any_io_executor executor, net::http_origin origin, credentials account_, rest_options options_)
-        : entry(executor, origin, net::http_client_options{options_.timeout}),
-          queries(std::move(executor), std::move(origin), net::http_client_options{options_.timeout}),
+        : entry(executor, origin, connection_options(options_)),
+          queries(std::move(executor), std::move(origin), connection_options(options_)),
           account(std::move(account_)),
           options(std::move(options_)) {
         if (!options.now_ms) options.now_ms = system_now_ms;
@@ -64,8 +74,8 @@ struct rest_client::impl {
         co_return settle(reply);
     }
 
-    expected<std::string, api_failure> settle(const expected<net::http_reply, std::string>& reply) {
-        if (!reply) return unexpected(api_failure{failure_kind::ambiguous, 0, 0, reply.error(), {}});
+    expected<std::string, api_failure> settle(const expected<net::http_reply, net::http_failure>& reply) {
+        if (!reply) return unexpected(transport_failure(reply.error()));
         const auto retry_after = reply->header("Retry-After");
         auto data = read_envelope(reply->status, reply->body,
                                   retry_after ? std::optional<std::string_view>(*retry_after) : std::nullopt);
@@ -192,8 +202,13 @@ bool rest_client::rules_due() const {
 
 asio::awaitable<result<void>> rest_client::open_entry() {
     const auto reply = co_await impl_->entry.get("/open/v1/common/time");
-    if (!reply) co_return unexpected(api_failure{failure_kind::ambiguous, 0, 0, reply.error(), {}});
+    if (!reply) co_return unexpected(transport_failure(reply.error()));
     co_return result<void>{};
+}
+
+bool rest_client::entry_warm_due() const {
+    const auto idle = impl_->entry.idle_for();
+    return impl_->options.entry_keep_warm.count() > 0 && idle && *idle >= impl_->options.entry_keep_warm;
 }
 
 }  // namespace hft::exchange::tokocrypto

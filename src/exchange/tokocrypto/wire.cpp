@@ -208,6 +208,7 @@ const char* to_string(failure_kind kind) noexcept {
         case failure_kind::rejected: return "rejected";
         case failure_kind::ambiguous: return "ambiguous";
         case failure_kind::rate_limited: return "rate limited";
+        case failure_kind::not_sent: return "not sent";
     }
     return "unknown";
 }

@@ -323,7 +323,7 @@ asio::awaitable<bool> venue_feed::backfill(net::http_client& rest, const core::k
         auto delay = std::chrono::milliseconds::zero();
         std::vector<domain::kline> klines;
         if (!reply) {
-            problem = reply.error();
+            problem = reply.error().message;
         } else if (reply->status != 200) {
             problem = fmt::format("HTTP {}: {}", reply->status, reply->body.substr(0, 200));
             if (reply->status == 429 || reply->status == 418) {

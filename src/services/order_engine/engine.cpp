@@ -328,6 +328,7 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<void> open_entry_connections();
     asio::awaitable<void> warm_up_exchanges();
     asio::awaitable<void> refresh_due_rules();
+    asio::awaitable<void> keep_entries_warm();
     asio::awaitable<bool> poll_once(bool everything);
     asio::awaitable<void> poll_loop();
     asio::awaitable<void> stats_loop();
@@ -409,6 +410,8 @@ expected<account*, order_error> order_engine::impl::account_for(const std::strin
         const auto& url = venue->second.base_url.empty() ? std::string(tk::default_base_url) : venue->second.base_url;
         tk::rest_options options;
         options.recv_window = std::chrono::milliseconds(venue->second.recv_window_ms);
+        options.idle_limit = venue->second.http_idle_limit;
+        options.entry_keep_warm = venue->second.order_entry_keep_warm;
         slot = std::make_unique<account>(executor, *net::http_origin::parse(url),
                                          tk::credentials{key.reveal(), secret.reveal()}, std::move(options));
     }
@@ -703,6 +706,9 @@ asio::awaitable<order_result<order_record>> order_engine::impl::send(order_recor
                             ? fmt::format("not placed: the exchange's rate limit refused it ({}); send it again with a "
                                           "new order_id after {} s",
                                           answer.error().describe(), answer.error().retry_after.count())
+                          : answer.error().kind == tk::failure_kind::not_sent
+                            ? "not placed: the request never reached the exchange (" + answer.error().describe() +
+                                  "); send it again with a new order_id"
                             : "the exchange refused it: " + answer.error().describe();
         change.event_type = "rejected";
     }
@@ -1026,6 +1032,20 @@ asio::awaitable<void> order_engine::impl::poll_loop() {
         if (stopping) break;
         co_await poll_once(false);
         co_await refresh_due_rules();
+        co_await keep_entries_warm();
+    }
+}
+
+// An order-entry connection unused for the exchange's order_entry_keep_warm gets a GET of the server time, so the
+// exchange does not close it for idleness and an order after a quiet spell pays no TCP (and TLS) set-up. One busy
+// with an order is in use already: it is left alone rather than waited for.
+asio::awaitable<void> order_engine::impl::keep_entries_warm() {
+    for (auto& [name, acct] : accounts) {
+        if (!acct->client.entry_warm_due() || !acct->entry.try_send(boost::system::error_code{})) continue;
+        const connection_lock held{acct->entry};
+        if (const auto kept = co_await acct->client.open_entry(); !kept) {
+            spdlog::debug("{}: keeping the order-entry connection open failed: {}", name, kept.error().describe());
+        }
     }
 }
 

@@ -87,6 +87,18 @@ expected<std::string, api_error> body_api_key(std::string_view body) {
     return it->get<std::string>();
 }
 
+// The answers net::server gives on its own (a request over the limits, too many connections, a throwing
+// handler), as this API's errors.
+api_error server_error(unsigned status, std::string_view message) {
+    switch (status) {
+        case 413: return make_api_error(413, "PAYLOAD_TOO_LARGE", std::string(message) + "; send less");
+        case 503: return make_api_error(503, "TOO_MANY_CONNECTIONS", std::string(message));
+        default:
+            return make_api_error(status, "INTERNAL_ERROR",
+                                  "the gateway failed on this request; retry, and report it if it persists");
+    }
+}
+
 // What a synchronous place leaves behind for the request that waits on it with a deadline.
 struct pending_place {
     explicit pending_place(asio::any_io_executor executor) : done(std::move(executor)) {}
@@ -122,18 +134,15 @@ struct order_http_api::impl {
         options.address = gateway.http_bind;
         options.port = cfg.port.order_engine_gateway_http;
         options.max_connections = static_cast<std::size_t>(std::max(gateway.max_connections, 1));
+        options.max_connections_per_peer = static_cast<std::size_t>(std::max(gateway.max_connections_per_peer, 0));
+        options.first_request_timeout = gateway.first_request_timeout;
         options.max_body_bytes = gateway.max_body_bytes;
         // A request must arrive within the time a synchronous place may take to answer.
         options.read_timeout = gateway.request_timeout;
         options.on_error = [](std::string_view what) { spdlog::warn("order HTTP API: {}", what); };
         options.async_handler = [this](net::http_request request) { return handle(std::move(request)); };
         options.error_response = [this](unsigned status, std::string_view message) {
-            const auto error = status == 413
-                                   ? make_api_error(413, "PAYLOAD_TOO_LARGE", std::string(message) + "; send less")
-                                   : make_api_error(status, "INTERNAL_ERROR",
-                                                    "the gateway failed on this request; retry, and report it if it "
-                                                    "persists");
-            auto response = error_response(error);
+            auto response = error_response(server_error(status, message));
             decorate(response, generate_request_id());
             return response;
         };

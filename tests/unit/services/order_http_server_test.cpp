@@ -446,18 +446,21 @@ TEST_CASE("a failing order engine gets 500 INTERNAL_ERROR naming the request id,
     CHECK_THAT(result.body, !Catch::Contains("engine bug"));
 }
 
-TEST_CASE("connections beyond max_connections are closed unanswered", "[order-http]") {
+TEST_CASE("beyond max_connections /healthz still answers and an order gets 503 TOO_MANY_CONNECTIONS with Retry-After",
+          "[order-http]") {
     auto cfg = test_config();
     cfg.order_engine_gateway.max_connections = 1;
     running_api api{cfg};
     asio::io_context client;
     asio::ip::tcp::socket held(client);
-    held.connect({asio::ip::make_address("127.0.0.1"), api.port()});
-    std::this_thread::sleep_for(milliseconds(100));  // the server accepts it before the next one comes
-    CHECK(api.call("GET", "/healthz", {}, {}).status == 0);
-    held.close();
-    std::this_thread::sleep_for(milliseconds(100));
+    held.connect({asio::ip::make_address("127.0.0.1"), api.port()});  // accepted first: the server is full
     CHECK(api.call("GET", "/healthz", {}, {}).status == 200);
+    const auto refused = api.call("POST", "/order-engine/v1/orders", seed_body().dump());
+    CHECK(refused.status == 503);
+    CHECK(error_code(refused) == "TOO_MANY_CONNECTIONS");
+    CHECK(refused.header("Retry-After") == "1");
+    CHECK(refused.header("X-Request-Id"));
+    CHECK(api.service.orders.empty());
 }
 
 TEST_CASE("a body that is not sent as application/json gets 415 UNSUPPORTED_MEDIA_TYPE", "[order-http]") {

@@ -41,6 +41,8 @@ struct sim_options {
     std::chrono::milliseconds pong_timeout{60'000};   ///< ...and a disconnect after 1 min without a pong
     std::chrono::milliseconds tick{10};               ///< how often (wall time) the generator is advanced
     std::size_t max_connections = 256;
+    /// An HTTP keep-alive connection idle this long (or a request taking this long to arrive) is closed.
+    std::chrono::milliseconds http_idle_timeout{30'000};
     std::size_t queue_limit = 4096;  ///< frames queued per websocket before it counts as a slow consumer
     /// Trading accounts; none means default_paper_account().
     std::vector<account_spec> accounts;

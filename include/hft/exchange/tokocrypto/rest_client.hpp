@@ -6,10 +6,13 @@
 // X-MBX-APIKEY and neither key nor secret ever reaches a log or an error.
 //
 // Outcomes are values (wire.hpp): `rejected` is final, `ambiguous` means the order may exist (reconcile by
-// client id, never resend blindly), `rate_limited` makes the client refuse every call until Retry-After has
-// passed, so a 429 is never answered with more requests. Two connections are kept alive: order entry
-// (place_order, cancel_order) and queries (everything else), so a placement never waits behind a status
-// query. Calls on one connection must run one at a time: the caller serializes each group.
+// client id, never resend blindly), `not_sent` means the request never reached the exchange (nothing
+// happened), `rate_limited` makes the client refuse every call until Retry-After has passed, so a 429 is never
+// answered with more requests. Two connections are kept alive: order entry (place_order, cancel_order) and
+// queries (everything else), so a placement never waits behind a status query. Neither is reused once idle
+// past rest_options::idle_limit or closed by the exchange, and a request that surely never arrived on a reused
+// one is sent once more on a new one (net::http_client). Calls on one connection must run one at a time: the
+// caller serializes each group.
 
 #include "hft/exchange/tokocrypto/wire.hpp"
 #include "hft/net/http_client.hpp"
@@ -41,6 +44,10 @@ struct rest_options {
     std::chrono::milliseconds recv_window{5000};
     std::chrono::milliseconds timeout{std::chrono::seconds(10)};
     std::chrono::minutes rules_refresh{std::chrono::minutes(10)};  ///< symbol rules older than this are re-fetched
+    /// A connection unused this long is replaced before the next request: below the exchange's keep-alive timeout.
+    std::chrono::milliseconds idle_limit{std::chrono::seconds(20)};
+    /// entry_warm_due() turns true once the order-entry connection has been unused this long; zero: never.
+    std::chrono::milliseconds entry_keep_warm{0};
     std::function<std::int64_t()> now_ms;  ///< the request timestamp; the system clock when empty
 };
 
@@ -87,8 +94,11 @@ public:
     /// the order path, they never go stale under order entry.
     bool rules_due() const;
     /// Opens the order-entry connection before the first order needs it (a GET of the server time over it), so
-    /// that order does not also wait for TCP and TLS set-up.
+    /// that order does not also wait for TCP and TLS set-up. On an open connection the same GET keeps it in use.
     boost::asio::awaitable<result<void>> open_entry();
+    /// True when the order-entry connection is open and has been unused for rest_options::entry_keep_warm: an
+    /// open_entry() now keeps the exchange from closing it for idleness, so the next order finds it open.
+    bool entry_warm_due() const;
     /// The cached rules of `symbol` while fresh, without a call: what order entry uses so it never waits for
     /// the query connection.
     std::optional<symbol_rules> cached_rules(const std::string& symbol) const;

@@ -32,9 +32,12 @@ std::optional<domain::order_status> status_from_code(std::int64_t code) noexcept
 
 enum class failure_kind {
     rejected,      ///< the exchange refused the request for good (4xx, or a non-zero code): do not retry as is
-    ambiguous,     ///< 5xx, timeout, disconnect, an unreadable answer, a client id already in use ("Duplicate order
+    ambiguous,     ///< 5xx, timeout, an answer cut or unreadable, a client id already in use ("Duplicate order
                    ///< sent."): the order may exist; reconcile by client id
     rate_limited,  ///< 429/418, or codes -1003/-1015: wait retry_after before any further request
+    /// The request never reached the exchange whole (connecting, TLS or the write failed, on a new connection
+    /// too): nothing happened there, so the order does not exist and may be sent again.
+    not_sent,
 };
 
 struct api_failure {

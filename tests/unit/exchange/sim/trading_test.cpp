@@ -227,7 +227,7 @@ struct api_fixture {
     }
 
     json post(std::string body, std::string key = "doc-key", unsigned* status = nullptr) {
-        hft::net::http_request request{"POST", "/open/v1/orders", "/open/v1/orders", "", std::move(body), {}};
+        hft::net::http_request request{"POST", "/open/v1/orders", "/open/v1/orders", "", std::move(body), {}, {}};
         if (!key.empty()) request.headers.emplace_back("X-MBX-APIKEY", key);
         auto response = routes.dispatch(request);
         if (status) *status = response.status;
