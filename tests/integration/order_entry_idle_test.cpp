@@ -87,7 +87,7 @@ public:
                   {"quantity", "0.01"}, {"source", "test"}};
         if (price) body["price"] = *price;
         return net::http_request_sync("127.0.0.1", http_port_, "POST", "/order-engine/v1/orders", body.dump(), 30s,
-                                      {{"X-API-Key", api_key}});
+                                      {{"X-API-Key", api_key}, {"Content-Type", "application/json"}});
     }
 
     net::sync_http_result cancel(const std::string& order_id) {

@@ -2,6 +2,7 @@
 // replaced, how the order-entry connection is kept open, and the order HTTP API's connection limits.
 
 #include "hft/app/config.hpp"
+#include "support/config_error_of.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -9,20 +10,11 @@
 #include <string>
 
 using namespace std::chrono_literals;
-using hft::app::config_error;
 using hft::app::parse_config;
 
 namespace {
 
-std::string error_of(const std::string& yaml) {
-    try {
-        parse_config(yaml);
-    } catch (const config_error& e) {
-        return e.what();
-    }
-    FAIL("expected a config_error for:\n" << yaml);
-    return {};
-}
+std::string error_of(const std::string& yaml) { return hft::test::config_error_of(yaml); }
 
 }  // namespace
 

@@ -1,4 +1,5 @@
 #include "hft/app/config.hpp"
+#include "support/config_error_of.hpp"
 
 #include "hft/app/redact.hpp"
 
@@ -50,16 +51,7 @@ private:
     std::optional<std::string> old_;
 };
 
-/// The config_error message parse_config throws for `yaml`; fails the test when it does not throw.
-std::string error_of(const std::string& yaml) {
-    try {
-        parse_config(yaml);
-    } catch (const config_error& e) {
-        return e.what();
-    }
-    FAIL("expected a config_error for:\n" << yaml);
-    return {};
-}
+std::string error_of(const std::string& yaml) { return hft::test::config_error_of(yaml); }
 
 bool contains(const std::vector<std::string>& lines, std::string_view needle) {
     return std::any_of(lines.begin(), lines.end(),
