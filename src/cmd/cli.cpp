@@ -2,10 +2,14 @@
 
 #include "hft/app/config.hpp"
 #include "hft/app/logging.hpp"
+#include "hft/app/spelling.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -42,6 +46,40 @@ void log_bus_event(bus::connection_event event, const std::string& reason) {
     }
 }
 
+namespace {
+
+// The first word on the command line that is neither a global option nor its value: the subcommand asked for.
+std::optional<std::string> requested_subcommand(const CLI::App& root, int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--") return std::nullopt;
+        if (!arg.starts_with('-')) return std::string(arg);
+        if (arg.find('=') != std::string_view::npos) continue;
+        const auto* option = root.get_option_no_throw(std::string(arg));
+        if (option != nullptr && option->get_type_size() > 0) ++i;  // its value follows
+    }
+    return std::nullopt;
+}
+
+// CLI11 answers a mistyped subcommand with "A subcommand is required" (and prints the main help for
+// `hft stratgy --help`); a user deserves the word they typed and the nearest real one.
+std::optional<std::string> unknown_subcommand_message(const CLI::App& root, const std::vector<command>& commands,
+                                                      int argc, char** argv) {
+    const auto asked = requested_subcommand(root, argc, argv);
+    if (!asked) return std::nullopt;
+    std::vector<std::string> names;
+    for (const auto& c : commands) {
+        if (c.app->get_name() == *asked) return std::nullopt;
+        names.push_back(c.app->get_name());
+    }
+    const auto suggestion = app::closest(*asked, names);
+    return fmt::format("hft: unknown subcommand '{}'; {}", *asked,
+                       suggestion ? fmt::format("did you mean '{}'?", *suggestion)
+                                  : "run hft --help for the list of subcommands");
+}
+
+}  // namespace
+
 int run(int argc, char** argv) {
     CLI::App root{"hft: an event-driven crypto trading service", "hft"};
     root.set_version_flag("--version", "hft " HFT_VERSION);
@@ -64,6 +102,10 @@ int run(int argc, char** argv) {
     commands.push_back(add_strategy(root, globals));
     commands.push_back(add_order_engine_gateway(root, globals));
 
+    if (const auto unknown = unknown_subcommand_message(root, commands, argc, argv)) {
+        std::cerr << *unknown << '\n';
+        return static_cast<int>(CLI::ExitCodes::ExtrasError);
+    }
     try {
         root.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

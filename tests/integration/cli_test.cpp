@@ -65,6 +65,20 @@ TEST_CASE("an unknown subcommand or flag is a usage error", "[integration][cli]"
     CHECK(run_command({HFT_EXECUTABLE, "migrate", "--databaseName=nope"}).exit_code != 0);
 }
 
+TEST_CASE("a mistyped subcommand is named with the nearest real one, also before --help", "[integration][cli]") {
+    for (const auto& args : {std::vector<std::string>{HFT_EXECUTABLE, "stratgy"},
+                             std::vector<std::string>{HFT_EXECUTABLE, "--log-level", "debug", "stratgy", "--help"}}) {
+        const auto result = run_command(args);
+        INFO(result.output);
+        CHECK(result.exit_code != 0);
+        CHECK_THAT(result.output, Catch::Contains("unknown subcommand 'stratgy'; did you mean 'strategy'?"));
+    }
+    const auto far_off = run_command({HFT_EXECUTABLE, "foo"});
+    CHECK(far_off.exit_code != 0);
+    CHECK_THAT(far_off.output, Catch::Contains("unknown subcommand 'foo'; run hft --help"));
+    CHECK(run_command({HFT_EXECUTABLE, "--config", "strategy.yml", "strategy", "--help"}).exit_code == 0);
+}
+
 TEST_CASE("a NATS token the server refuses is reported as an authorization failure naming the fix",
           "[integration][cli]") {
     const auto dir = make_temp_dir("hft-nats-auth");
