@@ -168,10 +168,4 @@ void register_secret(std::string_view value) {
                      [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
 }
 
-std::size_t registered_secret_count() {
-    auto& reg = registry();
-    std::shared_lock lock(reg.mutex);
-    return reg.values.size();
-}
-
 }  // namespace hft::app

@@ -109,8 +109,6 @@ void router::add(std::string method, std::string path, http_handler handler) {
     routes_[std::move(path)][std::move(method)] = std::move(handler);
 }
 
-bool router::has_path(std::string_view path) const { return routes_.find(path) != routes_.end(); }
-
 http_response router::dispatch(const http_request& request) const {
     auto by_path = routes_.find(request.path);
     if (by_path == routes_.end()) return json_error(404, "Not found: " + request.path);

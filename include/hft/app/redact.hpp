@@ -26,7 +26,4 @@ std::string redact_text(std::string_view text);
 /// Values shorter than 8 characters are ignored: masking them would garble ordinary words.
 void register_secret(std::string_view value);
 
-/// How many distinct secrets are registered (for tests and diagnostics; never the values).
-std::size_t registered_secret_count();
-
 }  // namespace hft::app

@@ -62,7 +62,6 @@ class router {
 public:
     void add(std::string method, std::string path, http_handler handler);
     http_response dispatch(const http_request& request) const;
-    bool has_path(std::string_view path) const;
 
 private:
     std::map<std::string, std::map<std::string, http_handler>, std::less<>> routes_;

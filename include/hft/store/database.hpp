@@ -63,7 +63,4 @@ private:
     std::unique_ptr<pqxx::connection> connection_;
 };
 
-/// libpq's reason for a failed connect, first line only and redacted, plus a hint at the likely fix.
-std::string describe_connection_failure(std::string_view libpq_message, std::string& hint);
-
 }  // namespace hft::store
