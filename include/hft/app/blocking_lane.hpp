@@ -1,7 +1,7 @@
 #pragma once
 
 // Blocking calls (libpqxx, nats.c request/reply, a fetch that waits for messages) never run on the
-// io_context (ground rule 6). A blocking_lane is one dedicated thread: a coroutine awaits `run(f)`, `f`
+// io_context. A blocking_lane is one dedicated thread: a coroutine awaits `run(f)`, `f`
 // runs on the lane, and the coroutine resumes on its own executor with the result or the exception.
 // Calls on one lane run in order, one at a time, so a lane can own a non-thread-safe resource such as a
 // pqxx::connection that only lane calls touch.

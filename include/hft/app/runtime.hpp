@@ -1,6 +1,6 @@
 #pragma once
 
-// A service process's event loop: one io_context on the main thread (ground rule 6: nothing on it blocks),
+// A service process's event loop: one io_context on the main thread (nothing on it blocks),
 // SIGINT/SIGTERM handling, and the exit code. The first signal asks the service to stop (it drains and
 // returns); a second one ends the process at once. The signals are caught from construction on, so one that
 // arrives while the service is still being set up stops it as soon as it runs. Every subcommand that runs a

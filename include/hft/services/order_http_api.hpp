@@ -130,7 +130,7 @@ expected<std::string, api_error> authenticate(std::string_view presented, std::s
 /// The status and code for an order_service failure (kinds as documented in order_service.hpp).
 api_error to_api_error(order_error error);
 
-/// A place body (seed 000's fields) into a command: defaults order_id, stamps requested_at with `now_ms` when
+/// A place body (the original service's fields) into a command: defaults order_id, stamps requested_at with `now_ms` when
 /// absent, then domain::validate. 400 INVALID_JSON or INVALID_FIELD naming the field.
 expected<domain::place_order_command, api_error> decode_place_request(std::string_view body, std::int64_t now_ms);
 

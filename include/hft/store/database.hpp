@@ -2,7 +2,7 @@
 
 // One PostgreSQL connection for a long-running service, opened lazily and reopened after it breaks.
 // libpqxx is blocking: a service keeps its `database` on an app::blocking_lane and calls it only from
-// there, so the io_context never waits on the network (ground rule 6).
+// there, so the io_context never waits on the network.
 
 #include <pqxx/connection>
 

@@ -431,7 +431,7 @@ void venue_feed::subscribe(const std::shared_ptr<connection_state>& connection,
     std::vector<std::string> built;
     for (const auto& stream : streams) {
         if (!stream.payload.empty() && method == "SUBSCRIBE") {
-            send(connection, stream.payload);  // seed 000's stored request, as written
+            send(connection, stream.payload);  // the stored subscription request, as written
             continue;
         }
         built.insert(built.end(), stream.stream_names.begin(), stream.stream_names.end());

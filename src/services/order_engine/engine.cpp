@@ -92,6 +92,11 @@ order_error exchange_error(const tk::api_failure& failure, std::string_view doin
     return error;
 }
 
+// A command breaking a domain rule, named by its field.
+order_error invalid_field(const domain::field_error& broken) {
+    return error_of(order_error_kind::invalid_request, "INVALID_FIELD", domain::to_string(broken));
+}
+
 order_error expired(std::int64_t expires_at) {
     return error_of(order_error_kind::invalid_request, "ORDER_EXPIRED",
                     fmt::format("expires_at {} has passed; send a new order with a later expires_at", expires_at));
@@ -569,7 +574,7 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
                                                                       executions then) {
     const auto taken_up = steady::now();
     if (const auto valid = domain::validate(command); !valid) {
-        co_return unexpected(error_of(order_error_kind::invalid_request, "INVALID_FIELD", domain::to_string(valid.error())));
+        co_return unexpected(invalid_field(valid.error()));
     }
     auto acct = account_for(command.exchange, command.user_id);
     if (!acct) co_return unexpected(acct.error());
@@ -725,7 +730,7 @@ asio::awaitable<order_result<order_record>> order_engine::impl::send(order_recor
 
 asio::awaitable<order_result<void>> order_engine::impl::submit(domain::place_order_command command) {
     if (const auto valid = domain::validate(command); !valid) {
-        co_return unexpected(error_of(order_error_kind::invalid_request, "INVALID_FIELD", domain::to_string(valid.error())));
+        co_return unexpected(invalid_field(valid.error()));
     }
     if (command.expires_at && *command.expires_at <= now_ms()) co_return unexpected(expired(*command.expires_at));
     if (auto acct = account_for(command.exchange, command.user_id); !acct) co_return unexpected(acct.error());
@@ -746,7 +751,7 @@ asio::awaitable<order_result<void>> order_engine::impl::submit(domain::place_ord
 
 asio::awaitable<order_result<order_record>> order_engine::impl::cancel(domain::cancel_order_command command) {
     if (const auto valid = domain::validate(command); !valid) {
-        co_return unexpected(error_of(order_error_kind::invalid_request, "INVALID_FIELD", domain::to_string(valid.error())));
+        co_return unexpected(invalid_field(valid.error()));
     }
     try {
         auto order = co_await db(sync_db, [&](pqxx::connection& c) { return store::find_order(c, command.order_id); });
