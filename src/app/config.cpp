@@ -244,7 +244,7 @@ std::optional<std::string> normalize_log_level(std::string_view text) {
     const auto level = lowercase(text);
     constexpr std::array<std::string_view, 7> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
     if (std::find(levels.begin(), levels.end(), level) != levels.end()) return level;
-    // logrus names, so the original service's config.yml carries over.
+    // logrus names, so an existing config.yml that uses them carries over.
     if (level == "warning") return "warn";
     if (level == "fatal" || level == "panic") return "critical";
     return std::nullopt;
@@ -535,7 +535,7 @@ public:
         return ctx_.where(line_);
     }
 
-    /// A key of the original service that hft deliberately does not use: accepted, with a warning.
+    /// A legacy key that hft deliberately does not use: accepted, with a warning, so an existing config.yml loads.
     void ignore(std::string_view key, std::string_view reason) {
         ignored_.emplace_back(key);
         if (const auto* e = find(key)) {
@@ -679,7 +679,7 @@ void read_log(parse_context& ctx, map_reader& top, config& cfg) {
         }
         cfg.log.format = text == "json" ? log_format::json : log_format::text;
     } else {
-        // As in the original service: production logs are JSON unless said otherwise.
+        // Production logs are JSON unless said otherwise, for log shippers.
         cfg.log.format = cfg.env == "production" ? log_format::json : log_format::text;
     }
     cfg.log.show_caller = r.boolean("show_caller", cfg.log.show_caller);
@@ -748,7 +748,7 @@ void read_port(parse_context& ctx, map_reader& top, config& cfg) {
     cfg.port.order_engine_gateway_metrics =
         metrics_port("order_engine_gateway_metrics", cfg.port.order_engine_gateway_metrics);
     r.ignore("order_engine_gateway_grpc", "hft has no gRPC API (orders come over HTTP and JetStream)");
-    r.ignore("http", "the original service never used it; the HTTP port is port.order_engine_gateway_http");
+    r.ignore("http", "it was never used; the HTTP port is port.order_engine_gateway_http");
     r.finish();
 }
 
@@ -813,7 +813,7 @@ exchange_config read_exchange(parse_context& ctx, const child_node& where) {
     }
     accounts.finish();
 
-    constexpr std::string_view unused = "the original service never used it; fees come from the exchange's fills";
+    constexpr std::string_view unused = "it was never used; fees come from the exchange's fills";
     r.ignore("name", "the venue is named by its key under exchanges");
     for (const auto* key : {"limit_buy_fee", "limit_sell_fee", "market_buy_fee", "market_sell_fee"})
         r.ignore(key, unused);
@@ -1036,7 +1036,7 @@ void read_strategy_service(parse_context& ctx, map_reader& top, config& cfg) {
     s.max_deliver = static_cast<int>(r.integer("max_deliver", s.max_deliver, 1, 1000));
     s.stats_interval = r.dur("stats_interval", s.stats_interval, 0ms);
     read_kline_plausibility(r, s.plausibility);
-    // The original service's strategy.lazy_grid section: its one key has no meaning here.
+    // The legacy strategy.lazy_grid section: its one key has no meaning here.
     map_reader lazy_grid(ctx, r.child("lazy_grid"));
     lazy_grid.ignore("reset_state_on_start", "hft keeps strategy state in a JetStream key-value bucket");
     lazy_grid.finish();

@@ -32,8 +32,8 @@ expected<domain::place_order_command, codec_error> decode_place_order(std::strin
         if (!root) return unexpected(root.error());
 
         detail::object_reader in{*root};
-        // The seed's HTTP body has no "v": read it as version 1 (see the header for what that relaxes).
-        const bool is_seed_body = !in.has("v");
+        // The HTTP API's body has no "v": read it as version 1 (see the header for what that relaxes).
+        const bool is_http_body = !in.has("v");
         in.version(false);
         domain::place_order_command command;
         command.request_id = in.string("request_id");
@@ -49,7 +49,7 @@ expected<domain::place_order_command, codec_error> decode_place_order(std::strin
         command.source = in.string("source");
         command.strategy_id = in.optional_string("strategy_id");
         command.requested_at =
-            is_seed_body ? in.optional_integer("requested_at").value_or(0) : in.integer("requested_at");
+            is_http_body ? in.optional_integer("requested_at").value_or(0) : in.integer("requested_at");
         command.expires_at = in.optional_integer("expires_at");
         command.kline_open_time = in.optional_integer("kline_open_time");
         command.received_ns = in.optional_integer("received_ns");

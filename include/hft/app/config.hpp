@@ -1,6 +1,6 @@
 #pragma once
 
-// config.yml, parsed once into plain structs. Key names follow the original service where they
+// config.yml, parsed once into plain structs. Key names stay those of earlier config.yml files where they
 // exist (database.<db>.dsn, nats_jetstream.url, exchanges.<name>.api_key, api_keys[], port.*), so an
 // existing config.yml mostly carries over. Every key, its default and its meaning is documented in
 // config.yml.example. Modules receive their struct, never a YAML node.
@@ -251,7 +251,7 @@ duration parse_duration(std::string_view text, std::string_view key);
 /// (23:59:59 UTC that day); throws config_error naming `key`.
 std::chrono::sys_seconds parse_expiry(std::string_view text, std::string_view key);
 
-/// Normalizes a log level: trace|debug|info|warn|error|critical|off, plus the original service's logrus names
+/// Normalizes a log level: trace|debug|info|warn|error|critical|off, plus logrus's names
 /// (warning -> warn, fatal and panic -> critical); throws config_error naming `key`. For --log-level too.
 std::string parse_log_level(std::string_view text, std::string_view key);
 

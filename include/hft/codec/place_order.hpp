@@ -16,10 +16,10 @@ namespace hft::codec {
 std::string encode(const domain::place_order_command& command);
 
 /// Strict about types, enum spellings and decimals-as-strings, like decode_kline_event; unknown keys are ignored
-/// (including the seed body's `api_key`, which the HTTP layer reads on its own). Absent or null optional fields
+/// (including the HTTP body's `api_key`, which the HTTP layer reads on its own). Absent or null optional fields
 /// decode as absent.
 ///
-/// Seed compatibility: a body without "v" is the seed's HTTP request and is read as version 1, except that
+/// HTTP compatibility: a body without "v" is the order API's HTTP request and is read as version 1, except that
 /// `requested_at` may be missing (it then stays 0 and the gateway stamps the receipt time). With "v" present,
 /// `requested_at` is required.
 ///

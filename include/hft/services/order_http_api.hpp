@@ -17,7 +17,7 @@
 // - A place answers 201 whenever the engine recorded the order, whatever its status (NEW, FILLED, REJECTED,
 //   UNKNOWN): the order's `status` tells the outcome. A place body without `order_id` uses its `request_id` as
 //   the order id; without `requested_at` it is stamped with the time the request arrived. `type`, `side` and
-//   `time_in_force` are read case-insensitively, as the original service did.
+//   `time_in_force` are read case-insensitively, as existing clients expect.
 // - A synchronous place that takes longer than order_engine_gateway.request_timeout answers 504: the order
 //   goes on in the engine and is looked up with GET /order-engine/v1/orders/{order_id}.
 // - A cancel names the owner as `?user_id=` or as the body's `user_id` (both may be given if they agree); the
@@ -130,7 +130,7 @@ expected<std::string, api_error> authenticate(std::string_view presented, std::s
 /// The status and code for an order_service failure (kinds as documented in order_service.hpp).
 api_error to_api_error(order_error error);
 
-/// A place body (the original service's fields) into a command: defaults order_id, stamps requested_at with `now_ms` when
+/// A place body (the HTTP API's fields) into a command: defaults order_id, stamps requested_at with `now_ms` when
 /// absent, then domain::validate. 400 INVALID_JSON or INVALID_FIELD naming the field.
 expected<domain::place_order_command, api_error> decode_place_request(std::string_view body, std::int64_t now_ms);
 

@@ -136,8 +136,8 @@ unsigned status_of(order_error_kind kind) {
     return 500;
 }
 
-// The seed's body into the wire command's shape: an absent order_id takes the request_id, and the enum
-// spellings are upper-cased because the original service accepted "buy" and "limit".
+// The HTTP body into the wire command's shape: an absent order_id takes the request_id, and the enum
+// spellings are upper-cased because existing clients send "buy" and "limit".
 void normalize_place_body(json& body) {
     const auto order_id = body.find("order_id");
     const auto request_id = body.find("request_id");

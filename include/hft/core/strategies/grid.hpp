@@ -1,6 +1,6 @@
 #pragma once
 
-// Bounded grid (seed 004): `levels` prices from `lower` to `upper`, arithmetic or geometric. Slot i buys
+// Bounded grid: `levels` prices from `lower` to `upper`, arithmetic or geometric. Slot i buys
 // `quantity` with a LIMIT at level i while that level is below the close, and once fills are reported sells
 // what it holds with a LIMIT at level i + 1; when the sell has filled, the slot re-arms its buy on the next
 // kline. Slots are independent, so a range-bound market is harvested level by level.

@@ -1,6 +1,6 @@
 #pragma once
 
-// Seed 000's lazy grid. The first closed kline sets the anchor; level L's price is anchor * (1 + step)^L. When
+// Lazy grid. The first closed kline sets the anchor; level L's price is anchor * (1 + step)^L. When
 // the close falls through negative levels, each newly crossed level gets a LIMIT buy of `base_quantity` at its
 // price (within `budget` and `max_long_levels`); a level bought (per reported fills) gets a LIMIT sell at
 // level L + 1 grossed up for the sell fee. With nothing bought or open, a close above the anchor re-anchors.
