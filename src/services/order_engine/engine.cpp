@@ -1,5 +1,8 @@
 #include "hft/services/order_engine.hpp"
 
+#include "accounts.hpp"
+#include "errors.hpp"
+
 #include "hft/app/blocking_lane.hpp"
 #include "hft/app/redact.hpp"
 #include "hft/bus/dead_letter.hpp"
@@ -11,14 +14,12 @@
 #include "hft/codec/place_order.hpp"
 #include "hft/core/backoff.hpp"
 #include "hft/core/order_lifecycle.hpp"
-#include "hft/exchange/tokocrypto/rest_client.hpp"
 #include "hft/store/database.hpp"
 #include "hft/store/market_data_repository.hpp"
 #include "hft/store/order_repository.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/experimental/channel.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
@@ -37,8 +38,7 @@
 namespace hft::services {
 namespace {
 
-namespace asio = boost::asio;
-namespace tk = exchange::tokocrypto;
+using namespace order_engine_detail;
 using namespace std::chrono_literals;
 using namespace asio::experimental::awaitable_operators;
 using domain::order_record;
@@ -58,10 +58,6 @@ std::int64_t now_ms() {
         .count();
 }
 
-order_error error_of(order_error_kind kind, std::string code, std::string message) {
-    return {kind, std::move(code), std::move(message), std::nullopt};
-}
-
 // A request_id or order_id already known: the answer carries the order as it is. An order_id names one order for
 // good, refused ones included: its record and published updates already say what became of it, and its client
 // order id is spent. So a corrected order that reuses it is told to take a new one.
@@ -74,10 +70,6 @@ order_error duplicate_of(std::string_view request_id, order_record existing) {
                               existing.reason ? ": " + *existing.reason : std::string());
     }
     return order_error{order_error_kind::duplicate, "DUPLICATE_ORDER", std::move(message), std::move(existing)};
-}
-
-order_error unavailable(std::string what) {
-    return error_of(order_error_kind::unavailable, "UNAVAILABLE", std::move(what) + "; retry later");
 }
 
 // An exchange failure where the caller waits for an answer: refused for good names the exchange's reason,
@@ -134,54 +126,6 @@ expected<engine_command, std::string> decode_command(const bus::message& message
 order_status acknowledged_status(const tk::exchange_order& answer) {
     if (answer.executed_quantity.is_zero() && answer.status != order_status::filled) return answer.status;
     return order_status::new_;
-}
-
-using lock_channel = asio::experimental::channel<void(boost::system::error_code)>;
-
-// One exchange account: its client and one lock per connection of the client, each keeping that connection's calls
-// one at a time (http_client requires it). Order entry (place, cancel) and queries (status sync, trades, rules)
-// lock separately, so a new order never queues behind the status poller.
-struct account {
-    account(asio::any_io_executor executor, net::http_origin origin, tk::credentials credentials, tk::rest_options options)
-        : client(executor, std::move(origin), std::move(credentials), std::move(options)),
-          entry(executor, 1),
-          queries(executor, 1) {}
-    tk::rest_client client;
-    lock_channel entry;
-    lock_channel queries;
-};
-
-// Holds a connection's lock until destroyed.
-class connection_lock {
-public:
-    explicit connection_lock(lock_channel& lock) : held_(&lock) {}
-    connection_lock(connection_lock&& other) noexcept : held_(std::exchange(other.held_, nullptr)) {}
-    connection_lock& operator=(connection_lock&&) = delete;
-    ~connection_lock() {
-        if (held_) held_->try_receive([](boost::system::error_code) {});
-    }
-
-private:
-    lock_channel* held_;
-};
-
-asio::awaitable<connection_lock> acquire(lock_channel& lock) {
-    co_await lock.async_send(boost::system::error_code{}, asio::use_awaitable);
-    co_return connection_lock{lock};
-}
-
-// Takes `lock` for the duration of `call`.
-template <class T>
-asio::awaitable<T> exclusive(lock_channel& lock, asio::awaitable<T> call) {
-    const auto held = co_await acquire(lock);
-    co_return co_await std::move(call);
-}
-
-// The symbol's rules from the client's cache, else fetched over the query connection: order entry takes no lock
-// for them while they are fresh.
-asio::awaitable<tk::result<tk::symbol_rules>> rules_of(account& acct, std::string symbol) {
-    if (auto cached = acct.client.cached_rules(symbol)) co_return std::move(*cached);
-    co_return co_await exclusive(acct.queries, acct.client.rules(std::move(symbol)));
 }
 
 domain::fill fill_of(const tk::exchange_trade& trade) {
@@ -256,7 +200,7 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
           bus(bus_),
           settings(cfg.order_engine_gateway),
           nats(cfg.require_nats_jetstream()),
-          exchanges(cfg.exchanges),
+          accounts(executor_, cfg.exchanges),
           shutdown_timeout(cfg.graceful_shutdown_timeout),
           default_limits(parse_risk_limits(settings.risk, "order_engine_gateway.risk")),
           entry_db(cfg),
@@ -274,13 +218,6 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
         for (const auto& [strategy, limits] : settings.strategy_risk) {
             strategy_limits.emplace(strategy, parse_risk_limits(limits, "order_engine_gateway.risk_strategies." + strategy));
         }
-        for (const auto& [name, venue] : exchanges) {
-            const auto& url = venue.base_url.empty() ? std::string(tk::default_base_url) : venue.base_url;
-            if (auto origin = net::http_origin::parse(url); !origin) {
-                throw app::config_error(fmt::format("exchanges.{}.base_url: {}; write it like https://www.tokocrypto.com",
-                                                    name, origin.error()));
-            }
-        }
     }
 
     // ---- plumbing ----
@@ -293,7 +230,6 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
         co_return result;
     }
 
-    expected<account*, order_error> account_for(const std::string& exchange, const std::string& user_id);
     asio::awaitable<std::optional<domain::symbol_mapping>> mapping_for(databases& on, std::string exchange,
                                                                        std::string text);
     asio::awaitable<void> refresh_trading_states(databases& on, bool force);
@@ -331,9 +267,6 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<bool> set_up_consumer();
     asio::awaitable<void> reconcile();
     asio::awaitable<void> open_entry_connections();
-    asio::awaitable<void> warm_up_exchanges();
-    asio::awaitable<void> refresh_due_rules();
-    asio::awaitable<void> keep_entries_warm();
     asio::awaitable<bool> poll_once(bool everything);
     asio::awaitable<void> poll_loop();
     asio::awaitable<void> stats_loop();
@@ -349,7 +282,7 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     bus::connection& bus;
     app::order_engine_gateway_config settings;
     app::nats_jetstream_config nats;
-    std::map<std::string, app::exchange_config> exchanges;
+    exchange_accounts accounts;
     std::chrono::milliseconds shutdown_timeout;
     core::risk_limits default_limits;
     std::map<std::string, core::risk_limits> user_limits;
@@ -364,7 +297,6 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     // destroyed first.
     std::unique_ptr<bus::pull_consumer> consumer;
     bus::publisher publisher;
-    std::map<std::string, std::unique_ptr<account>> accounts;
     std::vector<domain::symbol_mapping> mappings;
     std::optional<steady::time_point> mappings_loaded;
     std::vector<trading_state_entry> states;
@@ -387,41 +319,6 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
 };
 
 // ---- plumbing ----
-
-expected<account*, order_error> order_engine::impl::account_for(const std::string& exchange, const std::string& user_id) {
-    const auto venue = exchanges.find(exchange);
-    if (venue == exchanges.end()) {
-        std::string known;
-        for (const auto& [name, ignored] : exchanges) known += (known.empty() ? "" : ", ") + name;
-        return unexpected(error_of(order_error_kind::unknown_exchange, "UNKNOWN_EXCHANGE",
-                                   fmt::format("exchange \"{}\" is not configured (configured: {}); use one of those or "
-                                               "add exchanges.{} to the config",
-                                               exchange, known.empty() ? "none" : known, exchange)));
-    }
-    // A user's own account when configured, else the exchange's default one.
-    const auto own = venue->second.accounts.find(user_id);
-    const bool per_user = own != venue->second.accounts.end();
-    const auto& key = per_user ? own->second.api_key : venue->second.api_key;
-    const auto& secret = per_user ? own->second.api_secret : venue->second.api_secret;
-    if (key.empty() || secret.empty()) {
-        return unexpected(error_of(order_error_kind::no_account, "NO_ACCOUNT",
-                                   fmt::format("no credentials for user \"{}\" on {}; set exchanges.{}.accounts.{}.api_key "
-                                               "and api_secret (or the exchange's default api_key and api_secret)",
-                                               user_id, exchange, exchange, user_id)));
-    }
-    const auto name = exchange + "/" + (per_user ? user_id : std::string("default"));
-    auto& slot = accounts[name];
-    if (!slot) {
-        const auto& url = venue->second.base_url.empty() ? std::string(tk::default_base_url) : venue->second.base_url;
-        tk::rest_options options;
-        options.recv_window = std::chrono::milliseconds(venue->second.recv_window_ms);
-        options.idle_limit = venue->second.http_idle_limit;
-        options.entry_keep_warm = venue->second.order_entry_keep_warm;
-        slot = std::make_unique<account>(executor, *net::http_origin::parse(url),
-                                         tk::credentials{key.reveal(), secret.reveal()}, std::move(options));
-    }
-    return slot.get();
-}
 
 asio::awaitable<std::optional<domain::symbol_mapping>> order_engine::impl::mapping_for(databases& on,
                                                                                       std::string exchange,
@@ -576,7 +473,7 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
     if (const auto valid = domain::validate(command); !valid) {
         co_return unexpected(invalid_field(valid.error()));
     }
-    auto acct = account_for(command.exchange, command.user_id);
+    auto acct = accounts.of(command.exchange, command.user_id);
     if (!acct) co_return unexpected(acct.error());
     try {
         // A command that waited past its expiry (a redelivery after an outage) must not trade on stale intent,
@@ -733,7 +630,7 @@ asio::awaitable<order_result<void>> order_engine::impl::submit(domain::place_ord
         co_return unexpected(invalid_field(valid.error()));
     }
     if (command.expires_at && *command.expires_at <= now_ms()) co_return unexpected(expired(*command.expires_at));
-    if (auto acct = account_for(command.exchange, command.user_id); !acct) co_return unexpected(acct.error());
+    if (auto acct = accounts.of(command.exchange, command.user_id); !acct) co_return unexpected(acct.error());
     try {
         if (!co_await mapping_for(sync_db, command.exchange, command.symbol)) {
             co_return unexpected(error_of(order_error_kind::unknown_symbol, "UNKNOWN_SYMBOL",
@@ -771,7 +668,7 @@ asio::awaitable<order_result<order_record>> order_engine::impl::cancel(domain::c
         if (!order->exchange_order_id) {
             co_return unexpected(unavailable("order " + order->order_id + " is not yet known to the exchange"));
         }
-        auto acct = account_for(order->exchange, order->user_id);
+        auto acct = accounts.of(order->exchange, order->user_id);
         if (!acct) co_return unexpected(acct.error());
         const auto market = co_await mapping_for(sync_db, order->exchange, order->symbol);
         if (!market) co_return unexpected(unavailable("symbol " + order->symbol + " left symbol_mappings"));
@@ -797,7 +694,7 @@ asio::awaitable<order_result<order_record>> order_engine::impl::cancel(domain::c
 // acknowledged one is queried; new fills and the status are then recorded. Exchange trouble leaves the order as it
 // is for the next poll. Throws database_unavailable.
 asio::awaitable<order_record> order_engine::impl::sync(order_record order) {
-    auto acct = account_for(order.exchange, order.user_id);
+    auto acct = accounts.of(order.exchange, order.user_id);
     if (!acct) {
         spdlog::warn("cannot sync order {}: {}", order.order_id, acct.error().message);
         co_return order;
@@ -820,7 +717,7 @@ asio::awaitable<order_record> order_engine::impl::sync(order_record order) {
         if (!*found) {
             // Without sent_at the send never started (and cannot start now without winning the version race).
             const auto signed_by = order.sent_at.value_or(order.created_at);
-            const std::chrono::milliseconds recv_window{exchanges.at(order.exchange).recv_window_ms};
+            const std::chrono::milliseconds recv_window{accounts.configured().at(order.exchange).recv_window_ms};
             if (!never_reached_exchange(signed_by, now_ms(), recv_window)) {
                 co_return order;
             }
@@ -830,7 +727,7 @@ asio::awaitable<order_record> order_engine::impl::sync(order_record order) {
                         fmt::format("never reached the exchange: {} has no order with client id {} and its send window "
                                     "(recvWindow {} ms) has closed, so nothing was placed; send it again with a new "
                                     "order_id",
-                                    order.exchange, order.client_order_id, exchanges.at(order.exchange).recv_window_ms),
+                                    order.exchange, order.client_order_id, accounts.configured().at(order.exchange).recv_window_ms),
                         std::nullopt, std::nullopt, "never_placed"};
             const auto rejected = co_await transition(sync_db, order, std::move(never_placed));
             if (!rejected) co_return co_await latest(sync_db, std::move(order));
@@ -901,7 +798,7 @@ asio::awaitable<void> order_engine::impl::run() {
                  sync_db.orders.target(), settings.poll_interval.count(), settings.unknown_retry.count());
     if (!co_await set_up_consumer()) co_return;
     co_await reconcile();
-    co_await (warm_up_exchanges() && consume() && poll_loop() && stats_loop() && executions_loop());
+    co_await (accounts.warm_up() && consume() && poll_loop() && stats_loop() && executions_loop());
     co_await fetch_lane.run([this] { return publisher.flush(shutdown_timeout); });
     spdlog::info("order engine totals: placed {}, rejected {}, unknown {}, resolved {}, fills {}, commands {}, "
                  "dead-lettered {}, updates {}",
@@ -957,37 +854,6 @@ asio::awaitable<void> order_engine::impl::open_entry_connections() {
     }
 }
 
-// Each configured account's order-entry connection to the exchange opens and its symbol rules are cached as the
-// engine starts, so the first order pays neither a TCP (and TLS) set-up nor a rules fetch. It runs beside the
-// loops: an exchange that does not answer delays nothing, and an order that comes first waits for the lock.
-asio::awaitable<void> order_engine::impl::warm_up_exchanges() {
-    for (const auto& [exchange, venue] : exchanges) {
-        std::set<std::string> users{""};  // "": the exchange's default account
-        for (const auto& [user, ignored] : venue.accounts) users.insert(user);
-        for (const auto& user : users) {
-            auto acct = account_for(exchange, user);
-            if (!acct) continue;  // no default credentials: only users' own accounts
-            if (const auto opened = co_await exclusive((*acct)->entry, (*acct)->client.open_entry()); !opened) {
-                spdlog::warn("{}: could not open the order-entry connection at start ({}); the first order connects "
-                             "itself",
-                             exchange, opened.error().describe());
-            }
-        }
-    }
-    co_await refresh_due_rules();  // every account just made is due
-}
-
-// Symbol rules are refreshed here before they go stale, so order entry never fetches them.
-asio::awaitable<void> order_engine::impl::refresh_due_rules() {
-    for (auto& [name, acct] : accounts) {
-        if (!acct->client.rules_due()) continue;
-        if (const auto refreshed = co_await exclusive(acct->queries, acct->client.refresh_rules()); !refreshed) {
-            spdlog::warn("{}: refreshing the symbol rules failed: {}; trying again at the next poll", name,
-                         refreshed.error().describe());
-        }
-    }
-}
-
 // Start-up: every non-terminal order is brought in line with the exchange before the engine reports ready, waiting
 // out a PostgreSQL outage. An order the exchange cannot be asked about now stays for the poll loop.
 asio::awaitable<void> order_engine::impl::reconcile() {
@@ -1036,21 +902,8 @@ asio::awaitable<void> order_engine::impl::poll_loop() {
         co_await pause(poll_timer, settings.poll_interval);
         if (stopping) break;
         co_await poll_once(false);
-        co_await refresh_due_rules();
-        co_await keep_entries_warm();
-    }
-}
-
-// An order-entry connection unused for the exchange's order_entry_keep_warm gets a GET of the server time, so the
-// exchange does not close it for idleness and an order after a quiet spell pays no TCP (and TLS) set-up. One busy
-// with an order is in use already: it is left alone rather than waited for.
-asio::awaitable<void> order_engine::impl::keep_entries_warm() {
-    for (auto& [name, acct] : accounts) {
-        if (!acct->client.entry_warm_due() || !acct->entry.try_send(boost::system::error_code{})) continue;
-        const connection_lock held{acct->entry};
-        if (const auto kept = co_await acct->client.open_entry(); !kept) {
-            spdlog::debug("{}: keeping the order-entry connection open failed: {}", name, kept.error().describe());
-        }
+        co_await accounts.refresh_due_rules();
+        co_await accounts.keep_entries_warm();
     }
 }
 
@@ -1228,7 +1081,7 @@ asio::awaitable<order_result<std::vector<order_record>>> order_engine::list(orde
         if (query.symbol) {
             // Any form of any exchange's market; an unmapped symbol is compared as written.
             filter.symbol = *query.symbol;
-            for (const auto& [name, ignored] : self->exchanges) {
+            for (const auto& [name, ignored] : self->accounts.configured()) {
                 if (auto market = co_await self->mapping_for(self->sync_db, name, *query.symbol)) {
                     filter.symbol = market->symbol;
                     break;
