@@ -1,6 +1,6 @@
 #include "hft/services/order_engine.hpp"
 
-#include "accounts.hpp"
+#include "engine_state.hpp"
 #include "errors.hpp"
 
 #include "hft/app/blocking_lane.hpp"
@@ -43,20 +43,12 @@ using namespace std::chrono_literals;
 using namespace asio::experimental::awaitable_operators;
 using domain::order_record;
 using domain::order_status;
-using steady = std::chrono::steady_clock;
-constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 const std::string engine_stream = "ORDER_ENGINE";
 constexpr int fetch_batch = 16;
 constexpr auto fetch_timeout = 1000ms;
 constexpr auto command_nak_delay = 1000ms;
-constexpr auto mappings_reload_min = 5s;          // an unknown symbol re-reads symbol_mappings at most this often
 constexpr std::int64_t find_lookback_ms = 60'000;  // clock skew allowance when listing orders since created_at
-
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // A request_id or order_id already known: the answer carries the order as it is. An order_id names one order for
 // good, refused ones included: its record and published updates already say what became of it, and its client
@@ -134,48 +126,6 @@ domain::fill fill_of(const tk::exchange_trade& trade) {
 
 }  // namespace
 
-// The engine's Prometheus series (process-lifetime objects in obs::default_registry()).
-struct engine_metrics {
-    // Looked up in the registry once per status, on first use (a status never reached adds no series).
-    obs::counter& orders(domain::order_status status) {
-        auto& slot = by_status[static_cast<std::size_t>(status)];
-        if (slot == nullptr) {
-            slot = &obs::default_registry().counter(
-                "hft_orders_total", "Orders reaching a status (each order counts once per status it reaches)",
-                {{"status", std::string(domain::to_string(status))}});
-        }
-        return *slot;
-    }
-    std::array<obs::counter*, static_cast<std::size_t>(domain::order_status::unknown) + 1> by_status{};
-    obs::counter& risk_rejection(const std::string& code) {
-        return obs::default_registry().counter("hft_order_risk_rejections_total",
-                                               "Orders refused by a risk limit or the trading state, by code",
-                                               {{"code", code}});
-    }
-    obs::counter& fills = obs::default_registry().counter("hft_order_fills_total", "Fills recorded (each trade once)");
-    obs::histogram& command_to_send = obs::default_registry().histogram(
-        "hft_order_command_to_send_seconds",
-        "From an order command being taken up (JetStream or HTTP) to its request leaving for the exchange",
-        obs::latency_buckets_seconds());
-    obs::histogram& exchange_request(std::string_view endpoint) {
-        return obs::default_registry().histogram("hft_exchange_request_seconds",
-                                                  "Exchange REST round trip, by endpoint",
-                                                  obs::latency_buckets_seconds(), {{"endpoint", std::string(endpoint)}});
-    }
-    obs::histogram& new_order = exchange_request("new_order");
-    obs::histogram& query_order = exchange_request("query_order");
-};
-
-// A connection to each database and the lane that alone runs their statements (declared last, so it is joined
-// before the connections close).
-struct databases {
-    explicit databases(const app::config& cfg)
-        : orders(cfg.database.get("order_engine").dsn), market(cfg.database.get("market_data").dsn) {}
-    store::database orders;
-    store::database market;
-    app::blocking_lane lane;
-};
-
 // A scope an order's risk is checked in, with its limits; `strategy` narrows the book to that strategy's orders.
 struct risk_scope {
     std::string name;
@@ -194,18 +144,12 @@ struct entry_decision {
 // with them) or leaves them to executions_loop (the command consumer: the next command does not wait for them).
 enum class executions { fetch_now, fetch_later };
 
-struct order_engine::impl : std::enable_shared_from_this<impl> {
+struct order_engine::impl : engine_state {
     impl(asio::any_io_executor executor_, bus::connection& bus_, const app::config& cfg)
-        : executor(executor_),
-          bus(bus_),
-          settings(cfg.order_engine_gateway),
+        : engine_state(executor_, bus_, cfg),
           nats(cfg.require_nats_jetstream()),
-          accounts(executor_, cfg.exchanges),
           shutdown_timeout(cfg.graceful_shutdown_timeout),
           default_limits(parse_risk_limits(settings.risk, "order_engine_gateway.risk")),
-          entry_db(cfg),
-          sync_db(cfg),
-          publisher(bus_),
           pause_timer(executor_),
           poll_timer(executor_),
           stats_timer(executor_),
@@ -222,17 +166,6 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
 
     // ---- plumbing ----
 
-    // Runs `work(connection)` against order_engine on `on`'s lane; database_unavailable passes through.
-    template <class F>
-    asio::awaitable<std::invoke_result_t<F&, pqxx::connection&>> db(databases& on, F work) {
-        auto result = co_await on.lane.run([&on, &work] { return on.orders.run(work); });
-        database_ok = true;
-        co_return result;
-    }
-
-    asio::awaitable<std::optional<domain::symbol_mapping>> mapping_for(databases& on, std::string exchange,
-                                                                       std::string text);
-    asio::awaitable<void> refresh_trading_states(databases& on, bool force);
     std::vector<risk_scope> risk_scopes(const domain::place_order_command& command) const;
     entry_decision decide_entry(const domain::place_order_command& command, order_record order,
                                 const tk::symbol_rules& rules, const std::vector<risk_scope>& scopes,
@@ -242,11 +175,7 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
                                            core::trading_state state);
     core::order_rate_limiter* limiter(const std::string& scope, const core::risk_limits& limits);
 
-    void publish_update(const order_record& order, std::optional<domain::fill> fill);
     asio::awaitable<bus::publish_result> publish_and_wait(std::string subject, std::string payload, std::string msg_id);
-    asio::awaitable<std::optional<order_record>> transition(databases& on, order_record current,
-                                                            store::order_transition change);
-    asio::awaitable<order_record> latest(databases& on, order_record order);
 
     // ---- orders ----
 
@@ -275,33 +204,17 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<void> handle(bus::message message, std::span<bus::message> queued);
     asio::awaitable<std::optional<order_error>> execute(const engine_command& command);
     void dead_letter(bus::message message, std::string reason);
-    asio::awaitable<void> pause(asio::steady_timer& timer, std::chrono::milliseconds delay);
     void stop();
 
-    asio::any_io_executor executor;
-    bus::connection& bus;
-    app::order_engine_gateway_config settings;
     app::nats_jetstream_config nats;
-    exchange_accounts accounts;
     std::chrono::milliseconds shutdown_timeout;
     core::risk_limits default_limits;
     std::map<std::string, core::risk_limits> user_limits;
     std::map<std::string, core::risk_limits> strategy_limits;
     std::map<std::string, core::order_rate_limiter> limiters;  // only decide_entry touches them, on entry_db.lane
-    // Order entry (placing, refusing) has connections of its own, so a new order never queues behind the status
-    // poller's statements; everything else uses sync_db. Both write orders version-checked, so neither can undo
-    // the other's change.
-    databases entry_db;
-    databases sync_db;
     // The consumer is only touched from fetch_lane, declared after it so the lane (joining its thread) is
     // destroyed first.
     std::unique_ptr<bus::pull_consumer> consumer;
-    bus::publisher publisher;
-    std::vector<domain::symbol_mapping> mappings;
-    std::optional<steady::time_point> mappings_loaded;
-    std::vector<trading_state_entry> states;
-    std::optional<steady::time_point> states_loaded;
-    std::set<std::string> sending;                      // orders a send is in progress for: status sync leaves them alone
     std::map<std::string, steady::time_point> looked_up;  // unacknowledged orders: when last looked up by client id
     app::blocking_lane fetch_lane;
     asio::steady_timer pause_timer;
@@ -310,38 +223,10 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     std::deque<order_record> executions_due;  // answered orders with executions to fetch (executions::fetch_later)
     asio::steady_timer executions_signal;
     core::backoff retry;
-    bool stopping = false;
-    bool reconciled = false;
-    bool database_ok = false;
-    engine_metrics metrics;
     bool nats_outage = false;
-    order_engine_stats counters;
 };
 
 // ---- plumbing ----
-
-asio::awaitable<std::optional<domain::symbol_mapping>> order_engine::impl::mapping_for(databases& on,
-                                                                                      std::string exchange,
-                                                                                      std::string text) {
-    auto found = resolve_symbol(mappings, exchange, text);
-    if (found || (mappings_loaded && steady::now() - *mappings_loaded < mappings_reload_min)) co_return found;
-    mappings = co_await on.lane.run([&on] {
-        return on.market.run([](pqxx::connection& connection) {
-            pqxx::read_transaction tx{connection};
-            return store::load_symbol_mappings(tx);
-        });
-    });
-    mappings_loaded = steady::now();
-    co_return resolve_symbol(mappings, exchange, text);
-}
-
-asio::awaitable<void> order_engine::impl::refresh_trading_states(databases& on, bool force) {
-    if (!force && states_loaded && steady::now() - *states_loaded < settings.trading_state_refresh) co_return;
-    const auto rows = co_await db(on, [](pqxx::connection& c) { return store::load_trading_states(c); });
-    states.clear();
-    for (const auto& row : rows) states.push_back({row.scope, row.state, row.reason, row.updated_by, row.updated_at});
-    states_loaded = steady::now();
-}
 
 core::order_rate_limiter* order_engine::impl::limiter(const std::string& scope, const core::risk_limits& limits) {
     if (limits.orders_per_second <= 0) return nullptr;
@@ -420,20 +305,6 @@ expected<void, order_error> order_engine::impl::check_risk(const domain::place_o
     return {};
 }
 
-void order_engine::impl::publish_update(const order_record& order, std::optional<domain::fill> fill) {
-    const domain::order_update update{order, std::move(fill)};
-    const auto msg_id = order.order_id + "." + std::to_string(order.version);
-    publisher.publish(bus::order_update_subject(order.exchange, order.symbol), codec::encode(update), msg_id,
-                      [self = shared_from_this(), msg_id](bus::publish_result result) {
-                          if (result.ok()) {
-                              ++self->counters.updates_published;
-                          } else {
-                              // The row is committed; consumers that missed this update read the order's next one.
-                              spdlog::warn("order update {} not published: {}", msg_id, result.error);
-                          }
-                      });
-}
-
 asio::awaitable<bus::publish_result> order_engine::impl::publish_and_wait(std::string subject, std::string payload,
                                                                           std::string msg_id) {
     auto done = std::make_shared<std::optional<bus::publish_result>>();
@@ -444,25 +315,6 @@ asio::awaitable<bus::publish_result> order_engine::impl::publish_and_wait(std::s
     });
     if (!done->has_value()) co_await timer->async_wait(as_tuple_awaitable);
     co_return std::move(**done);
-}
-
-// Commits `change` and publishes the result; nullopt when another writer moved the order first (nothing changed:
-// the caller decides again on the order as it is now, see latest()).
-asio::awaitable<std::optional<order_record>> order_engine::impl::transition(databases& on, order_record current,
-                                                                           store::order_transition change) {
-    auto updated = co_await db(on, [&](pqxx::connection& c) {
-        return store::transition_order(c, current.order_id, current.version, change);
-    });
-    if (updated && updated->status != current.status) metrics.orders(updated->status).inc();
-    if (updated) publish_update(*updated, std::nullopt);
-    co_return updated;
-}
-
-// The order as stored now (`order` itself if it vanished, which only a manual DELETE could do).
-asio::awaitable<order_record> order_engine::impl::latest(databases& on, order_record order) {
-    auto stored = co_await db(on, [&](pqxx::connection& c) { return store::find_order(c, order.order_id); });
-    if (!stored) co_return order;
-    co_return std::move(*stored);
 }
 
 // ---- orders ----
@@ -522,7 +374,7 @@ asio::awaitable<order_result<order_record>> order_engine::impl::place(domain::pl
             co_return unexpected(rate_limited(wait));
         }
         co_await refresh_trading_states(entry_db, false);
-        const auto state = effective_trading_state(states, command.user_id, command.strategy_id);
+        const auto state = effective_trading_state(trading_states(), command.user_id, command.strategy_id);
         const auto scopes = risk_scopes(command);
         auto held = co_await acquire((*acct)->entry);
         auto decided = co_await entry_db.lane.run([&] { return decide_entry(command, order, *rules, scopes, state); });
@@ -1016,12 +868,6 @@ void order_engine::impl::dead_letter(bus::message message, std::string reason) {
                      });
 }
 
-asio::awaitable<void> order_engine::impl::pause(asio::steady_timer& timer, std::chrono::milliseconds delay) {
-    if (stopping) co_return;
-    timer.expires_after(delay);
-    co_await timer.async_wait(as_tuple_awaitable);
-}
-
 void order_engine::impl::stop() {
     stopping = true;
     pause_timer.cancel();
@@ -1103,7 +949,7 @@ asio::awaitable<order_result<std::vector<trading_state_entry>>> order_engine::tr
     const auto self = impl_;
     try {
         co_await self->refresh_trading_states(self->sync_db, true);
-        co_return self->states;
+        co_return self->trading_states();
     } catch (const store::database_unavailable& e) {
         co_return unexpected(unavailable(e.what()));
     }
