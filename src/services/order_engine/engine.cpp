@@ -2,6 +2,7 @@
 
 #include "engine_state.hpp"
 #include "errors.hpp"
+#include "status_sync.hpp"
 
 #include "hft/app/blocking_lane.hpp"
 #include "hft/app/redact.hpp"
@@ -13,7 +14,6 @@
 #include "hft/obs/metrics.hpp"
 #include "hft/codec/place_order.hpp"
 #include "hft/core/backoff.hpp"
-#include "hft/core/order_lifecycle.hpp"
 #include "hft/store/database.hpp"
 #include "hft/store/market_data_repository.hpp"
 #include "hft/store/order_repository.hpp"
@@ -28,7 +28,6 @@
 
 #include <algorithm>
 #include <array>
-#include <deque>
 #include <map>
 #include <random>
 #include <set>
@@ -48,7 +47,6 @@ const std::string engine_stream = "ORDER_ENGINE";
 constexpr int fetch_batch = 16;
 constexpr auto fetch_timeout = 1000ms;
 constexpr auto command_nak_delay = 1000ms;
-constexpr std::int64_t find_lookback_ms = 60'000;  // clock skew allowance when listing orders since created_at
 
 // A request_id or order_id already known: the answer carries the order as it is. An order_id names one order for
 // good, refused ones included: its record and published updates already say what became of it, and its client
@@ -113,17 +111,6 @@ expected<engine_command, std::string> decode_command(const bus::message& message
     return unexpected("no command is published on " + std::string(subject));
 }
 
-// The status an exchange acknowledgement moves an unacknowledged order to before its fills are recorded: fills
-// move it further (record_fill), and FILLED needs them first.
-order_status acknowledged_status(const tk::exchange_order& answer) {
-    if (answer.executed_quantity.is_zero() && answer.status != order_status::filled) return answer.status;
-    return order_status::new_;
-}
-
-domain::fill fill_of(const tk::exchange_trade& trade) {
-    return {trade.trade_id, trade.price, trade.quantity, trade.fee, trade.fee_asset, trade.is_maker, trade.time};
-}
-
 }  // namespace
 
 // A scope an order's risk is checked in, with its limits; `strategy` narrows the book to that strategy's orders.
@@ -141,7 +128,8 @@ struct entry_decision {
 };
 
 // Whether placing an order the exchange reports executions for fetches them before returning (the HTTP API answers
-// with them) or leaves them to executions_loop (the command consumer: the next command does not wait for them).
+// with them) or leaves them to status_sync::executions_loop (the command consumer: the next command does not wait
+// for them).
 enum class executions { fetch_now, fetch_later };
 
 struct order_engine::impl : engine_state {
@@ -150,10 +138,9 @@ struct order_engine::impl : engine_state {
           nats(cfg.require_nats_jetstream()),
           shutdown_timeout(cfg.graceful_shutdown_timeout),
           default_limits(parse_risk_limits(settings.risk, "order_engine_gateway.risk")),
+          sync(*this),
           pause_timer(executor_),
-          poll_timer(executor_),
           stats_timer(executor_),
-          executions_signal(executor_),
           retry({200ms, 10s, 2.0}, std::random_device{}()) {
         bus::expose_dead_letter_metrics(engine_stream);
         for (const auto& [user, limits] : settings.user_risk) {
@@ -186,20 +173,13 @@ struct order_engine::impl : engine_state {
                                                      connection_lock entry_held);
     asio::awaitable<order_result<void>> submit(domain::place_order_command command);
     asio::awaitable<order_result<order_record>> cancel(domain::cancel_order_command command);
-    asio::awaitable<order_record> sync(order_record order);
-    asio::awaitable<order_record> apply(order_record order, account& acct, std::string order_symbol,
-                                        store::fill_market market, tk::exchange_order answer);
 
     // ---- loops ----
 
     asio::awaitable<void> run();
     asio::awaitable<bool> set_up_consumer();
-    asio::awaitable<void> reconcile();
     asio::awaitable<void> open_entry_connections();
-    asio::awaitable<bool> poll_once(bool everything);
-    asio::awaitable<void> poll_loop();
     asio::awaitable<void> stats_loop();
-    asio::awaitable<void> executions_loop();
     asio::awaitable<void> consume();
     asio::awaitable<void> handle(bus::message message, std::span<bus::message> queued);
     asio::awaitable<std::optional<order_error>> execute(const engine_command& command);
@@ -212,16 +192,13 @@ struct order_engine::impl : engine_state {
     std::map<std::string, core::risk_limits> user_limits;
     std::map<std::string, core::risk_limits> strategy_limits;
     std::map<std::string, core::order_rate_limiter> limiters;  // only decide_entry touches them, on entry_db.lane
+    status_sync sync;
     // The consumer is only touched from fetch_lane, declared after it so the lane (joining its thread) is
     // destroyed first.
     std::unique_ptr<bus::pull_consumer> consumer;
-    std::map<std::string, steady::time_point> looked_up;  // unacknowledged orders: when last looked up by client id
     app::blocking_lane fetch_lane;
     asio::steady_timer pause_timer;
-    asio::steady_timer poll_timer;
     asio::steady_timer stats_timer;
-    std::deque<order_record> executions_due;  // answered orders with executions to fetch (executions::fetch_later)
-    asio::steady_timer executions_signal;
     core::backoff retry;
     bool nats_outage = false;
 };
@@ -417,7 +394,7 @@ asio::awaitable<order_result<order_record>> order_engine::impl::refuse(order_rec
 
 // Sends an order committed as PENDING_NEW (decide_entry) once, under the account's order-entry lock (`entry_held`),
 // then records what the exchange said. sent_at was taken under that lock and committed with the row, right before
-// the request is signed: it bounds the request's timestamp (the never-placed rule in sync() relies on it), and
+// the request is signed: it bounds the request's timestamp (the never-placed rule of status sync relies on it), and
 // nothing is signed that is not durable. Status sync leaves the order alone meanwhile, so an answer still on its way
 // is never mistaken for "the exchange does not know it".
 asio::awaitable<order_result<order_record>> order_engine::impl::send(order_record order, account* acct,
@@ -471,9 +448,8 @@ asio::awaitable<order_result<order_record>> order_engine::impl::send(order_recor
     const bool fills_pending = answer && !domain::is_terminal(updated->status) &&
                                (answer->status != order_status::new_ || answer->executed_quantity.is_positive());
     if (!fills_pending) co_return std::move(*updated);
-    if (then == executions::fetch_now) co_return co_await sync(std::move(*updated));
-    executions_due.push_back(*updated);
-    executions_signal.cancel();
+    if (then == executions::fetch_now) co_return co_await sync.sync(std::move(*updated));
+    sync.fetch_executions_later(*updated);
     co_return std::move(*updated);
 }
 
@@ -510,7 +486,7 @@ asio::awaitable<order_result<order_record>> order_engine::impl::cancel(domain::c
                                                       command.user_id)));
         }
         // An order not yet acknowledged is first resolved by client id: it may exist on the exchange.
-        if (!order->exchange_order_id && !domain::is_terminal(order->status)) order = co_await sync(std::move(*order));
+        if (!order->exchange_order_id && !domain::is_terminal(order->status)) order = co_await sync.sync(std::move(*order));
         if (domain::is_terminal(order->status)) {
             co_return unexpected(order_error{order_error_kind::not_cancelable, "NOT_CANCELABLE",
                                              fmt::format("order {} is already {}", order->order_id,
@@ -530,7 +506,7 @@ asio::awaitable<order_result<order_record>> order_engine::impl::cancel(domain::c
         if (!canceled && canceled.error().kind != tk::failure_kind::rejected) {
             co_return unexpected(exchange_error(canceled.error(), "the cancel"));
         }
-        auto after = co_await sync(std::move(*order));
+        auto after = co_await sync.sync(std::move(*order));
         if (!canceled && !domain::is_terminal(after.status)) co_return unexpected(exchange_error(canceled.error(), "the cancel"));
         co_return after;
     } catch (const store::database_unavailable& e) {
@@ -542,104 +518,6 @@ asio::awaitable<order_result<order_record>> order_engine::impl::cancel(domain::c
     }
 }
 
-// Brings one non-terminal order in line with the exchange: an unacknowledged one is looked up by client id, an
-// acknowledged one is queried; new fills and the status are then recorded. Exchange trouble leaves the order as it
-// is for the next poll. Throws database_unavailable.
-asio::awaitable<order_record> order_engine::impl::sync(order_record order) {
-    auto acct = accounts.of(order.exchange, order.user_id);
-    if (!acct) {
-        spdlog::warn("cannot sync order {}: {}", order.order_id, acct.error().message);
-        co_return order;
-    }
-    const auto market = co_await mapping_for(sync_db, order.exchange, order.symbol);
-    if (!market) {
-        spdlog::warn("cannot sync order {}: symbol {} is not in symbol_mappings", order.order_id, order.symbol);
-        co_return order;
-    }
-    const auto rules = co_await rules_of(**acct, market->order_symbol);
-    if (!rules) co_return order;
-    const store::fill_market assets{rules->base_asset, rules->quote_asset};
-
-    if (!order.exchange_order_id) {
-        looked_up[order.order_id] = steady::now();
-        const auto found = co_await exclusive(
-            (*acct)->queries, (*acct)->client.find_by_client_id(market->order_symbol, order.client_order_id,
-                                                      order.created_at - find_lookback_ms));
-        if (!found) co_return order;
-        if (!*found) {
-            // Without sent_at the send never started (and cannot start now without winning the version race).
-            const auto signed_by = order.sent_at.value_or(order.created_at);
-            const std::chrono::milliseconds recv_window{accounts.configured().at(order.exchange).recv_window_ms};
-            if (!never_reached_exchange(signed_by, now_ms(), recv_window)) {
-                co_return order;
-            }
-            looked_up.erase(order.order_id);
-            ++counters.resolved;
-            store::order_transition never_placed{order_status::rejected, std::nullopt,
-                        fmt::format("never reached the exchange: {} has no order with client id {} and its send window "
-                                    "(recvWindow {} ms) has closed, so nothing was placed; send it again with a new "
-                                    "order_id",
-                                    order.exchange, order.client_order_id, accounts.configured().at(order.exchange).recv_window_ms),
-                        std::nullopt, std::nullopt, "never_placed"};
-            const auto rejected = co_await transition(sync_db, order, std::move(never_placed));
-            if (!rejected) co_return co_await latest(sync_db, std::move(order));
-            co_return *rejected;
-        }
-        looked_up.erase(order.order_id);
-        ++counters.resolved;
-        const auto& answer = **found;
-        store::order_transition adopted{acknowledged_status(answer), std::to_string(answer.order_id), std::nullopt,
-                                        std::nullopt, now_ms(), "resolved"};
-        auto resolved = co_await transition(sync_db, order, std::move(adopted));
-        if (!resolved) co_return co_await latest(sync_db, std::move(order));
-        co_return co_await apply(std::move(*resolved), **acct, market->order_symbol, assets, answer);
-    }
-    const auto asked = steady::now();
-    auto answer = co_await exclusive((*acct)->queries, (*acct)->client.query_order(market->order_symbol,
-                                                                        std::stoll(*order.exchange_order_id)));
-    metrics.query_order.observe(steady::now() - asked);
-    if (!answer) co_return order;
-    co_return co_await apply(std::move(order), **acct, market->order_symbol, assets, std::move(*answer));
-}
-
-// Records the fills the exchange reports beyond what is recorded, then the status; FILLED waits for its trades.
-asio::awaitable<order_record> order_engine::impl::apply(order_record order, account& acct, std::string order_symbol,
-                                                        store::fill_market market, tk::exchange_order answer) {
-    if (answer.executed_quantity > order.filled_quantity) {
-        auto trades = co_await exclusive(acct.queries, acct.client.trades(order_symbol, answer.order_id));
-        if (trades) {
-            std::vector<tk::exchange_trade> in_order = *std::move(trades);
-            std::sort(in_order.begin(), in_order.end(),
-                      [](const tk::exchange_trade& a, const tk::exchange_trade& b) { return a.time < b.time; });
-            for (const auto& trade : in_order) {
-                const auto fill = fill_of(trade);
-                auto outcome = co_await db(sync_db, [&](pqxx::connection& c) {
-                    return store::record_fill(c, order.order_id, fill, market);
-                });
-                const auto before = order.status;
-                order = std::move(outcome.order);
-                if (!outcome.recorded) continue;
-                ++counters.fills;
-                metrics.fills.inc();
-                if (order.status != before) metrics.orders(order.status).inc();
-                if (outcome.note) spdlog::warn("order {} fill {}: {}", order.order_id, fill.trade_id, *outcome.note);
-                publish_update(order, fill);
-            }
-        }
-    }
-    const auto next = core::advance({order.status, order.filled_quantity}, order.quantity,
-                                    {answer.status, order.filled_quantity});
-    if (!next) {
-        spdlog::debug("order {}: {}; waiting for the next report", order.order_id, next.error());
-        co_return order;
-    }
-    if (!next->has_value()) co_return order;
-    store::order_transition reported{(*next)->status, std::nullopt, std::nullopt, std::nullopt, std::nullopt, "status"};
-    auto moved = co_await transition(sync_db, order, std::move(reported));
-    if (!moved) co_return co_await latest(sync_db, std::move(order));
-    co_return std::move(*moved);
-}
-
 // ---- loops ----
 
 asio::awaitable<void> order_engine::impl::run() {
@@ -649,8 +527,12 @@ asio::awaitable<void> order_engine::impl::run() {
                  settings.durable, engine_stream, bus::dlq_subject(engine_stream), app::redact_text(bus.options().url),
                  sync_db.orders.target(), settings.poll_interval.count(), settings.unknown_retry.count());
     if (!co_await set_up_consumer()) co_return;
-    co_await reconcile();
-    co_await (accounts.warm_up() && consume() && poll_loop() && stats_loop() && executions_loop());
+    if (co_await sync.reconcile()) {
+        co_await open_entry_connections();
+        reconciled = true;
+        spdlog::info("reconciliation done; order engine ready");
+    }
+    co_await (accounts.warm_up() && consume() && sync.poll_loop() && stats_loop() && sync.executions_loop());
     co_await fetch_lane.run([this] { return publisher.flush(shutdown_timeout); });
     spdlog::info("order engine totals: placed {}, rejected {}, unknown {}, resolved {}, fills {}, commands {}, "
                  "dead-lettered {}, updates {}",
@@ -706,59 +588,6 @@ asio::awaitable<void> order_engine::impl::open_entry_connections() {
     }
 }
 
-// Start-up: every non-terminal order is brought in line with the exchange before the engine reports ready, waiting
-// out a PostgreSQL outage. An order the exchange cannot be asked about now stays for the poll loop.
-asio::awaitable<void> order_engine::impl::reconcile() {
-    bool reported = false;
-    retry.reset();
-    while (!stopping) {
-        if (co_await poll_once(true)) {
-            co_await open_entry_connections();
-            reconciled = true;
-            spdlog::info("reconciliation done; order engine ready");
-            co_return;
-        }
-        if (!std::exchange(reported, true)) {
-            spdlog::warn("cannot reconcile open orders: PostgreSQL at {} is unreachable; retrying", sync_db.orders.target());
-        }
-        co_await pause(pause_timer, retry.next());
-    }
-}
-
-// One pass over the open orders; false when the database was unreachable. Unacknowledged orders are looked up at
-// most every unknown_retry unless `everything`.
-asio::awaitable<bool> order_engine::impl::poll_once(bool everything) {
-    try {
-        co_await refresh_trading_states(sync_db, false);
-        const auto open = co_await db(sync_db, [](pqxx::connection& c) { return store::list_open_orders(c); });
-        for (auto& order : open) {
-            if (stopping) break;
-            if (sending.contains(order.order_id)) continue;
-            if (!everything && !order.exchange_order_id) {
-                const auto last = looked_up.find(order.order_id);
-                if (last != looked_up.end() && steady::now() - last->second < settings.unknown_retry) continue;
-            }
-            co_await sync(order);
-        }
-        co_return true;
-    } catch (const store::database_unavailable& e) {
-        if (std::exchange(database_ok, false)) spdlog::warn("status sync paused: {}", e.what());
-    } catch (const std::exception& e) {
-        spdlog::error("status sync failed: {}", e.what());
-    }
-    co_return false;
-}
-
-asio::awaitable<void> order_engine::impl::poll_loop() {
-    while (!stopping) {
-        co_await pause(poll_timer, settings.poll_interval);
-        if (stopping) break;
-        co_await poll_once(false);
-        co_await accounts.refresh_due_rules();
-        co_await accounts.keep_entries_warm();
-    }
-}
-
 asio::awaitable<void> order_engine::impl::stats_loop() {
     if (settings.stats_interval <= 0ms) co_return;
     while (!stopping) {
@@ -768,30 +597,6 @@ asio::awaitable<void> order_engine::impl::stats_loop() {
                      "updates {}; {} being sent",
                      counters.placed, counters.rejected, counters.unknown, counters.resolved, counters.fills,
                      counters.commands, counters.dead_lettered, counters.updates_published, sending.size());
-    }
-}
-
-// The executions of answered orders (see place()), fetched one order at a time; an order left when this stops is
-// the poll loop's (and the next start's reconciliation's).
-asio::awaitable<void> order_engine::impl::executions_loop() {
-    while (!stopping) {
-        if (executions_due.empty()) {
-            executions_signal.expires_at(steady::time_point::max());
-            co_await executions_signal.async_wait(as_tuple_awaitable);
-            continue;
-        }
-        auto order = std::move(executions_due.front());
-        executions_due.pop_front();
-        const auto order_id = order.order_id;
-        try {
-            co_await sync(std::move(order));
-        } catch (const store::database_unavailable& e) {
-            if (std::exchange(database_ok, false)) {
-                spdlog::warn("executions of order {} wait for the poll: {}", order_id, e.what());
-            }
-        } catch (const std::exception& e) {
-            spdlog::error("fetching the executions of order {} failed: {}", order_id, e.what());
-        }
     }
 }
 
@@ -871,9 +676,8 @@ void order_engine::impl::dead_letter(bus::message message, std::string reason) {
 void order_engine::impl::stop() {
     stopping = true;
     pause_timer.cancel();
-    poll_timer.cancel();
+    sync.stop();
     stats_timer.cancel();
-    executions_signal.cancel();
 }
 
 // ---- the public face ----
