@@ -1,0 +1,163 @@
+#include "command_consumer.hpp"
+
+#include "hft/bus/dead_letter.hpp"
+#include "hft/bus/subjects.hpp"
+#include "hft/codec/order_update.hpp"
+#include "hft/codec/place_order.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <random>
+
+namespace hft::services::order_engine_detail {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int fetch_batch = 16;
+constexpr auto fetch_timeout = 1000ms;
+constexpr auto command_nak_delay = 1000ms;
+
+// The command a message carries, or why it carries none.
+expected<engine_command, std::string> decode_command(const bus::message& message) {
+    const auto subject = message.subject();
+    if (subject == bus::place_order_subject()) {
+        auto command = codec::decode_place_order(message.data());
+        if (!command) return unexpected("undecodable place-order command: " + command.error().to_string());
+        return engine_command{std::move(*command)};
+    }
+    if (subject == bus::cancel_order_subject()) {
+        auto command = codec::decode_cancel_order(message.data());
+        if (!command) return unexpected("undecodable cancel-order command: " + command.error().to_string());
+        return engine_command{std::move(*command)};
+    }
+    return unexpected("no command is published on " + std::string(subject));
+}
+
+}  // namespace
+
+command_consumer::command_consumer(engine_state& state, order_entry& entry, const app::config& cfg)
+    : state_(state),
+      entry_(entry),
+      nats_(cfg.require_nats_jetstream()),
+      pause_timer_(state.executor),
+      retry_({200ms, 10s, 2.0}, std::random_device{}()) {
+    bus::expose_dead_letter_metrics(engine_stream);
+}
+
+asio::awaitable<bool> command_consumer::set_up() {
+    const bus::consumer_spec durable{
+        .durable = state_.settings.durable,
+        .filter_subject = "",
+        .ack_wait = state_.settings.ack_wait,
+        .max_deliver = state_.settings.max_deliver,
+        .max_ack_pending = 1000,
+    };
+    bool reported = false;
+    retry_.reset();
+    while (!state_.stopping) {
+        std::string problem;
+        try {
+            co_await lane_.run([&] {
+                state_.bus.ensure_stream(bus::order_engine_stream_spec(nats_.replicas));
+                state_.bus.ensure_stream(bus::order_update_stream_spec(nats_.replicas));
+                state_.bus.ensure_stream(bus::dlq_stream_spec(nats_.replicas));
+                state_.bus.ensure_consumer(engine_stream, durable);
+                consumer_ = std::make_unique<bus::pull_consumer>(state_.bus, engine_stream, durable);
+            });
+            if (reported) spdlog::info("NATS answers; order engine consuming");
+            co_return true;
+        } catch (const bus::nats_error& e) {
+            problem = e.what();
+        }
+        if (!std::exchange(reported, true)) {
+            spdlog::warn("cannot set up consumer {}/{}: {}; retrying with backoff until NATS answers", engine_stream,
+                         state_.settings.durable, problem);
+        }
+        co_await state_.pause(pause_timer_, retry_.next());
+    }
+    co_return false;
+}
+
+asio::awaitable<void> command_consumer::consume() {
+    while (!state_.stopping) {
+        std::vector<bus::message> messages;
+        std::string problem;
+        try {
+            messages = co_await lane_.run([this] { return consumer_->fetch(fetch_batch, fetch_timeout); });
+            if (std::exchange(nats_outage_, false)) spdlog::info("fetching commands again");
+        } catch (const bus::nats_error& e) {
+            problem = e.what();
+        }
+        if (!problem.empty()) {
+            if (!std::exchange(nats_outage_, true)) {
+                retry_.reset();
+                spdlog::warn("cannot fetch commands from {}/{}: {}; retrying with backoff", engine_stream,
+                             state_.settings.durable, problem);
+            }
+            co_await state_.pause(pause_timer_, retry_.next());
+            continue;
+        }
+        // Every fetched message is settled, even after stop(): the one in hand finishes.
+        for (std::size_t i = 0; i < messages.size(); ++i) {
+            co_await handle(std::move(messages[i]), std::span(messages).subspan(i + 1));
+        }
+    }
+}
+
+// Carries out one command and settles its message. A command refused only because the exchange rate-limits its
+// account waits that out here, its message and the rest of its fetch (`queued`) kept from redelivery with
+// in-progress acks: NAKing it would spend its deliveries, and the last one dead-letters a decided order. place()
+// ends the wait once the command's expires_at has passed; stop() ends it, and the message is settled as usual.
+asio::awaitable<void> command_consumer::handle(bus::message message, std::span<bus::message> queued) {
+    ++state_.counters.commands;
+    const auto command = decode_command(message);
+    if (!command) {
+        dead_letter(std::move(message), command.error());
+        co_return;
+    }
+    auto error = co_await execute(*command);
+    while (error && error->retry_after.count() > 0 && !state_.stopping) {
+        message.in_progress();
+        for (auto& waiting : queued) waiting.in_progress();
+        co_await state_.pause(pause_timer_,
+                              std::min<std::chrono::milliseconds>(error->retry_after, state_.settings.ack_wait / 2));
+        error = co_await execute(*command);
+    }
+    auto verdict = settle_command(error, message.metadata().deliveries, state_.settings.max_deliver, command_nak_delay);
+    switch (verdict.kind) {
+        case settlement_kind::ack: message.ack(); break;
+        case settlement_kind::nak: message.nak(verdict.delay); break;
+        case settlement_kind::dead_letter: dead_letter(std::move(message), std::move(verdict.reason)); break;
+    }
+}
+
+// nullopt once the command's effect is committed.
+asio::awaitable<std::optional<order_error>> command_consumer::execute(const engine_command& command) {
+    if (const auto* place_command = std::get_if<domain::place_order_command>(&command)) {
+        auto placed = co_await entry_.place(*place_command, executions::fetch_later);
+        if (!placed) co_return std::move(placed.error());
+    } else {
+        auto canceled = co_await entry_.cancel(std::get<domain::cancel_order_command>(command));
+        if (!canceled) co_return std::move(canceled.error());
+    }
+    co_return std::nullopt;
+}
+
+void command_consumer::dead_letter(bus::message message, std::string reason) {
+    const bus::dead_letter_retry if_unacked{redelivery_delay(command_nak_delay, message.metadata().deliveries),
+                                            state_.settings.max_deliver};
+    bus::dead_letter(state_.publisher, std::move(message), std::move(reason), if_unacked,
+                     [self = state_.shared_from_this()](bool dead_lettered) {
+                         if (dead_lettered) ++self->counters.dead_lettered;
+                     });
+}
+
+asio::awaitable<void> command_consumer::flush_publishes(std::chrono::milliseconds timeout) {
+    co_await lane_.run([this, &timeout] { return state_.publisher.flush(timeout); });
+}
+
+void command_consumer::stop() { pause_timer_.cancel(); }
+
+}  // namespace hft::services::order_engine_detail
