@@ -21,6 +21,7 @@ FROM debian:bookworm-slim
 RUN apt-get update -qq && \
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       ca-certificates \
+      libboost-url1.81.0 \
       libfmt9 \
       libgcc-s1 \
       libnats3.4 \

@@ -4,6 +4,8 @@
 #include "hft/app/spelling.hpp"
 #include "hft/domain/decimal.hpp"
 
+#include <boost/algorithm/string/case_conv.hpp>
+#include <boost/url/pct_string_view.hpp>
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
@@ -38,14 +40,7 @@ constexpr long long int_max = std::numeric_limits<int>::max();
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 char to_upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
-
-std::string lowercase(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), to_lower);
-    return out;
-}
 
 std::string join_path(std::string_view path, std::string_view key) {
     return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
@@ -241,7 +236,7 @@ std::string expiry_problem(std::string_view text, std::chrono::sys_seconds& out)
 }
 
 std::optional<std::string> normalize_log_level(std::string_view text) {
-    const auto level = lowercase(text);
+    const auto level = boost::algorithm::to_lower_copy(std::string(text));
     constexpr std::array<std::string_view, 7> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
     if (std::find(levels.begin(), levels.end(), level) != levels.end()) return level;
     // logrus names, so an existing config.yml that uses them carries over.
@@ -254,25 +249,6 @@ constexpr std::string_view log_level_choices = "trace, debug, info, warn, error,
 
 // ---------------------------------------------------------------------------------------------------------
 // Credentials inside connection strings
-
-std::string percent_decode(std::string_view text) {
-    std::string out;
-    const auto hex = [](char c) -> int {
-        if (is_digit(c)) return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
-            out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
-            i += 2;
-        } else {
-            out += text[i];
-        }
-    }
-    return out;
-}
 
 /// The passwords a connection string carries: `user:pw@` of every URI in it, and `password=pw` (key=value or
 /// URI query, quoted or not). With `token_userinfo`, a bare `token@` userinfo too (NATS token auth).
@@ -292,7 +268,7 @@ std::vector<std::string> embedded_credentials(std::string_view text, bool token_
             out.emplace_back(userinfo);
         }
     }
-    const auto lower = lowercase(text);
+    const auto lower = boost::algorithm::to_lower_copy(std::string(text));
     for (auto key = lower.find("password"); key != std::string::npos; key = lower.find("password", key + 8)) {
         std::size_t i = key + 8;
         while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
@@ -311,9 +287,11 @@ std::vector<std::string> embedded_credentials(std::string_view text, bool token_
         }
         out.push_back(std::move(value));
     }
+    // A URI's password is percent-encoded; one with an invalid escape reaches no server, so only its text matters.
     std::vector<std::string> decoded;
     for (const auto& value : out) {
-        if (auto plain = percent_decode(value); plain != value) decoded.push_back(std::move(plain));
+        const auto encoded = boost::urls::make_pct_string_view(value);
+        if (auto plain = encoded ? encoded->decode() : value; plain != value) decoded.push_back(std::move(plain));
     }
     out.insert(out.end(), decoded.begin(), decoded.end());
     return out;
@@ -504,7 +482,7 @@ public:
     bool boolean(std::string_view key, bool fallback) {
         const auto value = scalar(key, "true or false");
         if (!value) return fallback;
-        const auto text = lowercase(value->text);
+        const auto text = boost::algorithm::to_lower_copy(value->text);
         if (text == "true" || text == "yes" || text == "on") return true;
         if (text == "false" || text == "no" || text == "off") return false;
         ctx_.fail(value->where, fmt::format("{} must be true or false, got \"{}\"", value->key, value->text));
@@ -673,7 +651,7 @@ void read_log(parse_context& ctx, map_reader& top, config& cfg) {
         cfg.log.log_level = std::move(*normalized);
     }
     if (auto format = r.scalar("format", "a string")) {
-        const auto text = lowercase(format->text);
+        const auto text = boost::algorithm::to_lower_copy(format->text);
         if (text != "text" && text != "json") {
             ctx.fail(format->where, fmt::format("{} must be text or json; got \"{}\"", format->key, format->text));
         }
@@ -861,7 +839,7 @@ void read_exchanges(parse_context& ctx, map_reader& top, config& cfg) {
             if (!rest.ends_with(suffix) || rest.size() == suffix.size()) continue;
             const auto upper_name = rest.substr(0, rest.size() - suffix.size());
             if (upper_name.find("ACCOUNTS") != std::string_view::npos) break;
-            const auto name = lowercase(upper_name);
+            const auto name = boost::algorithm::to_lower_copy(std::string(upper_name));
             if (!valid_exchange_name(name) || cfg.exchanges.contains(name)) break;
             cfg.exchanges.emplace(name, read_exchange(ctx, child_node{YAML::Node(), "exchanges." + name, -1, false}));
             break;
@@ -1297,7 +1275,7 @@ std::string parse_log_level(std::string_view text, std::string_view key) {
 }
 
 log_format parse_log_format(std::string_view text, std::string_view key) {
-    const auto format = lowercase(text);
+    const auto format = boost::algorithm::to_lower_copy(std::string(text));
     if (format == "text") return log_format::text;
     if (format == "json") return log_format::json;
     throw config_error(fmt::format("{} must be text or json; got \"{}\"", key, text));

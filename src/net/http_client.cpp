@@ -2,6 +2,7 @@
 
 #include "url_parts.hpp"
 
+#include <boost/algorithm/string/predicate.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -14,9 +15,7 @@
 
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <variant>
 
 namespace hft::net {
@@ -34,47 +33,23 @@ using steady = std::chrono::steady_clock;
 
 http_failure not_received(std::string message) { return {delivery::not_received, false, std::move(message)}; }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
 }  // namespace
 
 expected<http_origin, std::string> http_origin::parse(std::string_view url) {
-    http_origin origin;
-    if (url.starts_with("https://")) {
-        origin.tls = true;
-        url.remove_prefix(8);
-    } else if (url.starts_with("http://")) {
-        url.remove_prefix(7);
-    } else {
-        return unexpected<std::string>("URL must start with http:// or https://");
+    auto parsed = detail::parse_server_url(url, "URL", boost::urls::scheme::http, boost::urls::scheme::https);
+    if (!parsed) return unexpected(parsed.error());
+    auto server = *std::move(parsed);
+    if (server.url.has_query() || server.url.has_fragment()) {
+        return unexpected<std::string>("URL must not have a query or fragment");
     }
-    const auto slash = url.find('/');
-    const auto authority = url.substr(0, slash);
-    if (slash != std::string_view::npos) {
-        origin.base_path = std::string(url.substr(slash));
-        while (!origin.base_path.empty() && origin.base_path.back() == '/') origin.base_path.pop_back();
-        if (origin.base_path.find_first_of("?#") != std::string::npos) {
-            return unexpected<std::string>("URL must not have a query or fragment");
-        }
-    }
-    auto parsed = detail::parse_authority(authority, origin.tls ? "443" : "80", "URL");
-    if (!parsed) return unexpected<std::string>(parsed.error());
-    origin.host = std::move(parsed->host);
-    origin.port = std::move(parsed->port);
-    return origin;
-}
-
-std::string http_origin::to_string() const {
-    return (tls ? "https://" : "http://") + host + ":" + port + base_path;
+    std::string base_path(std::string_view(server.url.encoded_path()));
+    while (!base_path.empty() && base_path.back() == '/') base_path.pop_back();
+    return http_origin{server.tls, std::move(server.host), std::move(server.port), std::move(base_path)};
 }
 
 std::optional<std::string> http_reply::header(std::string_view name) const {
     for (const auto& [key, value] : headers) {
-        if (iequals(key, name)) return value;
+        if (boost::algorithm::iequals(key, name)) return value;
     }
     return std::nullopt;
 }
@@ -108,7 +83,8 @@ struct http_client::impl {
             auto [connect_error, endpoint] = co_await tcp_layer.async_connect(endpoints, as_tuple_awaitable);
             if (timed_out(connect_error)) co_return not_received_in_time();
             if (connect_error) {
-                co_return not_received("connect to " + origin.host + ":" + origin.port + ": " + connect_error.message());
+                co_return not_received("connect to " + detail::uri_host(origin.host) + ":" + origin.port + ": " +
+                                       connect_error.message());
             }
             tcp_layer.socket().set_option(tcp::no_delay(true));
             if constexpr (std::is_same_v<std::decay_t<decltype(s)>, tls_stream>) {
@@ -200,7 +176,7 @@ asio::awaitable<expected<http_reply, http_failure>> http_client::request(std::st
     if (request.method() == http::verb::unknown) co_return unexpected(not_received("unknown HTTP method " + method));
     request.target(self.origin.base_path + target);
     request.version(11);
-    request.set(http::field::host, self.origin.host);
+    request.set(http::field::host, detail::uri_host(self.origin.host));
     request.set(http::field::user_agent, self.options.user_agent);
     for (const auto& [name, value] : headers) request.set(name, value);
     request.body() = std::move(body);

@@ -393,12 +393,12 @@ asio::awaitable<void> server::impl::run_connection(tcp::socket socket, std::uint
 }
 
 asio::awaitable<http_response> server::impl::answer(http_request request) {
-    if (!options.async_handler) co_return routes.dispatch(request);
     // Keep the shared state alive while the handler runs, even if the server object goes away meanwhile.
     auto self = shared_from_this();
     std::string failure;
     try {
-        co_return co_await options.async_handler(std::move(request));
+        if (options.async_handler) co_return co_await options.async_handler(std::move(request));
+        co_return co_await routes.answer(std::move(request));
     } catch (const std::exception& e) {
         failure = e.what();
     }

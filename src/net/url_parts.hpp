@@ -1,11 +1,14 @@
 #pragma once
 
-// What the websocket and HTTP clients share about reaching a server: the host and port of a URL, and a TLS
-// client stream set up to send SNI and verify that the peer's certificate names the host.
+// What the websocket and HTTP clients share about reaching a server: reading its URL (Boost.URL), writing its
+// host the way HTTP does, and a TLS client stream set up to send SNI and verify the peer's certificate.
 
 #include "hft/domain/expected.hpp"
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/url/scheme.hpp>
+#include <boost/url/url_view.hpp>
 #include <openssl/ssl.h>
 
 #include <string>
@@ -13,22 +16,32 @@
 
 namespace hft::net::detail {
 
-struct authority {
+struct server_url {
+    bool tls = false;
+    /// What the resolver and the certificate check take: a name, or an address (an IPv6 one without brackets).
     std::string host;
-    std::string port;
+    std::string port;            ///< the URL's, else the scheme's default (80, 443)
+    boost::urls::url_view url;   ///< the whole URL, for its path and query; views the parsed text
 };
 
-/// `host[:port]` (no user info); `default_port` when none is given. Errors start with `what` ("websocket URL").
-expected<authority, std::string> parse_authority(std::string_view text, std::string_view default_port,
-                                                 std::string_view what);
+/// A `plain`:// or `secure`:// URL with a host, an optional port in 1..65535 and no user info. Errors start with
+/// `what` ("websocket URL").
+expected<server_url, std::string> parse_server_url(std::string_view text, std::string_view what,
+                                                   boost::urls::scheme plain, boost::urls::scheme secure);
+
+/// The host as a Host header and a URL write it: an IPv6 address in brackets.
+std::string uri_host(const std::string& host);
 
 /// SNI (many hosts behind one address need it to pick the certificate) and host-name verification of the
-/// certificate. False when OpenSSL refused the name.
+/// certificate. An IP address gets no SNI (RFC 6066 allows names only) and is checked against the certificate's
+/// IP addresses. False when OpenSSL refused the name.
 template <class TlsStream>
 bool prepare_tls_client(TlsStream& tls, const std::string& host) {
+    boost::system::error_code not_an_address;
+    boost::asio::ip::make_address(host, not_an_address);
     // SSL_set_tlsext_host_name is a macro with a C cast; this is its expansion.
-    if (SSL_ctrl(tls.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                 const_cast<char*>(host.c_str())) != 1) {
+    if (not_an_address && SSL_ctrl(tls.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                                   const_cast<char*>(host.c_str())) != 1) {
         return false;
     }
     tls.set_verify_callback(boost::asio::ssl::host_name_verification(host));

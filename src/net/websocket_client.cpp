@@ -13,7 +13,6 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include <charconv>
 #include <optional>
 #include <variant>
 
@@ -35,26 +34,14 @@ constexpr std::size_t max_message_bytes = 1 << 20;
 }  // namespace
 
 expected<websocket_url, std::string> websocket_url::parse(std::string_view url) {
-    websocket_url parsed;
-    if (url.starts_with("wss://")) {
-        parsed.tls = true;
-        url.remove_prefix(6);
-    } else if (url.starts_with("ws://")) {
-        url.remove_prefix(5);
-    } else {
-        return unexpected<std::string>("websocket URL must start with ws:// or wss://");
-    }
-    const auto slash = url.find('/');
-    parsed.target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
-    auto authority = detail::parse_authority(url.substr(0, slash), parsed.tls ? "443" : "80", "websocket URL");
-    if (!authority) return unexpected<std::string>(authority.error());
-    parsed.host = std::move(authority->host);
-    parsed.port = std::move(authority->port);
-    return parsed;
-}
-
-std::string websocket_url::to_string() const {
-    return (tls ? "wss://" : "ws://") + host + ":" + port + target;
+    auto parsed = detail::parse_server_url(url, "websocket URL", boost::urls::scheme::ws, boost::urls::scheme::wss);
+    if (!parsed) return unexpected(parsed.error());
+    auto server = *std::move(parsed);
+    // A fragment never reaches the server.
+    if (server.url.has_fragment()) return unexpected<std::string>("websocket URL must not have a fragment");
+    std::string target(std::string_view(server.url.encoded_target()));
+    if (!target.starts_with('/')) target.insert(0, "/");
+    return websocket_url{server.tls, std::move(server.host), std::move(server.port), std::move(target)};
 }
 
 struct websocket_client::impl {
@@ -112,7 +99,7 @@ asio::awaitable<boost::system::error_code> websocket_client::connect(const webso
         websocket::stream_base::timeout options{timeouts.connect, timeouts.idle, true};
         ws.set_option(options);
         ws.read_message_max(max_message_bytes);
-        const auto host = url.host + ":" + url.port;
+        const auto host = detail::uri_host(url.host) + ":" + url.port;
         auto [upgrade_error] = co_await ws.async_handshake(host, url.target, as_tuple_awaitable);
         co_return upgrade_error;
     };

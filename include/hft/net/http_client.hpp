@@ -33,12 +33,12 @@ namespace hft::net {
 /// A parsed http:// or https:// origin (scheme, host, port); any path in the URL becomes the base path.
 struct http_origin {
     bool tls = false;
-    std::string host;
+    std::string host;       ///< a name or an address; an IPv6 address without its URL brackets ("::1")
     std::string port;       ///< "80" / "443" when the URL names none
     std::string base_path;  ///< prefix for every target, without a trailing '/'; usually empty
 
+    /// Accepts http://host[:port][/path] and https://...; anything else is an error naming the problem.
     static expected<http_origin, std::string> parse(std::string_view url);
-    std::string to_string() const;
 };
 
 struct http_client_options {

@@ -29,9 +29,6 @@ class io_context;
 
 namespace hft::net {
 
-/// A handler that may wait for I/O (a database, the bus) without blocking the server's thread.
-using async_http_handler = std::function<boost::asio::awaitable<http_response>(http_request)>;
-
 struct server_options {
     std::string address = "127.0.0.1";  ///< loopback unless told otherwise
     std::uint16_t port = 0;             ///< 0 picks a free port; see server::port()
@@ -58,12 +55,13 @@ struct server_options {
     std::size_t ws_queue_limit = 4096;
     /// Unexpected failures (not closed/eof/aborted/timeouts); null ignores them.
     std::function<void(std::string_view)> on_error;
-    /// When set, every plain HTTP request is answered by this coroutine instead of the router; requests on one
-    /// connection are still answered in order. An exception it throws becomes a 500 through error_response.
+    /// When set, every plain HTTP request is answered by this coroutine instead of the router: an application
+    /// that does its own work around routing (request ids, logs). Requests on one connection are still answered
+    /// in order.
     async_http_handler async_handler;
     /// Shapes the answers the server gives on its own (413 for a request over the limits, 503 for a connection
-    /// beyond them, 500 for a throwing async_handler), so they look like the application's errors; null uses
-    /// json_error.
+    /// beyond them, 500 for an asynchronous handler that throws), so they look like the application's errors;
+    /// null uses json_error.
     std::function<http_response(unsigned status, std::string_view message)> error_response;
 };
 

@@ -22,13 +22,12 @@ namespace hft::net {
 /// A parsed ws:// or wss:// URL.
 struct websocket_url {
     bool tls = false;
-    std::string host;
+    std::string host;    ///< a name or an address; an IPv6 address without its URL brackets ("::1")
     std::string port;    ///< "80" / "443" when the URL names none
     std::string target;  ///< path and query, at least "/"
 
-    /// Accepts ws://host[:port][/path[?query]] and wss://...; anything else is an error naming the problem.
+    /// Accepts ws://host[:port][/path][?query] and wss://...; anything else is an error naming the problem.
     static expected<websocket_url, std::string> parse(std::string_view url);
-    std::string to_string() const;
 };
 
 struct websocket_timeouts {

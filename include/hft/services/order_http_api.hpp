@@ -85,7 +85,6 @@ struct api_error {
     std::string message;  ///< names the problem and the fix
     std::optional<std::string> field;
     std::optional<domain::order_record> order;
-    std::string allow;  ///< for 405: the methods the path accepts
     std::chrono::seconds retry_after{0};  ///< for 503 under the exchange's rate limit: sent as Retry-After
 
     friend bool operator==(const api_error&, const api_error&) = default;
@@ -97,30 +96,8 @@ api_error make_api_error(unsigned status, std::string code, std::string message)
 /// The JSON body of an error answer.
 std::string encode(const api_error& error);
 
-enum class order_route {
-    place,
-    submit,
-    get_order,
-    list_orders,
-    cancel_order,
-    get_trading_state,
-    set_trading_state,
-    healthz,
-    readyz,
-};
-
-struct route_match {
-    order_route route = order_route::healthz;
-    std::string order_id;  ///< percent-decoded, for get_order and cancel_order
-
-    friend bool operator==(const route_match&, const route_match&) = default;
-};
-
-/// 404 ROUTE_NOT_FOUND for an unknown path, 405 METHOD_NOT_ALLOWED (with `allow`) for a known path.
-expected<route_match, api_error> match_route(std::string_view method, std::string_view path);
-
-/// Whether the route needs an API key (everything but the health probes).
-bool requires_api_key(order_route route) noexcept;
+/// An order id from a path; 400 INVALID_FIELD naming order_id unless it follows domain::validate_id.
+expected<std::string, api_error> decode_order_id(std::string order_id);
 
 /// Checks `presented` against every key in `keys` (each compared in full, whatever matched before) and
 /// returns the matching key's name. Keys that are empty in config never match.

@@ -2,6 +2,8 @@
 
 #include "hft/exchange/signing.hpp"
 
+#include <boost/url/parse_query.hpp>
+
 #include <cctype>
 #include <charconv>
 #include <memory>
@@ -284,16 +286,15 @@ private:
 
 }  // namespace
 
+// A form that is not valid percent-encoding has no parameters, so its fields are reported missing.
 std::vector<std::pair<std::string, std::string>> parse_form(std::string_view text) {
     std::vector<std::pair<std::string, std::string>> out;
-    while (!text.empty()) {
-        auto amp = text.find('&');
-        auto pair = text.substr(0, amp);
-        text = amp == std::string_view::npos ? std::string_view{} : text.substr(amp + 1);
-        if (pair.empty()) continue;
-        auto eq = pair.find('=');
-        out.emplace_back(net::url_decode(pair.substr(0, eq)),
-                         eq == std::string_view::npos ? std::string{} : net::url_decode(pair.substr(eq + 1)));
+    const auto form = boost::urls::parse_query(text);
+    if (!form) return out;
+    const boost::urls::encoding_opts plus_as_space(true);
+    for (const auto& param : *form) {
+        if (param.key.empty() && !param.has_value) continue;  // "a=1&&b=2"
+        out.emplace_back(param.key.decode(plus_as_space), param.value.decode(plus_as_space));
     }
     return out;
 }

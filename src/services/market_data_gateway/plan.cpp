@@ -3,6 +3,8 @@
 #include "hft/domain/interval.hpp"
 #include "hft/exchange/binance/market_stream.hpp"
 
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -21,13 +23,14 @@ constexpr venue_defaults known_venues[] = {
     {"binance", "wss://stream.binance.com:9443/stream", "https://api.binance.com"},
 };
 
-// The combined-stream endpoint: a bare ws://host:port gets /stream.
+// The combined-stream endpoint: a URL without a path (ws://host:port, or just "/") gets /stream. One that does
+// not parse is left for websocket_url::parse to report.
 std::string combined_stream_url(std::string url) {
-    const auto scheme_end = url.find("://");
-    const auto path = url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
-    if (path == std::string::npos) return url + "/stream";
-    if (path == url.size() - 1) return url + "stream";
-    return url;
+    const auto parsed = boost::urls::parse_uri(url);
+    if (!parsed || parsed->encoded_path().size() > 1) return url;
+    boost::urls::url combined(*parsed);
+    combined.set_encoded_path("/stream");
+    return std::string(combined.buffer());
 }
 
 bool is_empty_payload(std::string_view payload) {

@@ -1,5 +1,5 @@
-// The order HTTP API on a net::server: authentication, the calls into order_service, the synchronous place's
-// deadline, and the headers every answer carries.
+// The order HTTP API on a net::server: its routes, authentication, the calls into order_service, the synchronous
+// place's deadline, and the headers every answer carries.
 
 #include "hft/codec/order_update.hpp"
 #include "hft/core/risk.hpp"
@@ -16,10 +16,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <exception>
 #include <random>
-#include <stdexcept>
 #include <unordered_set>
 
 namespace hft::services {
@@ -34,7 +32,6 @@ net::http_response json_response(unsigned status, std::string body) {
 
 net::http_response error_response(const api_error& error) {
     auto response = json_response(error.status, encode(error));
-    if (!error.allow.empty()) response.headers.emplace_back("Allow", error.allow);
     if (error.retry_after.count() > 0) {
         response.headers.emplace_back("Retry-After", std::to_string(error.retry_after.count()));
     }
@@ -63,9 +60,20 @@ bool is_json_media_type(std::optional<std::string> content_type) {
     return boost::algorithm::iequals(media_type, "application/json");
 }
 
-bool has_body(order_route route) {
-    return route == order_route::place || route == order_route::submit || route == order_route::cancel_order ||
-           route == order_route::set_trading_state;
+constexpr std::string_view orders_path = "/order-engine/v1/orders";
+constexpr std::string_view trading_state_path = "/order-engine/v1/trading-state";
+
+api_error route_not_found(std::string_view path) {
+    return make_api_error(404, "ROUTE_NOT_FOUND",
+                          "no route " + std::string(path) + "; the API serves " + std::string(orders_path) + ", " +
+                              std::string(orders_path) + "/{order_id}, " + std::string(orders_path) + "/async, " +
+                              std::string(trading_state_path) + ", /healthz and /readyz");
+}
+
+api_error method_not_allowed(std::string_view method, std::string_view path, std::string_view allow) {
+    return make_api_error(405, "METHOD_NOT_ALLOWED",
+                          std::string(method) + " is not allowed on " + std::string(path) + "; use " +
+                              std::string(allow));
 }
 
 // The body's api_key, read only when no X-API-Key header came; a body that is not JSON has no key to read.
@@ -126,6 +134,44 @@ struct order_http_api::impl {
           random(std::random_device{}()),
           server(ioc, server_options(cfg), net::router{}, nullptr) {
         if (keys.empty()) spdlog::warn("order HTTP API: api_keys is empty, so every /order-engine request gets 401");
+        add_routes();
+    }
+
+    // `.../orders/async` takes only POST as the queueing route; GET and DELETE there reach {order_id}.
+    void add_routes() {
+        routes.on_not_found(
+            [](const net::http_request& request) { return error_response(route_not_found(request.path)); });
+        routes.on_method_not_allowed([](const net::http_request& request, std::string_view allow) {
+            return error_response(method_not_allowed(request.method, request.path, allow));
+        });
+        routes.add("GET", "/healthz",
+                   [](const net::http_request&) { return json_response(200, R"({"status":"ok"})"); });
+        routes.add("GET", "/readyz", [this](const net::http_request&) {
+            if (service.ready()) return json_response(200, R"({"status":"ready"})");
+            return error_response(make_api_error(
+                503, "NOT_READY", "the order engine is not ready (database, bus or start-up reconciliation); retry"));
+        });
+        const std::string orders(orders_path);
+        const std::string order = orders + "/{order_id}";
+        const std::string trading_state(trading_state_path);
+        add_keyed("POST", orders, with_body, &impl::place_order);
+        add_keyed("POST", orders + "/async", with_body, &impl::submit_order);
+        add_keyed("GET", orders, without_body, &impl::list_orders);
+        add_keyed("GET", order, without_body, &impl::get_order);
+        add_keyed("DELETE", order, with_body, &impl::cancel_order);
+        add_keyed("GET", trading_state, without_body, &impl::get_trading_state);
+        add_keyed("PUT", trading_state, with_body, &impl::set_trading_state);
+    }
+
+    // A handler of an /order-engine route: the request, and the name of the API key it came with.
+    using keyed_handler = asio::awaitable<net::http_response> (impl::*)(net::http_request request, std::string caller);
+    static constexpr bool with_body = true;  ///< the route reads a JSON body (where an api_key may stand too)
+    static constexpr bool without_body = false;
+
+    void add_keyed(std::string method, std::string pattern, bool reads_body, keyed_handler handler) {
+        routes.add(std::move(method), std::move(pattern), [this, reads_body, handler](net::http_request request) {
+            return keyed(std::move(request), reads_body, handler);
+        });
     }
 
     net::server_options server_options(const app::config& cfg) {
@@ -175,11 +221,15 @@ struct order_http_api::impl {
         const auto started = std::chrono::steady_clock::now();
         const auto client_id = request.header("X-Request-Id");
         std::string request_id = client_id && is_plain_token(*client_id) ? *client_id : generate_request_id();
+        // The routes read the request id from the request, as the answer will carry it.
+        std::erase_if(request.headers,
+                      [](const auto& header) { return boost::algorithm::iequals(header.first, "X-Request-Id"); });
+        request.headers.emplace_back("X-Request-Id", request_id);
         const std::string method = request.method;
         const std::string path = request.path;
         net::http_response response;
         try {
-            response = co_await answer(std::move(request), request_id);
+            response = co_await routes.answer(std::move(request));
         } catch (const std::exception& e) {
             spdlog::error("order HTTP API: {} {} request_id={} failed: {}", method, path, request_id, e.what());
             response = error_response(make_api_error(500, "INTERNAL_ERROR",
@@ -201,96 +251,94 @@ struct order_http_api::impl {
         co_return response;
     }
 
-    asio::awaitable<net::http_response> answer(net::http_request request, std::string request_id) {
-        auto match = match_route(request.method, request.path);
-        if (!match) co_return error_response(match.error());
-        const auto route = match->route;
-        if (has_body(route) && !request.body.empty() && !is_json_media_type(request.header("Content-Type"))) {
+    // What every /order-engine route checks before its own work, in this order: an order id in the path follows
+    // the id rule, a body is JSON, and the caller holds a valid API key.
+    asio::awaitable<net::http_response> keyed(net::http_request request, bool reads_body, keyed_handler handler) {
+        if (auto order_id = request.path_param("order_id")) {
+            if (auto valid = decode_order_id(*std::move(order_id)); !valid) co_return error_response(valid.error());
+        }
+        if (reads_body && !request.body.empty() && !is_json_media_type(request.header("Content-Type"))) {
             co_return error_response(make_api_error(
                 415, "UNSUPPORTED_MEDIA_TYPE",
                 "the body must be JSON sent with Content-Type: application/json (curl: -H 'Content-Type: "
                 "application/json' or --json)"));
         }
-        std::string caller;  // the key's name, never the key
-        if (requires_api_key(route)) {
-            auto who = authorize(request, route);
-            if (!who) co_return error_response(who.error());
-            caller = *who;
-        }
+        auto caller = authorize(request, reads_body);  // the key's name, never the key
+        if (!caller) co_return error_response(caller.error());
+        co_return co_await (this->*handler)(std::move(request), *std::move(caller));
+    }
 
-        switch (route) {
-            case order_route::healthz: co_return json_response(200, R"({"status":"ok"})");
-            case order_route::readyz: {
-                if (service.ready()) co_return json_response(200, R"({"status":"ready"})");
-                co_return error_response(
-                    make_api_error(503, "NOT_READY",
-                                   "the order engine is not ready (database, bus or start-up reconciliation); retry"));
-            }
-            case order_route::place: {
-                auto command = decode_place_request(request.body, now_ms());
-                if (!command) co_return error_response(command.error());
-                co_return co_await place(*std::move(command));
-            }
-            case order_route::submit: {
-                auto command = decode_place_request(request.body, now_ms());
-                if (!command) co_return error_response(command.error());
-                const json queued = {
-                    {"request_id", command->request_id}, {"order_id", command->order_id}, {"status", "queued"}};
-                auto submitted = co_await service.submit(*std::move(command));
-                if (!submitted) co_return error_response(to_api_error(submitted.error()));
-                co_return json_response(202, queued.dump());
-            }
-            case order_route::get_order: {
-                auto order = co_await service.get(match->order_id);
-                co_return order_answer(200, std::move(order));
-            }
-            case order_route::list_orders: {
-                auto query = decode_order_query(request);
-                if (!query) co_return error_response(query.error());
-                auto orders = co_await service.list(*std::move(query));
-                if (!orders) co_return error_response(to_api_error(orders.error()));
-                std::string body = R"({"orders":[)";
-                for (const auto& order : *orders) {
-                    if (&order != &orders->front()) body.push_back(',');
-                    body += codec::encode(order);
-                }
-                body += "]}";
-                co_return json_response(200, std::move(body));
-            }
-            case order_route::cancel_order: {
-                auto command = decode_cancel_request(request, match->order_id, request_id, now_ms());
-                if (!command) co_return error_response(command.error());
-                auto order = co_await service.cancel(*std::move(command));
-                co_return order_answer(200, std::move(order));
-            }
-            case order_route::get_trading_state: {
-                auto states = co_await service.trading_states();
-                if (!states) co_return error_response(to_api_error(states.error()));
-                std::string body = R"({"trading_states":[)";
-                for (const auto& entry : *states) {
-                    if (&entry != &states->front()) body.push_back(',');
-                    body += encode(entry);
-                }
-                body += "]}";
-                co_return json_response(200, std::move(body));
-            }
-            case order_route::set_trading_state: {
-                auto entry = decode_trading_state_request(request.body, caller, now_ms());
-                if (!entry) co_return error_response(entry.error());
-                spdlog::warn("order HTTP API: trading state of {} set to {} by API key \"{}\": {}", entry->scope,
-                             core::to_string(entry->state), caller, entry->reason);
-                auto stored = co_await service.set_trading_state(*std::move(entry));
-                if (!stored) co_return error_response(to_api_error(stored.error()));
-                co_return json_response(200, encode(*stored));
-            }
+    asio::awaitable<net::http_response> place_order(net::http_request request, std::string) {
+        auto command = decode_place_request(request.body, now_ms());
+        if (!command) co_return error_response(command.error());
+        co_return co_await place(*std::move(command));
+    }
+
+    asio::awaitable<net::http_response> submit_order(net::http_request request, std::string) {
+        auto command = decode_place_request(request.body, now_ms());
+        if (!command) co_return error_response(command.error());
+        const json queued = {
+            {"request_id", command->request_id}, {"order_id", command->order_id}, {"status", "queued"}};
+        auto submitted = co_await service.submit(*std::move(command));
+        if (!submitted) co_return error_response(to_api_error(submitted.error()));
+        co_return json_response(202, queued.dump());
+    }
+
+    asio::awaitable<net::http_response> get_order(net::http_request request, std::string) {
+        auto order_id = request.path_param("order_id").value_or("");
+        auto order = co_await service.get(std::move(order_id));
+        co_return order_answer(200, std::move(order));
+    }
+
+    asio::awaitable<net::http_response> list_orders(net::http_request request, std::string) {
+        auto query = decode_order_query(request);
+        if (!query) co_return error_response(query.error());
+        auto orders = co_await service.list(*std::move(query));
+        if (!orders) co_return error_response(to_api_error(orders.error()));
+        std::string body = R"({"orders":[)";
+        for (const auto& order : *orders) {
+            if (&order != &orders->front()) body.push_back(',');
+            body += codec::encode(order);
         }
-        throw std::logic_error("order HTTP API: a route without a handler");
+        body += "]}";
+        co_return json_response(200, std::move(body));
+    }
+
+    asio::awaitable<net::http_response> cancel_order(net::http_request request, std::string) {
+        auto order_id = request.path_param("order_id").value_or("");
+        auto request_id = request.header("X-Request-Id").value_or("");
+        auto command = decode_cancel_request(request, std::move(order_id), std::move(request_id), now_ms());
+        if (!command) co_return error_response(command.error());
+        auto order = co_await service.cancel(*std::move(command));
+        co_return order_answer(200, std::move(order));
+    }
+
+    asio::awaitable<net::http_response> get_trading_state(net::http_request, std::string) {
+        auto states = co_await service.trading_states();
+        if (!states) co_return error_response(to_api_error(states.error()));
+        std::string body = R"({"trading_states":[)";
+        for (const auto& entry : *states) {
+            if (&entry != &states->front()) body.push_back(',');
+            body += encode(entry);
+        }
+        body += "]}";
+        co_return json_response(200, std::move(body));
+    }
+
+    asio::awaitable<net::http_response> set_trading_state(net::http_request request, std::string caller) {
+        auto entry = decode_trading_state_request(request.body, caller, now_ms());
+        if (!entry) co_return error_response(entry.error());
+        spdlog::warn("order HTTP API: trading state of {} set to {} by API key \"{}\": {}", entry->scope,
+                     core::to_string(entry->state), caller, entry->reason);
+        auto stored = co_await service.set_trading_state(*std::move(entry));
+        if (!stored) co_return error_response(to_api_error(stored.error()));
+        co_return json_response(200, encode(*stored));
     }
 
     // The caller's key name: from X-API-Key, else from the body of the routes that have one.
-    expected<std::string, api_error> authorize(const net::http_request& request, order_route route) const {
+    expected<std::string, api_error> authorize(const net::http_request& request, bool reads_body) const {
         auto presented = request.header("X-API-Key").value_or(std::string{});
-        if (presented.empty() && has_body(route)) {
+        if (presented.empty() && reads_body) {
             auto from_body = body_api_key(request.body);
             if (!from_body) return unexpected(from_body.error());
             presented = *std::move(from_body);
@@ -340,6 +388,7 @@ struct order_http_api::impl {
     std::mt19937_64 random;
     // Synchronous places waiting for the engine; stop() ends their wait so shutdown need not sit out the timeout.
     std::unordered_set<pending_place*> waiting;
+    net::router routes;
     net::server server;
 };
 

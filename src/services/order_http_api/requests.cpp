@@ -1,4 +1,4 @@
-// The socket-free half of the order HTTP API: routing, authentication, request decoding and error mapping.
+// The socket-free half of the order HTTP API: authentication, request decoding and error mapping.
 
 #include "hft/codec/order_update.hpp"
 #include "hft/codec/place_order.hpp"
@@ -17,8 +17,6 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::string_view orders_path = "/order-engine/v1/orders";
-constexpr std::string_view trading_state_path = "/order-engine/v1/trading-state";
 constexpr int max_list_limit = 1000;
 
 api_error bad_request(std::string code, std::string message, std::optional<std::string> field = std::nullopt) {
@@ -84,13 +82,6 @@ expected<std::string, api_error> required_string(const json& object, std::string
     if (!value) return unexpected(value.error());
     if (!*value || (*value)->empty()) return unexpected(invalid_field(key, "is required"));
     return **value;
-}
-
-api_error method_not_allowed(std::string_view method, std::string_view path, std::string allow) {
-    auto error = make_api_error(405, "METHOD_NOT_ALLOWED",
-                                std::string(method) + " is not allowed on " + std::string(path) + "; use " + allow);
-    error.allow = std::move(allow);
-    return error;
 }
 
 // Loops over the whole presented key whatever the configured one holds, so the time taken depends only on the
@@ -179,47 +170,9 @@ std::string encode(const api_error& error) {
     return out;
 }
 
-expected<route_match, api_error> match_route(std::string_view method, std::string_view path) {
-    const auto only = [&](std::string_view allowed, order_route route) -> expected<route_match, api_error> {
-        if (method == allowed) return route_match{route, {}};
-        return unexpected(method_not_allowed(method, path, std::string(allowed)));
-    };
-    if (path == "/healthz") return only("GET", order_route::healthz);
-    if (path == "/readyz") return only("GET", order_route::readyz);
-    if (path == trading_state_path) {
-        if (method == "GET") return route_match{order_route::get_trading_state, {}};
-        if (method == "PUT") return route_match{order_route::set_trading_state, {}};
-        return unexpected(method_not_allowed(method, path, "GET, PUT"));
-    }
-    if (path == orders_path) {
-        if (method == "GET") return route_match{order_route::list_orders, {}};
-        if (method == "POST") return route_match{order_route::place, {}};
-        return unexpected(method_not_allowed(method, path, "GET, POST"));
-    }
-    if (path.starts_with(orders_path) && path.size() > orders_path.size() + 1 && path[orders_path.size()] == '/') {
-        const auto segment = path.substr(orders_path.size() + 1);
-        if (segment.find('/') == std::string_view::npos) {
-            const bool is_async = segment == "async";
-            if (is_async && method == "POST") return route_match{order_route::submit, {}};
-            if (method != "GET" && method != "DELETE") {
-                return unexpected(method_not_allowed(method, path, is_async ? "DELETE, GET, POST" : "DELETE, GET"));
-            }
-            auto order_id = net::url_decode(segment);
-            if (auto valid = domain::validate_id("order_id", order_id); !valid) {
-                return unexpected(invalid_field(valid.error()));
-            }
-            return route_match{method == "GET" ? order_route::get_order : order_route::cancel_order,
-                               std::move(order_id)};
-        }
-    }
-    return unexpected(make_api_error(404, "ROUTE_NOT_FOUND",
-                                     "no route " + std::string(path) + "; the API serves " + std::string(orders_path) +
-                                         ", " + std::string(orders_path) + "/{order_id}, " + std::string(orders_path) +
-                                         "/async, " + std::string(trading_state_path) + ", /healthz and /readyz"));
-}
-
-bool requires_api_key(order_route route) noexcept {
-    return route != order_route::healthz && route != order_route::readyz;
+expected<std::string, api_error> decode_order_id(std::string order_id) {
+    if (auto valid = domain::validate_id("order_id", order_id); !valid) return unexpected(invalid_field(valid.error()));
+    return order_id;
 }
 
 expected<std::string, api_error> authenticate(std::string_view presented, std::span<const app::api_key_config> keys,

@@ -61,51 +61,6 @@ net::http_request request_with(std::string query, std::string body = {}) {
 
 }  // namespace
 
-TEST_CASE("the order routes match their methods and paths", "[order-http]") {
-    CHECK(*match_route("POST", "/order-engine/v1/orders") == route_match{order_route::place, ""});
-    CHECK(*match_route("GET", "/order-engine/v1/orders") == route_match{order_route::list_orders, ""});
-    CHECK(*match_route("POST", "/order-engine/v1/orders/async") == route_match{order_route::submit, ""});
-    CHECK(*match_route("GET", "/order-engine/v1/orders/o-1") == route_match{order_route::get_order, "o-1"});
-    CHECK(*match_route("DELETE", "/order-engine/v1/orders/o%3A1") == route_match{order_route::cancel_order, "o:1"});
-    CHECK(*match_route("GET", "/order-engine/v1/orders/async") == route_match{order_route::get_order, "async"});
-    CHECK(*match_route("GET", "/order-engine/v1/trading-state") == route_match{order_route::get_trading_state, ""});
-    CHECK(*match_route("PUT", "/order-engine/v1/trading-state") == route_match{order_route::set_trading_state, ""});
-    CHECK(*match_route("GET", "/healthz") == route_match{order_route::healthz, ""});
-    CHECK(*match_route("GET", "/readyz") == route_match{order_route::readyz, ""});
-}
-
-TEST_CASE("an unknown path is 404 ROUTE_NOT_FOUND naming the routes that exist", "[order-http]") {
-    for (const auto* path :
-         {"/", "/order-engine/v1/order", "/order-engine/v1/orders/", "/order-engine/v1/orders/a/b"}) {
-        const auto match = match_route("GET", path);
-        REQUIRE_FALSE(match);
-        CHECK(match.error().status == 404);
-        CHECK(match.error().code == "ROUTE_NOT_FOUND");
-        CHECK_THAT(match.error().message, Catch::Contains("/order-engine/v1/orders"));
-    }
-}
-
-TEST_CASE("a known path with another method is 405 METHOD_NOT_ALLOWED with the allowed methods", "[order-http]") {
-    const auto put_orders = match_route("PUT", "/order-engine/v1/orders");
-    REQUIRE_FALSE(put_orders);
-    CHECK(put_orders.error().status == 405);
-    CHECK(put_orders.error().code == "METHOD_NOT_ALLOWED");
-    CHECK(put_orders.error().allow == "GET, POST");
-    CHECK(match_route("POST", "/order-engine/v1/orders/o-1").error().allow == "DELETE, GET");
-    CHECK(match_route("PUT", "/order-engine/v1/orders/async").error().allow == "DELETE, GET, POST");
-    CHECK(match_route("DELETE", "/order-engine/v1/trading-state").error().allow == "GET, PUT");
-    CHECK(match_route("POST", "/healthz").error().status == 405);
-}
-
-TEST_CASE("only the health probes go without an api key", "[order-http]") {
-    CHECK_FALSE(requires_api_key(order_route::healthz));
-    CHECK_FALSE(requires_api_key(order_route::readyz));
-    for (auto route : {order_route::place, order_route::submit, order_route::get_order, order_route::list_orders,
-                       order_route::cancel_order, order_route::get_trading_state, order_route::set_trading_state}) {
-        CHECK(requires_api_key(route));
-    }
-}
-
 TEST_CASE("an active api key authenticates as its name", "[order-http]") {
     const auto keys = test_keys();
     const auto who = authenticate("ops-key-0123456789abcdef", keys, noon);
@@ -384,17 +339,15 @@ TEST_CASE("an error body is {error:{code,message,field}} and a duplicate's carri
     CHECK_FALSE(field.contains("order"));
 }
 
-TEST_CASE("an order id in the path that hides a NUL byte or invalid UTF-8 is 400 naming order_id", "[order-http]") {
-    for (const auto* method : {"GET", "DELETE"}) {
-        for (const auto* path : {"/order-engine/v1/orders/probe-1%00junk", "/order-engine/v1/orders/%ff",
-                                 "/order-engine/v1/orders/a%20b"}) {
-            const auto matched = match_route(method, path);
-            REQUIRE_FALSE(matched);
-            CHECK(matched.error().status == 400);
-            CHECK(matched.error().code == "INVALID_FIELD");
-            CHECK(matched.error().field == std::optional<std::string>{"order_id"});
-        }
+TEST_CASE("an order id from a path that hides a NUL byte or invalid UTF-8 is 400 naming order_id", "[order-http]") {
+    for (const auto& order_id : {std::string("probe-1\0junk", 12), std::string("\xff"), std::string("a b")}) {
+        const auto decoded = decode_order_id(order_id);
+        REQUIRE_FALSE(decoded);
+        CHECK(decoded.error().status == 400);
+        CHECK(decoded.error().code == "INVALID_FIELD");
+        CHECK(decoded.error().field == std::optional<std::string>{"order_id"});
     }
+    CHECK(decode_order_id("o:1").value() == "o:1");
 }
 
 TEST_CASE("a list query's user_id and symbol follow the one id rule", "[order-http]") {

@@ -403,7 +403,72 @@ TEST_CASE("a wrong method gets 405 METHOD_NOT_ALLOWED with Allow", "[order-http]
     const auto result = api.call("PATCH", "/order-engine/v1/orders");
     CHECK(result.status == 405);
     CHECK(error_code(result) == "METHOD_NOT_ALLOWED");
+    CHECK(json::parse(result.body)["error"]["message"] ==
+          "PATCH is not allowed on /order-engine/v1/orders; use GET, POST");
     CHECK(result.header("Allow") == "GET, POST");
+    CHECK(api.call("POST", "/order-engine/v1/orders/o-1").header("Allow") == "DELETE, GET");
+    CHECK(api.call("PUT", "/order-engine/v1/orders/async").header("Allow") == "DELETE, GET, POST");
+    CHECK(api.call("DELETE", "/order-engine/v1/trading-state").header("Allow") == "GET, PUT");
+    const auto health = api.call("POST", "/healthz", {}, {});
+    CHECK(health.status == 405);
+    CHECK(health.header("Allow") == "GET");
+}
+
+TEST_CASE("an unknown path is 404 ROUTE_NOT_FOUND naming the routes that exist, key or not", "[order-http]") {
+    running_api api;
+    for (const auto* path :
+         {"/", "/order-engine/v1/order", "/order-engine/v1/orders/", "/order-engine/v1/orders/a/b"}) {
+        const auto result = api.call("GET", path, {}, {});
+        CHECK(result.status == 404);
+        CHECK(error_code(result) == "ROUTE_NOT_FOUND");
+        CHECK_THAT(json::parse(result.body)["error"]["message"].get<std::string>(),
+                   Catch::Contains("/order-engine/v1/orders/{order_id}"));
+    }
+}
+
+TEST_CASE("the order routes reach their order_service calls, the order id percent-decoded", "[order-http]") {
+    running_api api;
+    REQUIRE(api.call("POST", "/order-engine/v1/orders", seed_body().dump()).status == 201);
+    CHECK(api.call("GET", "/order-engine/v1/orders/1d421596%2D2ff1-4798-b1b5-5336ed39122z").status == 200);
+    // GET and DELETE of .../orders/async name the order "async"; only POST queues.
+    const auto async_order = api.call("GET", "/order-engine/v1/orders/async");
+    CHECK(async_order.status == 404);
+    CHECK(error_code(async_order) == "ORDER_NOT_FOUND");
+    const auto cancel = api.call("DELETE", "/order-engine/v1/orders/o%3A1?user_id=alice");
+    CHECK(cancel.status == 404);
+    CHECK(json::parse(cancel.body)["error"]["message"] == "no order o:1");
+}
+
+TEST_CASE("only the health probes answer without an api key", "[order-http]") {
+    running_api api;
+    CHECK(api.call("GET", "/healthz", {}, {}).status == 200);
+    CHECK(api.call("GET", "/readyz", {}, {}).status == 200);
+    for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
+             {"POST", "/order-engine/v1/orders"},
+             {"POST", "/order-engine/v1/orders/async"},
+             {"GET", "/order-engine/v1/orders"},
+             {"GET", "/order-engine/v1/orders/o-1"},
+             {"DELETE", "/order-engine/v1/orders/o-1"},
+             {"GET", "/order-engine/v1/trading-state"},
+             {"PUT", "/order-engine/v1/trading-state"}}) {
+        const auto result = api.call(method, target, {}, {});
+        CHECK(result.status == 401);
+        CHECK(error_code(result) == "API_KEY_MISSING");
+    }
+}
+
+TEST_CASE("an order id in the path that hides a NUL byte or invalid UTF-8 is 400 naming order_id, before the key",
+          "[order-http]") {
+    running_api api;
+    for (const auto* method : {"GET", "DELETE"}) {
+        for (const auto* target : {"/order-engine/v1/orders/probe-1%00junk", "/order-engine/v1/orders/%ff",
+                                   "/order-engine/v1/orders/a%20b"}) {
+            const auto result = api.call(method, target, {}, {});
+            CHECK(result.status == 400);
+            CHECK(error_code(result) == "INVALID_FIELD");
+            CHECK(json::parse(result.body)["error"]["field"] == "order_id");
+        }
+    }
 }
 
 TEST_CASE("a body over max_body_bytes gets 413 PAYLOAD_TOO_LARGE", "[order-http]") {
