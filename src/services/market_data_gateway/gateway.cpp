@@ -1,6 +1,7 @@
 #include "hft/services/market_data_gateway.hpp"
 
 #include "hft/app/blocking_lane.hpp"
+#include "hft/app/redact.hpp"
 #include "hft/bus/publisher.hpp"
 #include "hft/core/backoff.hpp"
 #include "hft/obs/metrics.hpp"
@@ -169,7 +170,7 @@ asio::awaitable<void> market_data_gateway::impl::ensure_kline_stream() {
         }
         const auto delay = backoff.next();
         spdlog::warn("cannot set up the KLINE stream on {}: {}; retrying in {} ms",
-                     bus.options().url, problem, delay.count());
+                     app::redact_text(bus.options().url), problem, delay.count());
         co_await pause(delay);
     }
 }
@@ -310,7 +311,7 @@ asio::awaitable<void> market_data_gateway::impl::drain() {
 
 asio::awaitable<void> market_data_gateway::impl::run() {
     auto self = shared_from_this();
-    spdlog::info("NATS {}, database {}", bus.options().url, database.target());
+    spdlog::info("NATS {}, database {}", app::redact_text(bus.options().url), database.target());
     co_await ensure_kline_stream();
     if (auto plan = co_await load(true)) {
         apply(std::move(*plan), true);
