@@ -91,7 +91,7 @@ struct rest_client::impl {
     credentials account;
     rest_options options;
     steady::time_point blocked_until{};
-    std::map<std::string, symbol_rules> rules;
+    std::map<std::string, core::symbol_rules> rules;
     steady::time_point rules_fetched{};
 };
 
@@ -168,14 +168,14 @@ std::chrono::milliseconds rest_client::backoff_remaining() const {
     return std::chrono::ceil<std::chrono::milliseconds>(left);
 }
 
-std::optional<symbol_rules> rest_client::cached_rules(const std::string& symbol) const {
+std::optional<core::symbol_rules> rest_client::cached_rules(const std::string& symbol) const {
     if (steady::now() - impl_->rules_fetched > impl_->options.rules_refresh) return std::nullopt;
     const auto found = impl_->rules.find(symbol);
     if (found == impl_->rules.end()) return std::nullopt;
     return found->second;
 }
 
-asio::awaitable<result<symbol_rules>> rest_client::rules(std::string symbol) {
+asio::awaitable<result<core::symbol_rules>> rest_client::rules(std::string symbol) {
     if (auto fresh = cached_rules(symbol)) co_return std::move(*fresh);
     if (auto refreshed = co_await refresh_rules(); !refreshed) co_return unexpected(refreshed.error());
     const auto found = impl_->rules.find(symbol);

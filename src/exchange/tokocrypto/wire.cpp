@@ -144,25 +144,6 @@ expected<exchange_order, std::string> order_from(const json& object) {
     return order;
 }
 
-// "Filter failure: <FILTER>: <what>", like the exchange's own wording.
-std::string filter_failure(std::string_view filter, std::string_view what) {
-    return fmt::format("Filter failure: {}: {}", filter, what);
-}
-
-// min <= value <= max and (value - min) a multiple of step, each bound disabled by a zero.
-std::optional<std::string> range_problem(std::string_view filter, std::string_view name, const decimal& value,
-                                         const decimal& min, const decimal& max, const decimal& step) {
-    if (!min.is_zero() && value < min) return filter_failure(filter, fmt::format("{} {} is below {}", name, value.to_string(), min.to_string()));
-    if (!max.is_zero() && value > max) return filter_failure(filter, fmt::format("{} {} is above {}", name, value.to_string(), max.to_string()));
-    if (!step.is_zero()) {
-        const auto offset = value.checked_sub(min);
-        if (!offset || !offset->is_multiple_of(step)) {
-            return filter_failure(filter, fmt::format("{} {} is not a multiple of {}", name, value.to_string(), step.to_string()));
-        }
-    }
-    return std::nullopt;
-}
-
 }  // namespace
 
 int to_code(domain::order_side side) noexcept { return side == domain::order_side::buy ? 0 : 1; }
@@ -278,12 +259,12 @@ expected<std::string, api_failure> read_envelope(unsigned http_status, std::stri
     return data == parsed.end() ? std::string("null") : data->dump();
 }
 
-expected<std::vector<symbol_rules>, std::string> parse_symbols(std::string_view data) {
+expected<std::vector<core::symbol_rules>, std::string> parse_symbols(std::string_view data) {
+    using core::symbol_rules;
     return parse_list<symbol_rules>(data, "list", [](const json& object) -> expected<symbol_rules, std::string> {
         reader r(object);
         symbol_rules rules;
         rules.symbol = r.text({"symbol"});
-        rules.type = static_cast<int>(r.integer({"type"}, 1));
         rules.base_asset = r.text({"baseAsset"}, false);
         rules.quote_asset = r.text({"quoteAsset"}, false);
         rules.trading_enabled = r.integer({"spotTradingEnable"}, 1) == 1;
@@ -297,15 +278,15 @@ expected<std::vector<symbol_rules>, std::string> parse_symbols(std::string_view 
                 if (!filter.is_object()) continue;
                 reader f(filter);
                 const auto kind = f.text({"filterType"});
-                if (kind == "PRICE_FILTER") {
+                if (kind == core::filter_types::price) {
                     rules.min_price = f.number({"minPrice"});
                     rules.max_price = f.number({"maxPrice"});
                     rules.tick_size = f.number({"tickSize"});
-                } else if (kind == "LOT_SIZE") {
+                } else if (kind == core::filter_types::lot_size) {
                     rules.min_qty = f.number({"minQty"});
                     rules.max_qty = f.number({"maxQty"});
                     rules.step_size = f.number({"stepSize"});
-                } else if (kind == "NOTIONAL" || kind == "MIN_NOTIONAL") {
+                } else if (kind == core::filter_types::notional || kind == "MIN_NOTIONAL") {
                     rules.min_notional = f.number({"minNotional"});
                     rules.max_notional = f.number({"maxNotional"}, false);
                     if (const auto* apply = f.find({"applyToMarket"}); apply != nullptr && apply->is_boolean()) {
@@ -318,31 +299,6 @@ expected<std::vector<symbol_rules>, std::string> parse_symbols(std::string_view 
         if (!r.problem().empty()) return unexpected<std::string>(r.problem());
         return rules;
     });
-}
-
-expected<void, std::string> check_filters(const symbol_rules& rules, domain::order_type type,
-                                          const std::optional<decimal>& price, const decimal& quantity,
-                                          const std::optional<decimal>& reference_price) {
-    if (!rules.trading_enabled) return unexpected<std::string>(rules.symbol + " is not open for trading");
-    if (type == domain::order_type::limit) {
-        if (!price) return unexpected<std::string>("a LIMIT order needs a price");
-        if (auto problem = range_problem("PRICE_FILTER", "price", *price, rules.min_price, rules.max_price, rules.tick_size)) {
-            return unexpected(std::move(*problem));
-        }
-    }
-    if (auto problem = range_problem("LOT_SIZE", "quantity", quantity, rules.min_qty, rules.max_qty, rules.step_size)) {
-        return unexpected(std::move(*problem));
-    }
-    const auto notional_price = type == domain::order_type::limit ? price : reference_price;
-    const bool applies = type == domain::order_type::limit || rules.notional_applies_to_market;
-    if (applies && notional_price) {
-        const auto notional = notional_price->checked_mul(quantity);
-        if (!notional) return unexpected<std::string>(filter_failure("NOTIONAL", "price * quantity overflows"));
-        if (auto problem = range_problem("NOTIONAL", "notional", *notional, rules.min_notional, rules.max_notional, {})) {
-            return unexpected(std::move(*problem));
-        }
-    }
-    return {};
 }
 
 expected<exchange_order, std::string> parse_order(std::string_view data) {

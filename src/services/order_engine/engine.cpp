@@ -179,7 +179,7 @@ asio::awaitable<T> exclusive(lock_channel& lock, asio::awaitable<T> call) {
 
 // The symbol's rules from the client's cache, else fetched over the query connection: order entry takes no lock
 // for them while they are fresh.
-asio::awaitable<tk::result<tk::symbol_rules>> rules_of(account& acct, std::string symbol) {
+asio::awaitable<tk::result<core::symbol_rules>> rules_of(account& acct, std::string symbol) {
     if (auto cached = acct.client.cached_rules(symbol)) co_return std::move(*cached);
     co_return co_await exclusive(acct.queries, acct.client.rules(std::move(symbol)));
 }
@@ -299,7 +299,7 @@ struct order_engine::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<void> refresh_trading_states(databases& on, bool force);
     std::vector<risk_scope> risk_scopes(const domain::place_order_command& command) const;
     entry_decision decide_entry(const domain::place_order_command& command, order_record order,
-                                const tk::symbol_rules& rules, const std::vector<risk_scope>& scopes,
+                                const core::symbol_rules& rules, const std::vector<risk_scope>& scopes,
                                 core::trading_state state);
     expected<void, order_error> check_risk(const domain::place_order_command& command, const domain::decimal& price,
                                            const std::string& symbol, const std::vector<risk_scope>& scopes,
@@ -468,7 +468,7 @@ std::vector<risk_scope> order_engine::impl::risk_scopes(const domain::place_orde
 // risk scope against its book and, when all pass, the PENDING_NEW row with sent_at, in one trip from the io_context.
 // The caller holds the account's order-entry lock, so sent_at bounds the request's timestamp (see send()).
 entry_decision order_engine::impl::decide_entry(const domain::place_order_command& command, order_record order,
-                                                const tk::symbol_rules& rules, const std::vector<risk_scope>& scopes,
+                                                const core::symbol_rules& rules, const std::vector<risk_scope>& scopes,
                                                 core::trading_state state) {
     entry_decision decided;
     decided.duplicate = entry_db.orders.run([&](pqxx::connection& c) {
@@ -482,9 +482,9 @@ entry_decision order_engine::impl::decide_entry(const domain::place_order_comman
             return store::last_closed_price(tx, command.exchange, order.symbol);
         });
     }
-    if (const auto fits = tk::check_filters(rules, command.type, command.price, command.quantity, reference); !fits) {
+    if (const auto fits = core::check_filters(rules, command.type, command.price, command.quantity, reference); !fits) {
         decided.refusal = error_of(order_error_kind::filter_failed, "FILTER_FAILED",
-                                   fits.error() + "; round the price to tickSize and the quantity to stepSize");
+                                   fits.error().message + "; round the price to tickSize and the quantity to stepSize");
         return decided;
     }
     const auto price = command.price ? *command.price : reference.value_or(domain::decimal{});
