@@ -14,13 +14,12 @@ namespace {
 using json = nlohmann::json;
 using domain::decimal;
 
-// Binance codes that mean "slow down" (§1.8): too many requests, too many orders.
-bool is_rate_limit_code(std::int64_t code) { return code == -1003 || code == -1015; }
-// Binance's "timeout waiting for the backend; the execution status is unknown".
-constexpr std::int64_t unknown_execution_code = -1007;
-// Binance's new-order reject whose reason says an open order already has the client id (errors.md: -2010).
+// Binance codes that mean "slow down" (§1.8).
+bool is_rate_limit_code(std::int64_t code) {
+    return code == errors::too_many_requests || code == errors::too_many_orders;
+}
 bool is_duplicate_client_id(std::int64_t code, std::string_view message) {
-    return code == -2010 && message.find("Duplicate order sent.") != std::string_view::npos;
+    return code == errors::new_order_rejected && message.find(duplicate_order_message) != std::string_view::npos;
 }
 
 std::string message_of(const json& body) {
@@ -146,40 +145,40 @@ expected<exchange_order, std::string> order_from(const json& object) {
 
 }  // namespace
 
-int to_code(domain::order_side side) noexcept { return side == domain::order_side::buy ? 0 : 1; }
-int to_code(domain::order_type type) noexcept { return type == domain::order_type::limit ? 1 : 2; }
+int to_code(domain::order_side side) noexcept { return side == domain::order_side::buy ? codes::buy : codes::sell; }
+int to_code(domain::order_type type) noexcept { return type == domain::order_type::limit ? codes::limit : codes::market; }
 int to_code(domain::time_in_force tif) noexcept {
     switch (tif) {
-        case domain::time_in_force::gtc: return 1;
-        case domain::time_in_force::ioc: return 2;
-        case domain::time_in_force::fok: return 3;
+        case domain::time_in_force::gtc: return codes::gtc;
+        case domain::time_in_force::ioc: return codes::ioc;
+        case domain::time_in_force::fok: return codes::fok;
     }
-    return 1;
+    return codes::gtc;
 }
 
 std::optional<domain::order_side> side_from_code(std::int64_t code) noexcept {
-    if (code == 0) return domain::order_side::buy;
-    if (code == 1) return domain::order_side::sell;
+    if (code == codes::buy) return domain::order_side::buy;
+    if (code == codes::sell) return domain::order_side::sell;
     return std::nullopt;
 }
 
 std::optional<domain::order_type> type_from_code(std::int64_t code) noexcept {
-    if (code == 1) return domain::order_type::limit;
-    if (code == 2) return domain::order_type::market;
+    if (code == codes::limit) return domain::order_type::limit;
+    if (code == codes::market) return domain::order_type::market;
     return std::nullopt;
 }
 
 std::optional<domain::order_status> status_from_code(std::int64_t code) noexcept {
     switch (code) {
-        case -2:  // SYSTEM_PROCESSING
-        case 0:
-        case 4:  // PENDING_CANCEL: still open until the exchange says otherwise
+        case codes::system_processing:
+        case codes::status_new:
+        case codes::pending_cancel:  // still open until the exchange says otherwise
             return domain::order_status::new_;
-        case 1: return domain::order_status::partially_filled;
-        case 2: return domain::order_status::filled;
-        case 3: return domain::order_status::canceled;
-        case 5: return domain::order_status::rejected;
-        case 6: return domain::order_status::expired;
+        case codes::partially_filled: return domain::order_status::partially_filled;
+        case codes::filled: return domain::order_status::filled;
+        case codes::canceled: return domain::order_status::canceled;
+        case codes::rejected: return domain::order_status::rejected;
+        case codes::expired: return domain::order_status::expired;
         default: return std::nullopt;
     }
 }
@@ -232,7 +231,7 @@ expected<std::string, api_failure> read_envelope(unsigned http_status, std::stri
         failure.retry_after = std::chrono::seconds(std::max<std::int64_t>(seconds, 1));
         return unexpected(std::move(failure));
     }
-    if (http_status >= 500 || failure.code == unknown_execution_code) {
+    if (http_status >= 500 || failure.code == errors::unknown_execution) {
         failure.kind = failure_kind::ambiguous;  // "5XX means the execution status is UNKNOWN" (§1.8)
         return unexpected(std::move(failure));
     }
@@ -251,7 +250,7 @@ expected<std::string, api_failure> read_envelope(unsigned http_status, std::stri
         return unexpected(std::move(failure));
     }
     // Success is code 0 (or "200", which ccxt also accepts); anything else is the exchange saying no.
-    if (failure.code != 0 && failure.code != 200) {
+    if (failure.code != errors::success && failure.code != errors::success_http) {
         failure.kind = failure_kind::rejected;
         return unexpected(std::move(failure));
     }

@@ -9,6 +9,7 @@
 #include "hft/domain/decimal.hpp"
 #include "hft/domain/expected.hpp"
 #include "hft/domain/order.hpp"
+#include "hft/exchange/tokocrypto/vocabulary.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -19,7 +20,7 @@
 
 namespace hft::exchange::tokocrypto {
 
-// ---- enum codes (§1.4) ----
+// ---- enum codes (§1.4, spelled in vocabulary.hpp) ----
 
 int to_code(domain::order_side side) noexcept;         ///< 0 BUY, 1 SELL
 int to_code(domain::order_type type) noexcept;         ///< 1 LIMIT, 2 MARKET
