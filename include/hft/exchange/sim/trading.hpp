@@ -23,7 +23,7 @@
 namespace hft::exchange::sim {
 
 /// The rules a symbol publishes on /open/v1/common/symbols and every order is checked against (core::check_filters).
-/// The sim's name the symbol as its engine does: "BTCUSDT".
+/// The sim's rules spell the symbol as its engine does: "BTCUSDT".
 using core::symbol_rules;
 /// Tokocrypto's numeric enums, which the sim's orders carry as they are.
 namespace codes = tokocrypto::codes;
