@@ -65,7 +65,8 @@ void BM_sma_cross_klines(benchmark::State& state) {
     const core::strategy_config config{
         "bench", "sim", "BTCUSDT", "1m", "bench-user",
         core::sma_cross_params{average, 20, 50, decimal::parse("0.001").value(),
-                               {decimal::parse("0.01").value(), decimal::parse("0.00001").value()}},
+                               {.tick_size = decimal::parse("0.01").value(),
+                                .step_size = decimal::parse("0.00001").value()}},
         true};
     const auto& series = klines();
     std::vector<core::decision> decisions;

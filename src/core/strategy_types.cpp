@@ -15,12 +15,6 @@ std::string_view to_string(trade_action action) noexcept {
     return "HOLD";
 }
 
-expected<void, field_error> validate(const symbol_rules& rules) noexcept {
-    if (!rules.tick_size.is_positive()) return unexpected(field_error{"tick_size", "must be greater than 0"});
-    if (!rules.step_size.is_positive()) return unexpected(field_error{"step_size", "must be greater than 0"});
-    return {};
-}
-
 std::string order_id_for(std::string_view strategy_id, std::int64_t kline_open_time, std::size_t decision_index) {
     char digits[24];  // int64 and size_t need at most 20 characters
     std::string id;

@@ -1,8 +1,10 @@
 #pragma once
 
-// The vocabulary every strategy kind shares: decisions out, fills in, the symbol's tick and step, and the
-// deterministic order ids that make a replayed kline produce the same orders again.
+// The vocabulary every strategy kind shares: decisions out, fills in, the symbol's rules (whose tick and step
+// prices and quantities are quantized to), and the deterministic order ids that make a replayed kline produce the
+// same orders again.
 
+#include "hft/core/symbol_rules.hpp"
 #include "hft/domain/decimal.hpp"
 #include "hft/domain/expected.hpp"
 #include "hft/domain/order.hpp"
@@ -42,14 +44,6 @@ struct fill_report {
     domain::decimal price;
     bool order_closed = false;  ///< the order reached a terminal status (filled, canceled, rejected, expired)
 };
-
-/// The symbol's exchange filters, which every price and quantity is quantized to.
-struct symbol_rules {
-    domain::decimal tick_size;  ///< price increment, > 0
-    domain::decimal step_size;  ///< quantity increment, > 0
-};
-
-expected<void, domain::field_error> validate(const symbol_rules& rules) noexcept;
 
 /// Longest strategy id for which every order id fits domain::max_id_length: "<id>-<19 digits>-<3 digits>".
 inline constexpr std::size_t max_strategy_id_length = domain::max_id_length - 1 - 19 - 1 - 3;

@@ -76,7 +76,7 @@ expected<void, field_error> validate(const grid_params& params) {
     const auto fail = [](std::string_view field, std::string_view message) {
         return unexpected(field_error{field, message});
     };
-    if (auto rules = validate(params.rules); !rules) return rules;
+    if (auto rules = validate_increments(params.rules); !rules) return rules;
     if (!params.lower.is_positive()) return fail("lower", "must be greater than 0");
     if (params.upper <= params.lower) return fail("upper", "must be greater than lower");
     if (params.levels < 2 || params.levels > max_grid_levels) return fail("levels", "must be between 2 and 500");

@@ -50,7 +50,7 @@ expected<void, field_error> validate(const lazy_grid_params& params) noexcept {
     const auto fail = [](std::string_view field, std::string_view message) {
         return unexpected(field_error{field, message});
     };
-    if (auto rules = validate(params.rules); !rules) return rules;
+    if (auto rules = validate_increments(params.rules); !rules) return rules;
     if (!params.step.is_positive() || params.step >= one) return fail("step", "must be between 0 and 1");
     if (!params.base_quantity.is_positive()) return fail("base_quantity", "must be greater than 0");
     if (!params.base_quantity.is_multiple_of(params.rules.step_size)) {

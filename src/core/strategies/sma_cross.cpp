@@ -11,7 +11,7 @@ expected<void, field_error> validate(const sma_cross_params& params) noexcept {
     };
     if (params.fast_period < 1) return fail("fast_period", "must be at least 1");
     if (params.slow_period <= params.fast_period) return fail("slow_period", "must be greater than fast_period");
-    if (auto rules = validate(params.rules); !rules) return rules;
+    if (auto rules = validate_increments(params.rules); !rules) return rules;
     if (!params.quantity.is_positive()) return fail("quantity", "must be greater than 0");
     if (!params.quantity.is_multiple_of(params.rules.step_size)) {
         return fail("quantity", "must be a multiple of step_size");

@@ -321,8 +321,8 @@ struct exchange_sim::impl final : net::ws_handler {
         for (const auto& source : generator.config().symbols) {
             const auto& rules = *engine.rules(source.symbol);
             if (!list.empty()) list += ",";
-            list += "{\"symbol\":\"" + rules.base + "_" + rules.quote + "\",\"type\":1,\"baseAsset\":\"" + rules.base +
-                    "\",\"basePrecision\":8,\"quoteAsset\":\"" + rules.quote +
+            list += "{\"symbol\":\"" + rules.base_asset + "_" + rules.quote_asset + "\",\"type\":1,\"baseAsset\":\"" +
+                    rules.base_asset + "\",\"basePrecision\":8,\"quoteAsset\":\"" + rules.quote_asset +
                     "\",\"quotePrecision\":2,\"filters\":" + filters_json(rules) +
                     ",\"orderTypes\":[\"LIMIT\",\"MARKET\"],\"spotTradingEnable\":1,\"permissions\":[\"SPOT\"]}";
         }

@@ -18,38 +18,58 @@ decimal plus(const decimal& a, const decimal& b) { return a.checked_add(b).value
 decimal minus(const decimal& a, const decimal& b) { return a.checked_sub(b).value(); }
 decimal times(const decimal& a, const decimal& b) { return a.checked_mul(b).value(); }
 
-trading_error filter_failure(int code, std::string msg, std::string_view filter) {
-    return trading_error{code, std::move(msg), std::pair{-1013, "Filter failure: " + std::string(filter)}, 400};
-}
+namespace errors = tokocrypto::errors;
+
+trading_error bad_request(int code, std::string msg) { return trading_error{code, std::move(msg), std::nullopt, 400}; }
 
 trading_error mandatory(std::string_view name) {
-    return trading_error{-1102,
-                         "Mandatory parameter '" + std::string(name) + "' was not sent, was empty/null, or malformed.",
-                         std::nullopt, 400};
+    return bad_request(errors::mandatory_parameter,
+                   "Mandatory parameter '" + std::string(name) + "' was not sent, was empty/null, or malformed.");
 }
 
-trading_error insufficient_balance() { return trading_error{2202, "Insufficient balance", std::nullopt, 400}; }
+trading_error insufficient_balance() { return bad_request(errors::insufficient_balance, "Insufficient balance"); }
 
 trading_error illegal_client_id() {
-    return trading_error{-1100,
-                         "Illegal characters found in parameter 'clientId'; legal range is '" +
-                             std::string(client_order_id_pattern) + "'.",
-                         std::nullopt, 400};
+    return bad_request(errors::illegal_characters,
+                       "Illegal characters found in parameter 'clientId'; legal range is '" +
+                           std::string(client_order_id_pattern) + "'.");
 }
 
-// minimum <= value <= maximum (a zero bound is off), and on the grid of `step` counted from `minimum`.
-bool within(const decimal& value, const decimal& minimum, const decimal& maximum, const decimal& step) {
-    if (!minimum.is_zero() && value < minimum) return false;
-    if (!maximum.is_zero() && value > maximum) return false;
-    return step.is_zero() || minus(value, minimum).is_multiple_of(step);
+// Tokocrypto's code and wording for a broken filter, with Binance's "Filter failure: <FILTER>" inside.
+trading_error broken_filter(int code, std::string msg, std::string_view filter) {
+    auto inner = std::pair{errors::filter_failure, "Filter failure: " + std::string(filter)};
+    return trading_error{code, std::move(msg), std::move(inner), 400};
 }
 
-expected<void, trading_error> check_notional(const symbol_rules& rules, const decimal& notional) {
-    if (notional < rules.min_notional)
-        return unexpected(filter_failure(3210, "The total volume is too low", "NOTIONAL"));
-    if (!rules.max_notional.is_zero() && notional > rules.max_notional)
-        return unexpected(filter_failure(-1013, "The total volume is too high", "NOTIONAL"));
-    return {};
+// How Tokocrypto answers an order that fails core::check_filters.
+trading_error filter_error(const core::filter_failure& failure, const symbol_rules& rules) {
+    using core::filter_breach;
+    switch (failure.filter) {
+        case core::symbol_filter::trading: return bad_request(errors::new_order_rejected, "Market is closed.");
+        case core::symbol_filter::price_filter:
+            if (failure.breach == filter_breach::missing) return mandatory("price");
+            if (failure.breach == filter_breach::below_minimum) {
+                return broken_filter(errors::price_below_minimum,
+                                      "The price is below the minimum " + rules.min_price.to_string(),
+                                      core::filter_types::price);
+            }
+            return broken_filter(errors::filter_failure,
+                                  "The price must be at most " + rules.max_price.to_string() + " and a multiple of " +
+                                      rules.tick_size.to_string(),
+                                  core::filter_types::price);
+        case core::symbol_filter::lot_size:
+            return broken_filter(errors::quantity_out_of_range,
+                                  "Incorrect order quantity: between " + rules.min_qty.to_string() + " and " +
+                                      rules.max_qty.to_string() + " in steps of " + rules.step_size.to_string(),
+                                  core::filter_types::lot_size);
+        case core::symbol_filter::notional:
+            if (failure.breach == filter_breach::below_minimum) {
+                return broken_filter(errors::volume_too_low, "The total volume is too low",
+                                     core::filter_types::notional);
+            }
+            return broken_filter(errors::filter_failure, "The total volume is too high", core::filter_types::notional);
+    }
+    return bad_request(errors::filter_failure, failure.message);
 }
 
 int price_digits(const symbol_rules& rules) { return rules.tick_size.normalized().scale(); }
@@ -59,39 +79,27 @@ int quantity_digits(const symbol_rules& rules) { return rules.step_size.normaliz
 
 symbol_rules default_rules(const std::string& symbol) {
     auto parts = split_symbol(symbol);
-    return symbol_rules{symbol,          parts ? parts->first : symbol, parts ? parts->second : std::string{},
-                        dec("0.01"),     dec("1000000"),                dec("0.01"),
-                        dec("0.00001"),  dec("9000"),                   dec("0.00001"),
-                        dec("5"),        dec("9000000")};
+    return symbol_rules{.symbol = symbol,
+                        .base_asset = parts ? parts->first : symbol,
+                        .quote_asset = parts ? parts->second : std::string{},
+                        .min_price = dec("0.01"),
+                        .max_price = dec("1000000"),
+                        .tick_size = dec("0.01"),
+                        .min_qty = dec("0.00001"),
+                        .max_qty = dec("9000"),
+                        .step_size = dec("0.00001"),
+                        .min_notional = dec("5"),
+                        .max_notional = dec("9000000")};
 }
 
 std::string filters_json(const symbol_rules& r) {
     auto s = [](const decimal& d) { return "\"" + d.to_string() + "\""; };
     return "[{\"filterType\":\"PRICE_FILTER\",\"minPrice\":" + s(r.min_price) + ",\"maxPrice\":" + s(r.max_price) +
-           ",\"tickSize\":" + s(r.tick_size) + "},{\"filterType\":\"LOT_SIZE\",\"minQty\":" + s(r.min_quantity) +
-           ",\"maxQty\":" + s(r.max_quantity) + ",\"stepSize\":" + s(r.step_size) +
-           "},{\"filterType\":\"NOTIONAL\",\"minNotional\":" + s(r.min_notional) +
-           ",\"maxNotional\":" + s(r.max_notional) + ",\"applyToMarket\":true,\"avgPriceMins\":5}]";
-}
-
-expected<void, trading_error> check_filters(const symbol_rules& rules, const std::optional<decimal>& price,
-                                            const decimal& quantity, const decimal& market_price) {
-    if (price) {
-        if (!rules.min_price.is_zero() && *price < rules.min_price)
-            return unexpected(filter_failure(3207, "The price is below the minimum " + rules.min_price.to_string(),
-                                             "PRICE_FILTER"));
-        if (!within(*price, rules.min_price, rules.max_price, rules.tick_size))
-            return unexpected(filter_failure(-1013, "The price must be at most " + rules.max_price.to_string() +
-                                                        " and a multiple of " + rules.tick_size.to_string(),
-                                             "PRICE_FILTER"));
-    }
-    if (!within(quantity, rules.min_quantity, rules.max_quantity, rules.step_size))
-        return unexpected(filter_failure(3203, "Incorrect order quantity: between " + rules.min_quantity.to_string() +
-                                                   " and " + rules.max_quantity.to_string() + " in steps of " +
-                                                   rules.step_size.to_string(),
-                                         "LOT_SIZE"));
-    // Only now is the product safe: both factors are on the filters' grids and within their bounds.
-    return check_notional(rules, times(price.value_or(market_price), quantity));
+           ",\"tickSize\":" + s(r.tick_size) + "},{\"filterType\":\"LOT_SIZE\",\"minQty\":" + s(r.min_qty) +
+           ",\"maxQty\":" + s(r.max_qty) + ",\"stepSize\":" + s(r.step_size) +
+           "},{\"filterType\":\"NOTIONAL\",\"minNotional\":" + s(r.min_notional) + ",\"maxNotional\":" +
+           s(r.max_notional) + ",\"applyToMarket\":" + (r.notional_applies_to_market ? "true" : "false") +
+           ",\"avgPriceMins\":5}]";
 }
 
 expected<account_spec, std::string> parse_account_spec(std::string_view text) {
@@ -181,10 +189,10 @@ expected<sim_order, trading_error> trading_engine::place(account& owner, const n
                                                          std::int64_t now_ms) {
     if (!request.client_id.empty() && !is_valid_client_order_id(request.client_id)) return unexpected(illegal_client_id());
     market* m = find_market(request.symbol);
-    if (!m) return unexpected(trading_error{-1121, "Invalid symbol.", std::nullopt, 400});
+    if (!m) return unexpected(bad_request(errors::invalid_symbol, "Invalid symbol."));
     const auto& r = m->rules;
-    auto& base = owner.balances[r.base];
-    auto& quote = owner.balances[r.quote];
+    auto& base = owner.balances[r.base_asset];
+    auto& quote = owner.balances[r.quote_asset];
     bool buying = request.side == codes::buy;
 
     sim_order order;
@@ -197,16 +205,18 @@ expected<sim_order, trading_error> trading_engine::place(account& owner, const n
     if (request.type == codes::limit) {
         if (!request.price) return unexpected(mandatory("price"));
         if (!request.quantity) return unexpected(mandatory("quantity"));
-        if (auto ok = check_filters(r, request.price, *request.quantity, {}); !ok) return unexpected(ok.error());
+        if (auto fits = core::check_filters(r, domain::order_type::limit, request.price, *request.quantity); !fits)
+            return unexpected(filter_error(fits.error(), r));
         auto cost = times(*request.price, *request.quantity);
         if (buying ? quote.free < cost : base.free < *request.quantity) return unexpected(insufficient_balance());
         order.price = *request.price;
         order.orig_quantity = *request.quantity;
         order.orig_quote_quantity = cost;
     } else if (request.quantity) {
-        if (!m->price) return unexpected(trading_error{-2010, "No price yet for " + r.symbol, std::nullopt, 400});
-        if (auto ok = check_filters(r, std::nullopt, *request.quantity, *m->price); !ok)
-            return unexpected(ok.error());
+        if (!m->price) return unexpected(bad_request(errors::new_order_rejected, "No price yet for " + r.symbol));
+        if (auto fits = core::check_filters(r, domain::order_type::market, std::nullopt, *request.quantity, m->price);
+            !fits)
+            return unexpected(filter_error(fits.error(), r));
         if (buying ? !quote.free.is_positive() : base.free < *request.quantity)
             return unexpected(insufficient_balance());
         order.orig_quantity = *request.quantity;
@@ -214,7 +224,8 @@ expected<sim_order, trading_error> trading_engine::place(account& owner, const n
         if (buying) budget = quote.free;
     } else {
         if (!buying || !request.quote_quantity) return unexpected(mandatory("quantity"));
-        if (auto ok = check_notional(r, *request.quote_quantity); !ok) return unexpected(ok.error());
+        if (auto fits = core::check_notional(r, *request.quote_quantity); !fits)
+            return unexpected(filter_error(fits.error(), r));
         if (quote.free < *request.quote_quantity) return unexpected(insufficient_balance());
         order.orig_quote_quantity = *request.quote_quantity;
         budget = request.quote_quantity;
@@ -224,7 +235,7 @@ expected<sim_order, trading_error> trading_engine::place(account& owner, const n
         std::any_of(owner.orders.begin(), owner.orders.end(), [&](const auto& entry) {
             return entry.second.is_open() && entry.second.client_id == request.client_id;
         })) {
-        return unexpected(trading_error{-2010, "Duplicate order sent.", std::nullopt, 400});
+        return unexpected(bad_request(errors::new_order_rejected, std::string(tokocrypto::duplicate_order_message)));
     }
 
     order.order_id = next_order_id_++;
@@ -266,7 +277,7 @@ expected<sim_order, trading_error> trading_engine::place(account& owner, const n
 void trading_engine::release(account& owner, sim_order& order, const symbol_rules& r) {
     if (order.type != codes::limit) return;
     auto unfilled = minus(order.orig_quantity, order.executed_quantity);
-    auto& b = owner.balances[order.side == codes::buy ? r.quote : r.base];
+    auto& b = owner.balances[order.side == codes::buy ? r.quote_asset : r.base_asset];
     auto amount = order.side == codes::buy ? times(order.price, unfilled) : unfilled;
     b.locked = minus(b.locked, amount);
     b.free = plus(b.free, amount);
@@ -288,8 +299,8 @@ void trading_engine::settle(market& m, const std::vector<core::book_fill>& fills
 void trading_engine::settle_side(market& m, account& owner, sim_order& order, const core::book_fill& fill, bool maker,
                                  std::int64_t now_ms) {
     const auto& r = m.rules;
-    auto& base = owner.balances[r.base];
-    auto& quote = owner.balances[r.quote];
+    auto& base = owner.balances[r.base_asset];
+    auto& quote = owner.balances[r.quote_asset];
     auto quote_amount = times(fill.price, fill.quantity);
     const auto& rate = maker ? fees_.maker : fees_.taker;
     sim_trade trade{fill.trade_id, order.order_id, r.symbol, order.side, fill.price, fill.quantity, quote_amount,
@@ -304,13 +315,13 @@ void trading_engine::settle_side(market& m, account& owner, sim_order& order, co
             quote.free = minus(quote.free, quote_amount);
         }
         trade.commission = fee_on(fill.quantity, rate);
-        trade.commission_asset = r.base;
+        trade.commission_asset = r.base_asset;
         base.free = plus(base.free, minus(fill.quantity, trade.commission));
     } else {
         auto& source = order.type == codes::limit ? base.locked : base.free;
         source = minus(source, fill.quantity);
         trade.commission = fee_on(quote_amount, rate);
-        trade.commission_asset = r.quote;
+        trade.commission_asset = r.quote_asset;
         quote.free = plus(quote.free, minus(quote_amount, trade.commission));
     }
     order.executed_quantity = plus(order.executed_quantity, fill.quantity);
@@ -323,9 +334,11 @@ void trading_engine::settle_side(market& m, account& owner, sim_order& order, co
 expected<sim_order, trading_error> trading_engine::cancel(account& owner, std::optional<std::uint64_t> order_id,
                                                           const std::string& client_id, std::int64_t now_ms) {
     auto found = const_cast<sim_order*>(find_order(owner, order_id, client_id));
-    if (!found) return unexpected(trading_error{3218, "Order does not exist", std::pair{-2013, "Order does not exist."}, 400});
-    if (!found->is_open())
-        return unexpected(trading_error{-2011, "Unknown order sent.", std::nullopt, 400});
+    if (!found) {
+        return unexpected(trading_error{errors::order_does_not_exist, "Order does not exist",
+                                        std::pair{errors::no_such_order, "Order does not exist."}, 400});
+    }
+    if (!found->is_open()) return unexpected(bad_request(errors::cancel_rejected, "Unknown order sent."));
     auto m = find_market(found->symbol);
     m->book.cancel(found->order_id);
     owners_.erase(found->order_id);

@@ -73,7 +73,7 @@ private:
 std::string quoted(const decimal& value) { return "\"" + value.to_string() + "\""; }
 
 std::string wire_symbol(const symbol_rules& rules) {
-    return rules.quote.empty() ? rules.symbol : rules.base + "_" + rules.quote;
+    return rules.quote_asset.empty() ? rules.symbol : rules.base_asset + "_" + rules.quote_asset;
 }
 
 // "BTC_USDT" (Tokocrypto's REST form) or "BTCUSDT".

@@ -91,7 +91,7 @@ struct rest_client::impl {
     credentials account;
     rest_options options;
     steady::time_point blocked_until{};
-    std::map<std::string, symbol_rules> rules;
+    std::map<std::string, core::symbol_rules> rules;
     steady::time_point rules_fetched{};
 };
 
@@ -141,13 +141,13 @@ asio::awaitable<result<exchange_order>> rest_client::cancel_order(std::string sy
 
 asio::awaitable<result<std::vector<exchange_order>>> rest_client::open_orders(std::string symbol) {
     const auto data =
-        co_await impl_->signed_call(impl_->queries, "GET", "/open/v1/orders", fmt::format("symbol={}&type=1&limit=1000", symbol));
+        co_await impl_->signed_call(impl_->queries, "GET", "/open/v1/orders", fmt::format("symbol={}&type={}&limit=1000", symbol, codes::list_open));
     co_return decode(data, parse_order_list);
 }
 
 asio::awaitable<result<std::vector<exchange_order>>> rest_client::all_orders(std::string symbol, std::int64_t since_ms) {
     const auto data = co_await impl_->signed_call(
-        impl_->queries, "GET", "/open/v1/orders", fmt::format("symbol={}&type=-1&startTime={}&limit=1000", symbol, since_ms));
+        impl_->queries, "GET", "/open/v1/orders", fmt::format("symbol={}&type={}&startTime={}&limit=1000", symbol, codes::list_all, since_ms));
     co_return decode(data, parse_order_list);
 }
 
@@ -168,19 +168,19 @@ std::chrono::milliseconds rest_client::backoff_remaining() const {
     return std::chrono::ceil<std::chrono::milliseconds>(left);
 }
 
-std::optional<symbol_rules> rest_client::cached_rules(const std::string& symbol) const {
+std::optional<core::symbol_rules> rest_client::cached_rules(const std::string& symbol) const {
     if (steady::now() - impl_->rules_fetched > impl_->options.rules_refresh) return std::nullopt;
     const auto found = impl_->rules.find(symbol);
     if (found == impl_->rules.end()) return std::nullopt;
     return found->second;
 }
 
-asio::awaitable<result<symbol_rules>> rest_client::rules(std::string symbol) {
+asio::awaitable<result<core::symbol_rules>> rest_client::rules(std::string symbol) {
     if (auto fresh = cached_rules(symbol)) co_return std::move(*fresh);
     if (auto refreshed = co_await refresh_rules(); !refreshed) co_return unexpected(refreshed.error());
     const auto found = impl_->rules.find(symbol);
     if (found == impl_->rules.end()) {
-        co_return unexpected(api_failure{failure_kind::rejected, 0, -1121, "Invalid symbol: " + symbol, {}});
+        co_return unexpected(api_failure{failure_kind::rejected, 0, errors::invalid_symbol, "Invalid symbol: " + symbol, {}});
     }
     co_return found->second;
 }

@@ -14,13 +14,12 @@ namespace {
 using json = nlohmann::json;
 using domain::decimal;
 
-// Binance codes that mean "slow down" (§1.8): too many requests, too many orders.
-bool is_rate_limit_code(std::int64_t code) { return code == -1003 || code == -1015; }
-// Binance's "timeout waiting for the backend; the execution status is unknown".
-constexpr std::int64_t unknown_execution_code = -1007;
-// Binance's new-order reject whose reason says an open order already has the client id (errors.md: -2010).
+// Binance codes that mean "slow down" (§1.8).
+bool is_rate_limit_code(std::int64_t code) {
+    return code == errors::too_many_requests || code == errors::too_many_orders;
+}
 bool is_duplicate_client_id(std::int64_t code, std::string_view message) {
-    return code == -2010 && message.find("Duplicate order sent.") != std::string_view::npos;
+    return code == errors::new_order_rejected && message.find(duplicate_order_message) != std::string_view::npos;
 }
 
 std::string message_of(const json& body) {
@@ -144,61 +143,42 @@ expected<exchange_order, std::string> order_from(const json& object) {
     return order;
 }
 
-// "Filter failure: <FILTER>: <what>", like the exchange's own wording.
-std::string filter_failure(std::string_view filter, std::string_view what) {
-    return fmt::format("Filter failure: {}: {}", filter, what);
-}
-
-// min <= value <= max and (value - min) a multiple of step, each bound disabled by a zero.
-std::optional<std::string> range_problem(std::string_view filter, std::string_view name, const decimal& value,
-                                         const decimal& min, const decimal& max, const decimal& step) {
-    if (!min.is_zero() && value < min) return filter_failure(filter, fmt::format("{} {} is below {}", name, value.to_string(), min.to_string()));
-    if (!max.is_zero() && value > max) return filter_failure(filter, fmt::format("{} {} is above {}", name, value.to_string(), max.to_string()));
-    if (!step.is_zero()) {
-        const auto offset = value.checked_sub(min);
-        if (!offset || !offset->is_multiple_of(step)) {
-            return filter_failure(filter, fmt::format("{} {} is not a multiple of {}", name, value.to_string(), step.to_string()));
-        }
-    }
-    return std::nullopt;
-}
-
 }  // namespace
 
-int to_code(domain::order_side side) noexcept { return side == domain::order_side::buy ? 0 : 1; }
-int to_code(domain::order_type type) noexcept { return type == domain::order_type::limit ? 1 : 2; }
+int to_code(domain::order_side side) noexcept { return side == domain::order_side::buy ? codes::buy : codes::sell; }
+int to_code(domain::order_type type) noexcept { return type == domain::order_type::limit ? codes::limit : codes::market; }
 int to_code(domain::time_in_force tif) noexcept {
     switch (tif) {
-        case domain::time_in_force::gtc: return 1;
-        case domain::time_in_force::ioc: return 2;
-        case domain::time_in_force::fok: return 3;
+        case domain::time_in_force::gtc: return codes::gtc;
+        case domain::time_in_force::ioc: return codes::ioc;
+        case domain::time_in_force::fok: return codes::fok;
     }
-    return 1;
+    return codes::gtc;
 }
 
 std::optional<domain::order_side> side_from_code(std::int64_t code) noexcept {
-    if (code == 0) return domain::order_side::buy;
-    if (code == 1) return domain::order_side::sell;
+    if (code == codes::buy) return domain::order_side::buy;
+    if (code == codes::sell) return domain::order_side::sell;
     return std::nullopt;
 }
 
 std::optional<domain::order_type> type_from_code(std::int64_t code) noexcept {
-    if (code == 1) return domain::order_type::limit;
-    if (code == 2) return domain::order_type::market;
+    if (code == codes::limit) return domain::order_type::limit;
+    if (code == codes::market) return domain::order_type::market;
     return std::nullopt;
 }
 
 std::optional<domain::order_status> status_from_code(std::int64_t code) noexcept {
     switch (code) {
-        case -2:  // SYSTEM_PROCESSING
-        case 0:
-        case 4:  // PENDING_CANCEL: still open until the exchange says otherwise
+        case codes::system_processing:
+        case codes::status_new:
+        case codes::pending_cancel:  // still open until the exchange says otherwise
             return domain::order_status::new_;
-        case 1: return domain::order_status::partially_filled;
-        case 2: return domain::order_status::filled;
-        case 3: return domain::order_status::canceled;
-        case 5: return domain::order_status::rejected;
-        case 6: return domain::order_status::expired;
+        case codes::partially_filled: return domain::order_status::partially_filled;
+        case codes::filled: return domain::order_status::filled;
+        case codes::canceled: return domain::order_status::canceled;
+        case codes::rejected: return domain::order_status::rejected;
+        case codes::expired: return domain::order_status::expired;
         default: return std::nullopt;
     }
 }
@@ -251,7 +231,7 @@ expected<std::string, api_failure> read_envelope(unsigned http_status, std::stri
         failure.retry_after = std::chrono::seconds(std::max<std::int64_t>(seconds, 1));
         return unexpected(std::move(failure));
     }
-    if (http_status >= 500 || failure.code == unknown_execution_code) {
+    if (http_status >= 500 || failure.code == errors::unknown_execution) {
         failure.kind = failure_kind::ambiguous;  // "5XX means the execution status is UNKNOWN" (§1.8)
         return unexpected(std::move(failure));
     }
@@ -270,7 +250,7 @@ expected<std::string, api_failure> read_envelope(unsigned http_status, std::stri
         return unexpected(std::move(failure));
     }
     // Success is code 0 (or "200", which ccxt also accepts); anything else is the exchange saying no.
-    if (failure.code != 0 && failure.code != 200) {
+    if (failure.code != errors::success && failure.code != errors::success_http) {
         failure.kind = failure_kind::rejected;
         return unexpected(std::move(failure));
     }
@@ -278,12 +258,12 @@ expected<std::string, api_failure> read_envelope(unsigned http_status, std::stri
     return data == parsed.end() ? std::string("null") : data->dump();
 }
 
-expected<std::vector<symbol_rules>, std::string> parse_symbols(std::string_view data) {
+expected<std::vector<core::symbol_rules>, std::string> parse_symbols(std::string_view data) {
+    using core::symbol_rules;
     return parse_list<symbol_rules>(data, "list", [](const json& object) -> expected<symbol_rules, std::string> {
         reader r(object);
         symbol_rules rules;
         rules.symbol = r.text({"symbol"});
-        rules.type = static_cast<int>(r.integer({"type"}, 1));
         rules.base_asset = r.text({"baseAsset"}, false);
         rules.quote_asset = r.text({"quoteAsset"}, false);
         rules.trading_enabled = r.integer({"spotTradingEnable"}, 1) == 1;
@@ -297,15 +277,15 @@ expected<std::vector<symbol_rules>, std::string> parse_symbols(std::string_view 
                 if (!filter.is_object()) continue;
                 reader f(filter);
                 const auto kind = f.text({"filterType"});
-                if (kind == "PRICE_FILTER") {
+                if (kind == core::filter_types::price) {
                     rules.min_price = f.number({"minPrice"});
                     rules.max_price = f.number({"maxPrice"});
                     rules.tick_size = f.number({"tickSize"});
-                } else if (kind == "LOT_SIZE") {
+                } else if (kind == core::filter_types::lot_size) {
                     rules.min_qty = f.number({"minQty"});
                     rules.max_qty = f.number({"maxQty"});
                     rules.step_size = f.number({"stepSize"});
-                } else if (kind == "NOTIONAL" || kind == "MIN_NOTIONAL") {
+                } else if (kind == core::filter_types::notional || kind == "MIN_NOTIONAL") {
                     rules.min_notional = f.number({"minNotional"});
                     rules.max_notional = f.number({"maxNotional"}, false);
                     if (const auto* apply = f.find({"applyToMarket"}); apply != nullptr && apply->is_boolean()) {
@@ -318,31 +298,6 @@ expected<std::vector<symbol_rules>, std::string> parse_symbols(std::string_view 
         if (!r.problem().empty()) return unexpected<std::string>(r.problem());
         return rules;
     });
-}
-
-expected<void, std::string> check_filters(const symbol_rules& rules, domain::order_type type,
-                                          const std::optional<decimal>& price, const decimal& quantity,
-                                          const std::optional<decimal>& reference_price) {
-    if (!rules.trading_enabled) return unexpected<std::string>(rules.symbol + " is not open for trading");
-    if (type == domain::order_type::limit) {
-        if (!price) return unexpected<std::string>("a LIMIT order needs a price");
-        if (auto problem = range_problem("PRICE_FILTER", "price", *price, rules.min_price, rules.max_price, rules.tick_size)) {
-            return unexpected(std::move(*problem));
-        }
-    }
-    if (auto problem = range_problem("LOT_SIZE", "quantity", quantity, rules.min_qty, rules.max_qty, rules.step_size)) {
-        return unexpected(std::move(*problem));
-    }
-    const auto notional_price = type == domain::order_type::limit ? price : reference_price;
-    const bool applies = type == domain::order_type::limit || rules.notional_applies_to_market;
-    if (applies && notional_price) {
-        const auto notional = notional_price->checked_mul(quantity);
-        if (!notional) return unexpected<std::string>(filter_failure("NOTIONAL", "price * quantity overflows"));
-        if (auto problem = range_problem("NOTIONAL", "notional", *notional, rules.min_notional, rules.max_notional, {})) {
-            return unexpected(std::move(*problem));
-        }
-    }
-    return {};
 }
 
 expected<exchange_order, std::string> parse_order(std::string_view data) {

@@ -14,7 +14,7 @@ asio::awaitable<connection_lock> acquire(lock_channel& lock) {
     co_return connection_lock{lock};
 }
 
-asio::awaitable<tk::result<tk::symbol_rules>> rules_of(account& acct, std::string symbol) {
+asio::awaitable<tk::result<core::symbol_rules>> rules_of(account& acct, std::string symbol) {
     if (auto cached = acct.client.cached_rules(symbol)) co_return std::move(*cached);
     co_return co_await exclusive(acct.queries, acct.client.rules(std::move(symbol)));
 }

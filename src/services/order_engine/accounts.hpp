@@ -63,7 +63,7 @@ asio::awaitable<T> exclusive(lock_channel& lock, asio::awaitable<T> call) {
 
 // The symbol's rules from the client's cache, else fetched over the query connection: order entry takes no lock
 // for them while they are fresh.
-asio::awaitable<tk::result<tk::symbol_rules>> rules_of(account& acct, std::string symbol);
+asio::awaitable<tk::result<core::symbol_rules>> rules_of(account& acct, std::string symbol);
 
 class exchange_accounts {
 public:

@@ -112,7 +112,7 @@ std::vector<order_entry::risk_scope> order_entry::risk_scopes(const domain::plac
 // risk scope against its book and, when all pass, the PENDING_NEW row with sent_at, in one trip from the io_context.
 // The caller holds the account's order-entry lock, so sent_at bounds the request's timestamp (see send()).
 order_entry::entry_decision order_entry::decide_entry(const domain::place_order_command& command, order_record order,
-                                                      const tk::symbol_rules& rules,
+                                                      const core::symbol_rules& rules,
                                                       const std::vector<risk_scope>& scopes,
                                                       core::trading_state state) {
     entry_decision decided;
@@ -127,9 +127,9 @@ order_entry::entry_decision order_entry::decide_entry(const domain::place_order_
             return store::last_closed_price(tx, command.exchange, order.symbol);
         });
     }
-    if (const auto fits = tk::check_filters(rules, command.type, command.price, command.quantity, reference); !fits) {
+    if (const auto fits = core::check_filters(rules, command.type, command.price, command.quantity, reference); !fits) {
         decided.refusal = error_of(order_error_kind::filter_failed, "FILTER_FAILED",
-                                   fits.error() + "; round the price to tickSize and the quantity to stepSize");
+                                   fits.error().message + "; round the price to tickSize and the quantity to stepSize");
         return decided;
     }
     const auto price = command.price ? *command.price : reference.value_or(domain::decimal{});

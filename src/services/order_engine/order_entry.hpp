@@ -9,6 +9,7 @@
 #include "status_sync.hpp"
 
 #include "hft/core/risk.hpp"
+#include "hft/core/symbol_rules.hpp"
 #include "hft/domain/order.hpp"
 
 #include <map>
@@ -45,7 +46,7 @@ private:
                                                              connection_lock entry_held);
     std::vector<risk_scope> risk_scopes(const domain::place_order_command& command) const;
     entry_decision decide_entry(const domain::place_order_command& command, domain::order_record order,
-                                const tk::symbol_rules& rules, const std::vector<risk_scope>& scopes,
+                                const core::symbol_rules& rules, const std::vector<risk_scope>& scopes,
                                 core::trading_state state);
     expected<void, order_error> check_risk(const domain::place_order_command& command, const domain::decimal& price,
                                            const std::string& symbol, const std::vector<risk_scope>& scopes,

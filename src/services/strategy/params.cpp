@@ -232,8 +232,9 @@ expected<std::optional<core::symbol_rules>, std::string> configured_rules(const 
                                       p.where(missing), tick == nullptr ? "step_size" : "tick_size"));
     }
     try {
-        core::symbol_rules rules{p.to_decimal("tick_size", *tick), p.to_decimal("step_size", *step)};
-        if (auto valid = core::validate(rules); !valid) {
+        core::symbol_rules rules{.tick_size = p.to_decimal("tick_size", *tick),
+                                 .step_size = p.to_decimal("step_size", *step)};
+        if (auto valid = core::validate_increments(rules); !valid) {
             return unexpected(fmt::format("{} {}", p.where(valid.error().field), valid.error().message));
         }
         return std::optional<core::symbol_rules>{rules};

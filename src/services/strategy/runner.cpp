@@ -353,7 +353,7 @@ asio::awaitable<core::symbol_rules> strategy_runner::impl::exchange_rules(const 
     while (!rules && !stopping) {
         auto fetched = co_await client.rules(order_symbol);
         if (fetched) {
-            rules = core::symbol_rules{fetched->tick_size, fetched->step_size};
+            rules = std::move(*fetched);
             break;
         }
         if (fetched.error().kind == exchange::tokocrypto::failure_kind::rejected) {

@@ -12,12 +12,13 @@ using hft::codec::encode;
 namespace {
 
 strategy_config sma_config(average_kind average) {
-    return config_for(sma_cross_params{average, 2, 3, dec("0.5"), {dec("0.01"), dec("0.001")}}, "sma");
+    return config_for(
+        sma_cross_params{average, 2, 3, dec("0.5"), {.tick_size = dec("0.01"), .step_size = dec("0.001")}}, "sma");
 }
 
 strategy_config grid_config() {
     return config_for(grid_params{dec("100"), dec("130"), 4, grid_spacing::arithmetic, dec("0.5"),
-                                  {dec("0.01"), dec("0.001")}},
+                                  {.tick_size = dec("0.01"), .step_size = dec("0.001")}},
                       "grid");
 }
 
@@ -53,7 +54,7 @@ TEST_CASE("a grid state restored from its JSON keeps its slots' orders and holdi
 
 TEST_CASE("a lazy_grid state restored from its JSON keeps its anchor and bought levels", "[strategy][codec]") {
     const auto config = config_for(lazy_grid_params{dec("0.01"), dec("1"), dec("1000"), dec("0"), dec("0.003322"), 0,
-                                                     {dec("0.01"), dec("1")}},
+                                                     {.tick_size = dec("0.01"), .step_size = dec("1")}},
                                    "lazy");
     check_restored_state_decides_alike(config, {"100", "98.5"}, "99.5");
 }

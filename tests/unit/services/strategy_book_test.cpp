@@ -18,7 +18,7 @@ hft::core::strategy_config sma_config() {
     config.interval = "1m";
     config.user_id = "user-1";
     config.params = hft::core::sma_cross_params{hft::core::average_kind::simple, 2, 3, dec("1"),
-                                                {dec("0.01"), dec("0.001")}};
+                                                {.tick_size = dec("0.01"), .step_size = dec("0.001")}};
     return config;
 }
 

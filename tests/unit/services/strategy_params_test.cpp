@@ -24,7 +24,7 @@ hft::app::strategy_instance_config entry(std::string kind, std::map<std::string,
 
 const instance_site site{"/etc/hft/config.yml", 0, 12};
 // A function, not a constant: dec() reports through Catch, which is not running during static initialization.
-hft::core::symbol_rules rules() { return {dec("0.01"), dec("0.0001")}; }
+hft::core::symbol_rules rules() { return {.tick_size = dec("0.01"), .step_size = dec("0.0001")}; }
 
 std::string error_of(const hft::app::strategy_instance_config& e) {
     const auto mapped = to_strategy_config(e, site, "BTCUSDT", rules());
@@ -89,7 +89,7 @@ TEST_CASE("lazy_grid takes seed 000's fees and level cap when written", "[servic
     const auto mapped = to_strategy_config(
         entry("lazy_grid", {{"step_percent", "0.5"}, {"base_quantity", "50"}, {"budget", "1000000"},
                             {"buy_fee_rate", "0.002222"}, {"sell_fee_rate", "0.003322"}, {"max_long_levels", "4"}}),
-        site, "TKOIDR", hft::core::symbol_rules{dec("1"), dec("1")});
+        site, "TKOIDR", hft::core::symbol_rules{.tick_size = dec("1"), .step_size = dec("1")});
     REQUIRE(mapped.has_value());
     const auto& p = std::get<hft::core::lazy_grid_params>(mapped->params);
     CHECK(p.buy_fee_rate == dec("0.002222"));

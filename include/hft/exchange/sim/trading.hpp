@@ -2,11 +2,14 @@
 
 // The exchange-sim's trading side without sockets: symbol filters, paper accounts with free and locked
 // balances, maker/taker fees, one core::order_book per symbol with synthetic liquidity around the simulated
-// price, and the orders and trades each account sees. trading_api turns HTTP requests into calls on this.
+// price, and the orders and trades each account sees. trading_api turns HTTP requests into calls on this. It
+// speaks Tokocrypto's vocabulary (exchange/tokocrypto/vocabulary.hpp).
 
 #include "hft/core/order_book.hpp"
+#include "hft/core/symbol_rules.hpp"
 #include "hft/domain/decimal.hpp"
 #include "hft/domain/expected.hpp"
+#include "hft/exchange/tokocrypto/vocabulary.hpp"
 
 #include <cstdint>
 #include <map>
@@ -19,15 +22,11 @@
 
 namespace hft::exchange::sim {
 
-/// The filters a symbol publishes on /open/v1/common/symbols and every order is checked against.
-struct symbol_rules {
-    std::string symbol;  ///< "BTCUSDT"
-    std::string base;    ///< "BTC"
-    std::string quote;   ///< "USDT"
-    domain::decimal min_price, max_price, tick_size;
-    domain::decimal min_quantity, max_quantity, step_size;
-    domain::decimal min_notional, max_notional;
-};
+/// The rules a symbol publishes on /open/v1/common/symbols and every order is checked against (core::check_filters).
+/// The sim's rules spell the symbol as its engine does: "BTCUSDT".
+using core::symbol_rules;
+/// Tokocrypto's numeric enums, which the sim's orders carry as they are.
+namespace codes = tokocrypto::codes;
 
 /// The sim's filters for a symbol: tick 0.01, step 0.00001, notional 5 to 9,000,000 (Tokocrypto's BTC_USDT).
 symbol_rules default_rules(const std::string& symbol);
@@ -42,11 +41,6 @@ struct trading_error {
     std::optional<std::pair<int, std::string>> inner;
     unsigned http_status = 400;
 };
-
-/// PRICE_FILTER (limit orders), LOT_SIZE and NOTIONAL, in that order. A market order (no `price`) has its
-/// notional taken at `market_price`.
-expected<void, trading_error> check_filters(const symbol_rules& rules, const std::optional<domain::decimal>& price,
-                                            const domain::decimal& quantity, const domain::decimal& market_price);
 
 /// `--account KEY:SECRET:USDT=10000,BTC=1`
 struct account_spec {
@@ -78,14 +72,6 @@ struct liquidity_config {
     domain::decimal quantity = domain::decimal::from_integer(1);     ///< base quantity per level
     int spacing_ticks = 1;                                           ///< between levels and from the price
 };
-
-/// Tokocrypto's numeric enums (exchange-apis §1.4).
-namespace codes {
-inline constexpr int buy = 0, sell = 1;
-inline constexpr int limit = 1, market = 2;
-inline constexpr int gtc = 1, ioc = 2, fok = 3;
-inline constexpr int status_new = 0, partially_filled = 1, filled = 2, canceled = 3, rejected = 5, expired = 6;
-}  // namespace codes
 
 struct sim_order {
     std::uint64_t order_id = 0;

@@ -87,7 +87,7 @@ public:
     boost::asio::awaitable<result<std::vector<asset_balance>>> balances();
 
     /// The rules of `symbol` (order form), from the cache when fresh enough (a query when not).
-    boost::asio::awaitable<result<symbol_rules>> rules(std::string symbol);
+    boost::asio::awaitable<result<core::symbol_rules>> rules(std::string symbol);
     /// Fetches every symbol's rules now (over the query connection) and replaces the cache.
     boost::asio::awaitable<result<void>> refresh_rules();
     /// True once the cached rules have lived half their rules_refresh, or were never fetched: refreshed then, off
@@ -101,7 +101,7 @@ public:
     bool entry_warm_due() const;
     /// The cached rules of `symbol` while fresh, without a call: what order entry uses so it never waits for
     /// the query connection.
-    std::optional<symbol_rules> cached_rules(const std::string& symbol) const;
+    std::optional<core::symbol_rules> cached_rules(const std::string& symbol) const;
 
     /// How long signed calls are still refused after the exchange's rate limit (zero when they are not), so a
     /// caller can decline work before committing to it instead of failing halfway.

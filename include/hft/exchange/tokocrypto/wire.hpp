@@ -1,13 +1,15 @@
 #pragma once
 
 // Tokocrypto open API v1 on the wire (exchange-apis.md §1): numeric enum codes, the {code,msg,data,timestamp}
-// envelope read leniently (msg or message; borderId or bOrderId), symbol filters, orders, trades and
+// envelope read leniently (msg or message; borderId or bOrderId), symbol rules, orders, trades and
 // balances, and the classification every caller needs first: did the exchange refuse the request for good,
 // is the outcome unknown (never resend blindly: reconcile), or must we back off. Pure: no sockets.
 
+#include "hft/core/symbol_rules.hpp"
 #include "hft/domain/decimal.hpp"
 #include "hft/domain/expected.hpp"
 #include "hft/domain/order.hpp"
+#include "hft/exchange/tokocrypto/vocabulary.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -18,7 +20,7 @@
 
 namespace hft::exchange::tokocrypto {
 
-// ---- enum codes (§1.4) ----
+// ---- enum codes (§1.4, spelled in vocabulary.hpp) ----
 
 int to_code(domain::order_side side) noexcept;         ///< 0 BUY, 1 SELL
 int to_code(domain::order_type type) noexcept;         ///< 1 LIMIT, 2 MARKET
@@ -57,30 +59,11 @@ const char* to_string(failure_kind kind) noexcept;
 expected<std::string, api_failure> read_envelope(unsigned http_status, std::string_view body,
                                                  std::optional<std::string_view> retry_after);
 
-// ---- symbols and filters (§1.7) ----
+// ---- symbols (§1.7) ----
 
-struct symbol_rules {
-    std::string symbol;  ///< order form, BTC_USDT
-    int type = 1;        ///< symbol type: 1 MBX, 3 NextMe (decides the market-data host)
-    std::string base_asset;
-    std::string quote_asset;
-    bool trading_enabled = true;
-    std::vector<std::string> order_types;  ///< "LIMIT", "MARKET", ...
-    // A zero disables its check, as on the exchange.
-    domain::decimal min_price, max_price, tick_size;
-    domain::decimal min_qty, max_qty, step_size;
-    domain::decimal min_notional, max_notional;
-    bool notional_applies_to_market = true;
-};
-
-/// `data.list[]` of GET /open/v1/common/symbols.
-expected<std::vector<symbol_rules>, std::string> parse_symbols(std::string_view data);
-
-/// The first filter an order breaks, worded like the exchange ("Filter failure: LOT_SIZE: quantity 0.000001 is
-/// below minQty 0.00001"); MARKET orders are checked on quantity and, with `reference_price`, on notional.
-expected<void, std::string> check_filters(const symbol_rules& rules, domain::order_type type,
-                                          const std::optional<domain::decimal>& price, const domain::decimal& quantity,
-                                          const std::optional<domain::decimal>& reference_price = std::nullopt);
+/// `data.list[]` of GET /open/v1/common/symbols: each symbol's rules, its filters read into core::symbol_rules (which
+/// core::check_filters checks orders against).
+expected<std::vector<core::symbol_rules>, std::string> parse_symbols(std::string_view data);
 
 // ---- orders, trades, balances ----
 

@@ -7,7 +7,7 @@ using namespace hft::core::testing;
 
 namespace {
 
-const symbol_rules cent_rules{dec("0.01"), dec("0.001")};
+const symbol_rules cent_rules{.tick_size = dec("0.01"), .step_size = dec("0.001")};
 
 grid_params grid_of(const char* lower, const char* upper, std::size_t levels,
                     grid_spacing spacing = grid_spacing::arithmetic) {

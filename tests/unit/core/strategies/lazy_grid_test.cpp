@@ -9,7 +9,8 @@ namespace {
 
 /// 1 % levels around the anchor 100: L-1 = 100 / 1.01 = 99.0099 -> 99.00, L-2 = 100 / 1.0201 = 98.0296 -> 98.02.
 lazy_grid_params one_percent(const char* budget = "1000", const char* sell_fee = "0") {
-    return {dec("0.01"), dec("1"), dec(budget), dec("0"), dec(sell_fee), 0, {dec("0.01"), dec("1")}};
+    return {dec("0.01"), dec("1"), dec(budget), dec("0"), dec(sell_fee), 0,
+            {.tick_size = dec("0.01"), .step_size = dec("1")}};
 }
 
 }  // namespace

@@ -8,7 +8,8 @@ using namespace hft::core::testing;
 namespace {
 
 strategy_config sma_config(average_kind average = average_kind::simple) {
-    return config_for(sma_cross_params{average, 2, 3, dec("0.5"), {dec("0.01"), dec("0.001")}}, "sma");
+    return config_for(
+        sma_cross_params{average, 2, 3, dec("0.5"), {.tick_size = dec("0.01"), .step_size = dec("0.001")}}, "sma");
 }
 
 /// Closes 12, 11, 10, 13, 14: fast(2) 11.5 > slow(3) 11.33 first on the fourth kline.
@@ -130,14 +131,14 @@ TEST_CASE("re-evaluating a kline from the state before it gives the same orders 
 }
 
 TEST_CASE("sma_cross params are refused naming the broken field", "[strategy][sma_cross]") {
-    const symbol_rules rules{dec("0.01"), dec("0.001")};
+    const symbol_rules rules{.tick_size = dec("0.01"), .step_size = dec("0.001")};
     CHECK(validate(sma_cross_params{average_kind::simple, 0, 3, dec("1"), rules}).error().field == "fast_period");
     CHECK(validate(sma_cross_params{average_kind::simple, 3, 3, dec("1"), rules}).error().field == "slow_period");
     CHECK(validate(sma_cross_params{average_kind::simple, 2, 3, dec("0"), rules}).error().field == "quantity");
     CHECK(validate(sma_cross_params{average_kind::simple, 2, 3, dec("0.0005"), rules}).error().message ==
           "must be a multiple of step_size");
-    CHECK(validate(sma_cross_params{average_kind::simple, 2, 3, dec("1"), {dec("0"), dec("1")}}).error().field ==
-          "tick_size");
+    const symbol_rules no_tick{.tick_size = dec("0"), .step_size = dec("1")};
+    CHECK(validate(sma_cross_params{average_kind::simple, 2, 3, dec("1"), no_tick}).error().field == "tick_size");
     CHECK(validate(config_for(sma_cross_params{average_kind::simple, 2, 3, dec("1"), rules}, "bad id"))
               .error()
               .field == "id");

@@ -111,7 +111,7 @@ TEST_CASE("orders read both spellings of the Binance order id", "[exchange][toko
     CHECK(parse_order(R"({"symbol":"X"})").error() == "orderId is missing");
 }
 
-TEST_CASE("symbol filters are read from common/symbols and enforced like the exchange", "[exchange][tokocrypto]") {
+TEST_CASE("symbol rules are read from common/symbols with every filter", "[exchange][tokocrypto]") {
     // The BTC_IDR values of ccxt's 2026 fixture (exchange-apis.md §1.7).
     const auto symbols = parse_symbols(R"({"list":[{"symbol":"BTC_IDR","type":1,"baseAsset":"BTC","quoteAsset":"IDR",
         "spotTradingEnable":1,"orderTypes":["LIMIT","MARKET"],"filters":[
@@ -122,22 +122,32 @@ TEST_CASE("symbol filters are read from common/symbols and enforced like the exc
     REQUIRE(symbols->size() == 1);
     const auto& btc_idr = symbols->front();
     CHECK(btc_idr.symbol == "BTC_IDR");
+    CHECK(btc_idr.base_asset == "BTC");
+    CHECK(btc_idr.quote_asset == "IDR");
+    CHECK(btc_idr.trading_enabled);
+    CHECK(btc_idr.order_types == std::vector<std::string>{"LIMIT", "MARKET"});
+    CHECK(btc_idr.min_price == dec("1"));
+    CHECK(btc_idr.max_price == dec("10000000000"));
     CHECK(btc_idr.tick_size == dec("1"));
+    CHECK(btc_idr.min_qty == dec("0.00001"));
+    CHECK(btc_idr.max_qty == dec("3"));
+    CHECK(btc_idr.step_size == dec("0.00001"));
     CHECK(btc_idr.min_notional == dec("20000"));
+    CHECK(btc_idr.max_notional == dec("9000000000"));
+    CHECK(btc_idr.notional_applies_to_market);
+}
 
-    CHECK(check_filters(btc_idr, order_type::limit, dec("1000000000"), dec("0.001")));
-    CHECK(check_filters(btc_idr, order_type::limit, dec("1000000000.5"), dec("0.001")).error() ==
-          "Filter failure: PRICE_FILTER: price 1000000000.5 is not a multiple of 1");
-    CHECK(check_filters(btc_idr, order_type::limit, dec("1000000000"), dec("0.000001")).error() ==
-          "Filter failure: LOT_SIZE: quantity 0.000001 is below 0.00001");
-    CHECK(check_filters(btc_idr, order_type::limit, dec("1000000000"), dec("4")).error() ==
-          "Filter failure: LOT_SIZE: quantity 4 is above 3");
-    CHECK(check_filters(btc_idr, order_type::limit, dec("1000"), dec("0.001")).error() ==
-          "Filter failure: NOTIONAL: notional 1 is below 20000");
-    CHECK(check_filters(btc_idr, order_type::limit, std::nullopt, dec("0.001")).error() == "a LIMIT order needs a price");
-    CHECK(check_filters(btc_idr, order_type::market, std::nullopt, dec("0.001"), dec("1000")).error().starts_with(
-        "Filter failure: NOTIONAL"));
-    CHECK(check_filters(btc_idr, order_type::market, std::nullopt, dec("0.001")));  // no reference price: unchecked
+TEST_CASE("a symbol closed for trading, an old MIN_NOTIONAL filter and a market-exempt notional are read as such",
+          "[exchange][tokocrypto]") {
+    const auto symbols = parse_symbols(R"({"list":[{"symbol":"TKO_IDR","spotTradingEnable":0,"filters":[
+        {"filterType":"MIN_NOTIONAL","minNotional":"10000","applyToMarket":false}]}]})");
+    REQUIRE(symbols);
+    const auto& tko_idr = symbols->front();
+    CHECK_FALSE(tko_idr.trading_enabled);
+    CHECK(tko_idr.min_notional == dec("10000"));
+    CHECK(tko_idr.max_notional.is_zero());
+    CHECK_FALSE(tko_idr.notional_applies_to_market);
+    CHECK(tko_idr.tick_size.is_zero());
 }
 
 TEST_CASE("trades and balances are read with exact decimals", "[exchange][tokocrypto]") {
