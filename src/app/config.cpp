@@ -771,9 +771,34 @@ exchange_account read_account(parse_context& ctx, const child_node& where) {
     return account;
 }
 
-exchange_config read_exchange(parse_context& ctx, const child_node& where) {
+constexpr std::array venue_kinds{venue_kind::tokocrypto, venue_kind::binance, venue_kind::sim};
+
+std::optional<venue_kind> venue_kind_named(std::string_view name) {
+    for (const auto kind : venue_kinds) {
+        if (to_string(kind) == name) return kind;
+    }
+    return std::nullopt;
+}
+
+venue_kind read_venue_kind(parse_context& ctx, map_reader& r, std::string_view name) {
+    const auto value = r.scalar("kind", "a string");
+    if (value) {
+        if (const auto kind = venue_kind_named(value->text)) return *kind;
+        ctx.fail(value->where, fmt::format("{} must be tokocrypto, binance or sim, got \"{}\"", value->key, value->text));
+    } else if (const auto kind = venue_kind_named(name)) {
+        return *kind;
+    } else {
+        ctx.fail(r.where_of("kind"), fmt::format("{}.kind is missing; write tokocrypto, binance or sim: the API the "
+                                                 "venue speaks",
+                                                 r.path()));
+    }
+    return venue_kind::tokocrypto;
+}
+
+exchange_config read_exchange(parse_context& ctx, const child_node& where, std::string_view name) {
     map_reader r(ctx, where);
     exchange_config ex;
+    ex.kind = read_venue_kind(ctx, r, name);
     ex.api_key = secret(r.string("api_key", "", sensitivity::secret));
     ex.api_secret = secret(r.string("api_secret", "", sensitivity::secret));
     read_url(ctx, r.scalar("base_url", "a string"), ex.base_url, {"https://", "http://"});
@@ -826,7 +851,7 @@ void read_exchanges(parse_context& ctx, map_reader& top, config& cfg) {
                 venue.line,
                 fmt::format("exchange name \"{}\" must be lowercase letters, digits and _ (e.g. tokocrypto)", name));
         }
-        cfg.exchanges.emplace(name, read_exchange(ctx, venue));
+        cfg.exchanges.emplace(name, read_exchange(ctx, venue, name));
     }
     r.finish();
 
@@ -841,7 +866,7 @@ void read_exchanges(parse_context& ctx, map_reader& top, config& cfg) {
             if (upper_name.find("ACCOUNTS") != std::string_view::npos) break;
             const auto name = boost::algorithm::to_lower_copy(std::string(upper_name));
             if (!valid_exchange_name(name) || cfg.exchanges.contains(name)) break;
-            cfg.exchanges.emplace(name, read_exchange(ctx, child_node{YAML::Node(), "exchanges." + name, -1, false}));
+            cfg.exchanges.emplace(name, read_exchange(ctx, child_node{YAML::Node(), "exchanges." + name, -1, false}, name));
             break;
         }
     }
@@ -1209,6 +1234,19 @@ const nats_jetstream_config& config::require_nats_jetstream() const {
                         source.string(), see_example));
     }
     return *nats_jetstream;
+}
+
+std::string_view to_string(venue_kind kind) noexcept {
+    switch (kind) {
+        case venue_kind::tokocrypto: return "tokocrypto";
+        case venue_kind::binance: return "binance";
+        case venue_kind::sim: return "sim";
+    }
+    return "unknown";
+}
+
+bool has_order_adapter(venue_kind kind) noexcept {
+    return kind == venue_kind::tokocrypto || kind == venue_kind::sim;
 }
 
 const exchange_config& config::exchange(std::string_view name) const {

@@ -111,3 +111,22 @@ TEST_CASE("a NATS token the server refuses is reported as an authorization failu
     CHECK_THAT(log, Catch::Contains("nats_jetstream.url"));
     CHECK_THAT(log, !Catch::Contains("a-wrong-token"));
 }
+
+TEST_CASE("order entry on an exchange hft has no order adapter for is refused at start, naming the key",
+          "[integration][cli]") {
+    const auto dir = make_temp_dir("hft-no-adapter");
+    const auto config = dir / "config.yml";
+    std::ofstream(config) << "nats_jetstream:\n  url: nats://127.0.0.1:1\n"
+                             "database:\n  market_data:\n    dsn: postgres://hft@127.0.0.1:1/market_data\n"
+                             "  order_engine:\n    dsn: postgres://hft@127.0.0.1:1/order_engine\n"
+                             "exchanges:\n  binance:\n    api_key: a-binance-key\n    api_secret: a-binance-secret\n"
+                             "port:\n  order_engine_gateway_http: "
+                          << free_port() << "\n  order_engine_gateway_metrics: 0\n";
+    ::chmod(config.c_str(), 0600);
+    const auto result = run_command({HFT_EXECUTABLE, "--config", config.string(), "order-engine-gateway"});
+    std::filesystem::remove_all(dir);
+    INFO(result.output);
+    CHECK(result.exit_code == 78);
+    CHECK_THAT(result.output, Catch::Contains("exchanges.binance.kind is binance, which hft cannot place orders on"));
+    CHECK_THAT(result.output, !Catch::Contains("a-binance-secret"));
+}

@@ -74,7 +74,19 @@ struct exchange_account {
     secret api_secret;
 };
 
+/// The API a venue speaks: it decides the venue's default URLs and whether hft can place orders on it.
+enum class venue_kind { tokocrypto, binance, sim };
+
+/// "tokocrypto", "binance" or "sim".
+std::string_view to_string(venue_kind kind) noexcept;
+
+/// Whether order entry has an adapter for the kind: Tokocrypto's open API, which exchange-sim speaks too. Binance
+/// is market data only.
+bool has_order_adapter(venue_kind kind) noexcept;
+
 struct exchange_config {
+    /// `kind`; when absent, the venue's name if it is a kind's name (so `exchanges.tokocrypto` needs none).
+    venue_kind kind = venue_kind::tokocrypto;
     secret api_key;     ///< default account
     secret api_secret;  ///< default account
     std::string base_url;    ///< REST base; empty means the venue's default

@@ -23,6 +23,16 @@ exchange_accounts::exchange_accounts(asio::any_io_executor executor,
                                      std::map<std::string, app::exchange_config> exchanges)
     : executor_(std::move(executor)), exchanges_(std::move(exchanges)) {
     for (const auto& [name, venue] : exchanges_) {
+        if (!app::has_order_adapter(venue.kind)) {
+            // Credentials say orders are meant to go there: refuse now rather than speak another venue's API to it.
+            if (!venue.api_key.empty() || !venue.accounts.empty()) {
+                throw app::config_error(fmt::format(
+                    "exchanges.{}.kind is {}, which hft cannot place orders on yet (order entry speaks tokocrypto and "
+                    "sim); remove exchanges.{}.api_key, api_secret and accounts to use it for market data only",
+                    name, app::to_string(venue.kind), name));
+            }
+            continue;
+        }
         const auto& url = venue.base_url.empty() ? std::string(tk::default_base_url) : venue.base_url;
         if (auto origin = net::http_origin::parse(url); !origin) {
             throw app::config_error(fmt::format("exchanges.{}.base_url: {}; write it like https://www.tokocrypto.com",
@@ -40,6 +50,12 @@ expected<account*, order_error> exchange_accounts::of(const std::string& exchang
                                    fmt::format("exchange \"{}\" is not configured (configured: {}); use one of those or "
                                                "add exchanges.{} to the config",
                                                exchange, known.empty() ? "none" : known, exchange)));
+    }
+    if (!app::has_order_adapter(venue->second.kind)) {
+        return unexpected(error_of(order_error_kind::unknown_exchange, "UNKNOWN_EXCHANGE",
+                                   fmt::format("exchange \"{}\" is kind {}, which hft cannot place orders on yet; order "
+                                               "entry speaks tokocrypto and sim",
+                                               exchange, app::to_string(venue->second.kind))));
     }
     const auto own = venue->second.accounts.find(user_id);
     const bool per_user = own != venue->second.accounts.end();

@@ -302,6 +302,13 @@ asio::awaitable<bool> strategy_runner::impl::resolve_instances() {
     }
     for (auto& owned : instances) {
         auto& inst = *owned;
+        const auto venue = cfg.exchanges.find(inst.entry.exchange);
+        if (venue != cfg.exchanges.end() && !app::has_order_adapter(venue->second.kind)) {
+            throw app::config_error(fmt::format("{}: exchange {} is kind {}, which hft cannot place orders on yet "
+                                                "(order entry speaks tokocrypto and sim); trade on one of those",
+                                                inst.site.describe(".exchange"), inst.entry.exchange,
+                                                app::to_string(venue->second.kind)));
+        }
         const auto* mapping = find_mapping(mappings, inst.entry);
         if (mapping == nullptr) {
             throw app::config_error(fmt::format(

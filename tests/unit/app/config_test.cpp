@@ -744,3 +744,23 @@ TEST_CASE("an api key's name is at most 64 characters, the width the kill switch
     CHECK_THAT(error_of("api_keys:\n  - name: " + std::string(65, 'n') + "\n    key: k1\n"),
                Catch::Contains("api_keys[0].name must be at most 64 characters"));
 }
+
+TEST_CASE("an exchange's kind is the API it speaks, taken from its name when that names a kind", "[config]") {
+    const auto cfg = parse_config("exchanges:\n  tokocrypto: {}\n  sim: {}\n  binance: {}\n"
+                                  "  paper:\n    kind: sim\n  binanceus:\n    kind: binance\n");
+    CHECK(cfg.exchanges.at("tokocrypto").kind == hft::app::venue_kind::tokocrypto);
+    CHECK(cfg.exchanges.at("sim").kind == hft::app::venue_kind::sim);
+    CHECK(cfg.exchanges.at("binance").kind == hft::app::venue_kind::binance);
+    CHECK(cfg.exchanges.at("paper").kind == hft::app::venue_kind::sim);
+    CHECK(cfg.exchanges.at("binanceus").kind == hft::app::venue_kind::binance);
+    CHECK(hft::app::has_order_adapter(hft::app::venue_kind::tokocrypto));
+    CHECK(hft::app::has_order_adapter(hft::app::venue_kind::sim));
+    CHECK_FALSE(hft::app::has_order_adapter(hft::app::venue_kind::binance));
+}
+
+TEST_CASE("an exchange whose name is no kind must say its kind, and only a known one", "[config]") {
+    CHECK(error_of("exchanges:\n  paper:\n    base_url: http://127.0.0.1:1\n") ==
+          "config.yml:2: exchanges.paper.kind is missing; write tokocrypto, binance or sim: the API the venue speaks");
+    CHECK(error_of("exchanges:\n  tokocrypto:\n    kind: kraken\n") ==
+          "config.yml:3: exchanges.tokocrypto.kind must be tokocrypto, binance or sim, got \"kraken\"");
+}
