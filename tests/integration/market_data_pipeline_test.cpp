@@ -7,7 +7,7 @@
 #include "hft/bus/subjects.hpp"
 #include "hft/codec/kline_event.hpp"
 #include "hft/domain/decimal.hpp"
-#include "hft/net/sync_client.hpp"
+#include "hft/testing/sync_client.hpp"
 #include "support/hft_processes.hpp"
 #include "support/nats_server_instance.hpp"
 #include "support/postgres_instance.hpp"
@@ -195,7 +195,7 @@ public:
     /// The open time of the newest candle the sim has closed.
     std::int64_t sim_latest_closed() const {
         const auto reply =
-            net::http_get("127.0.0.1", sim_.port, "/api/v3/klines?symbol=BTCUSDT&interval=1s&limit=1", 5s);
+            test::http_get("127.0.0.1", sim_.port, "/api/v3/klines?symbol=BTCUSDT&interval=1s&limit=1", 5s);
         const auto rows = json::parse(reply.body, nullptr, false);
         return rows.is_array() && !rows.empty() ? rows.back()[0].get<std::int64_t>() : 0;
     }
@@ -247,11 +247,11 @@ private:
                                                                  std::int64_t last) const {
         std::map<std::int64_t, std::vector<std::string>> history;
         for (auto start = first; start <= last; start += 1000 * candle_ms) {
-            const auto reply = net::http_get("127.0.0.1", sim_.port,
-                                             "/api/v3/klines?symbol=" + symbol + "&interval=1s&startTime=" +
-                                                 std::to_string(start) + "&endTime=" + std::to_string(last) +
-                                                 "&limit=1000",
-                                             10s);
+            const auto reply = test::http_get("127.0.0.1", sim_.port,
+                                              "/api/v3/klines?symbol=" + symbol + "&interval=1s&startTime=" +
+                                                  std::to_string(start) + "&endTime=" + std::to_string(last) +
+                                                  "&limit=1000",
+                                              10s);
             REQUIRE(reply.status == 200);
             for (const auto& row : json::parse(reply.body)) {
                 history[row[0].get<std::int64_t>()] = {row[1], row[2], row[3], row[4], row[5], row[7], row[9], row[10],

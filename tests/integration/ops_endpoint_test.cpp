@@ -2,7 +2,7 @@
 // following NATS and PostgreSQL as they go away and come back (hft exchange-sim -> market-data-gateway ->
 // nats-server -> market-data-worker -> PostgreSQL, each its own process).
 
-#include "hft/net/sync_client.hpp"
+#include "hft/testing/sync_client.hpp"
 #include "support/hft_processes.hpp"
 #include "support/nats_server_instance.hpp"
 #include "support/postgres_instance.hpp"
@@ -60,10 +60,10 @@ public:
     test::hft_service& worker() { return worker_; }
 
     /// GET `path` on `service`'s ops port; status 0 before the service said which port it took.
-    net::sync_http_result get(const test::hft_service& service, const std::string& path) const {
+    test::sync_http_result get(const test::hft_service& service, const std::string& path) const {
         const auto port = service.ops_port();
         if (!port) return {};
-        return net::http_get("127.0.0.1", *port, path, 2s);
+        return test::http_get("127.0.0.1", *port, path, 2s);
     }
 
     /// The readiness check `check` as /readyz reports it ("ok" or the reason), empty when /readyz did not answer.

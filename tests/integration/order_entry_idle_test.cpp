@@ -4,7 +4,7 @@
 // And a request that surely never reached the exchange is told apart from one whose fate is unknown.
 
 #include "hft/exchange/tokocrypto/rest_client.hpp"
-#include "hft/net/sync_client.hpp"
+#include "hft/testing/sync_client.hpp"
 #include "support/hft_processes.hpp"
 #include "support/nats_server_instance.hpp"
 #include "support/postgres_instance.hpp"
@@ -70,7 +70,7 @@ public:
         tx.commit();
         engine_.start();
         const bool ready = test::eventually(
-            [&] { return net::http_get("127.0.0.1", http_port_, "/readyz", 1s).status == 200; }, 60s);
+            [&] { return test::http_get("127.0.0.1", http_port_, "/readyz", 1s).status == 200; }, 60s);
         INFO(engine_.log());
         REQUIRE(ready);
     }
@@ -81,19 +81,19 @@ public:
     }
 
     // A synchronous place through the HTTP API: its answer once the exchange answered.
-    net::sync_http_result place(const std::string& order_id, std::string_view type, std::optional<std::string> price) {
+    test::sync_http_result place(const std::string& order_id, std::string_view type, std::optional<std::string> price) {
         json body{{"request_id", "req-" + order_id}, {"order_id", order_id}, {"user_id", "alice"},
                   {"exchange", "tokocrypto"}, {"symbol", "BTCUSDT"}, {"type", type}, {"side", "BUY"},
                   {"quantity", "0.01"}, {"source", "test"}};
         if (price) body["price"] = *price;
-        return net::http_request_sync("127.0.0.1", http_port_, "POST", "/order-engine/v1/orders", body.dump(), 30s,
-                                      {{"X-API-Key", api_key}, {"Content-Type", "application/json"}});
+        return test::http_request_sync("127.0.0.1", http_port_, "POST", "/order-engine/v1/orders", body.dump(), 30s,
+                                       {{"X-API-Key", api_key}, {"Content-Type", "application/json"}});
     }
 
-    net::sync_http_result cancel(const std::string& order_id) {
-        return net::http_request_sync("127.0.0.1", http_port_, "DELETE",
-                                      "/order-engine/v1/orders/" + order_id + "?user_id=alice", {}, 30s,
-                                      {{"X-API-Key", api_key}});
+    test::sync_http_result cancel(const std::string& order_id) {
+        return test::http_request_sync("127.0.0.1", http_port_, "DELETE",
+                                       "/order-engine/v1/orders/" + order_id + "?user_id=alice", {}, 30s,
+                                       {{"X-API-Key", api_key}});
     }
 
     // The engine's connections to the exchange in `state` (the engine is the only client of the sim here).
@@ -134,7 +134,7 @@ private:
     test::hft_service engine_;
 };
 
-std::string status_of(const net::sync_http_result& answer) {
+std::string status_of(const test::sync_http_result& answer) {
     const auto body = json::parse(answer.body, nullptr, false);
     return body.is_object() ? body.value("status", "") : "";
 }

@@ -8,7 +8,7 @@
 #include "hft/codec/place_order.hpp"
 #include "hft/domain/decimal.hpp"
 #include "hft/exchange/tokocrypto/rest_client.hpp"
-#include "hft/net/sync_client.hpp"
+#include "hft/testing/sync_client.hpp"
 #include "support/hft_processes.hpp"
 #include "support/nats_server_instance.hpp"
 #include "support/postgres_instance.hpp"
@@ -146,10 +146,10 @@ public:
     }
 
     /// The kill switch through the HTTP API, as an operator would flip it.
-    net::sync_http_result set_trading_state(std::string_view scope, std::string_view state) {
+    test::sync_http_result set_trading_state(std::string_view scope, std::string_view state) {
         const auto body = json{{"scope", scope}, {"state", state}, {"reason", "trading pipeline test"}}.dump();
-        return net::http_request_sync("127.0.0.1", http_port_, "PUT", "/order-engine/v1/trading-state", body, 5s,
-                                      {{"X-API-Key", api_key}, {"Content-Type", "application/json"}});
+        return test::http_request_sync("127.0.0.1", http_port_, "PUT", "/order-engine/v1/trading-state", body, 5s,
+                                       {{"X-API-Key", api_key}, {"Content-Type", "application/json"}});
     }
 
     /// Orders on the exchange for the paper account, all markets.
@@ -177,9 +177,9 @@ public:
         const bool all_closed = test::eventually(
             [&] {
                 for (const auto& id : open_order_ids()) {
-                    net::http_request_sync("127.0.0.1", http_port_, "DELETE",
-                                           "/order-engine/v1/orders/" + id + "?user_id=paper", {}, 5s,
-                                           {{"X-API-Key", api_key}});
+                    test::http_request_sync("127.0.0.1", http_port_, "DELETE",
+                                            "/order-engine/v1/orders/" + id + "?user_id=paper", {}, 5s,
+                                            {{"X-API-Key", api_key}});
                 }
                 return open_order_ids().empty();
             },
@@ -228,7 +228,7 @@ private:
     domain::decimal last_price() const {
         json rows;
         REQUIRE(test::eventually([&] {
-            const auto reply = net::http_get("127.0.0.1", sim_.port, "/api/v3/klines?symbol=BTCUSDT&interval=1s&limit=1");
+            const auto reply = test::http_get("127.0.0.1", sim_.port, "/api/v3/klines?symbol=BTCUSDT&interval=1s&limit=1");
             rows = json::parse(reply.body, nullptr, false);
             return reply.status == 200 && rows.is_array() && !rows.empty();
         }, 10s));
@@ -435,7 +435,7 @@ TEST_CASE("every order the strategies decide reaches the exchange once and its f
     const auto scrape = [&](const std::string& name) {
         const auto port = world.service(name).ops_port();
         REQUIRE(port);
-        const auto reply = net::http_get("127.0.0.1", *port, "/metrics", 5s);
+        const auto reply = test::http_get("127.0.0.1", *port, "/metrics", 5s);
         REQUIRE(reply.status == 200);
         auto text = test::parse_prometheus_text(reply.body);
         INFO(reply.body);
@@ -503,10 +503,10 @@ TEST_CASE("the order API of the real gateway answers 201, 401, 400, 409, 404 and
     trading_world world;
     world.service("engine").start();
     const auto call = [&](std::string_view method, std::string target, std::string body,
-                          net::http_headers headers) {
-        return net::http_request_sync("127.0.0.1", world.http_port(), method, target, std::move(body), 10s, headers);
+                          test::http_headers headers) {
+        return test::http_request_sync("127.0.0.1", world.http_port(), method, target, std::move(body), 10s, headers);
     };
-    const net::http_headers with_key{{"X-API-Key", api_key}, {"Content-Type", "application/json"}};
+    const test::http_headers with_key{{"X-API-Key", api_key}, {"Content-Type", "application/json"}};
     REQUIRE(test::eventually([&] { return call("GET", "/readyz", {}, {}).status == 200; }, 30s));
 
     // Seed 000's body, with the key in the body as the original clients send it.
@@ -529,9 +529,9 @@ TEST_CASE("the order API of the real gateway answers 201, 401, 400, 409, 404 and
     CHECK(call("GET", "/order-engine/v1/orders/http-1", {}, with_key).status == 200);
     CHECK(call("GET", "/order-engine/v1/orders/no-such-order", {}, with_key).status == 404);
 
-    for (const net::http_headers& bad : {net::http_headers{}, net::http_headers{{"X-API-Key", "wrong"}},
-                                         net::http_headers{{"X-API-Key", "retired-key"}},
-                                         net::http_headers{{"X-API-Key", "expired-key"}}}) {
+    for (const test::http_headers& bad : {test::http_headers{}, test::http_headers{{"X-API-Key", "wrong"}},
+                                          test::http_headers{{"X-API-Key", "retired-key"}},
+                                          test::http_headers{{"X-API-Key", "expired-key"}}}) {
         const auto refused = call("GET", "/order-engine/v1/orders/http-1", {}, bad);
         CHECK(refused.status == 401);
     }

@@ -8,7 +8,7 @@
 #include "hft/bus/publisher.hpp"
 #include "hft/bus/subjects.hpp"
 #include "hft/codec/kline_event.hpp"
-#include "hft/net/sync_client.hpp"
+#include "hft/testing/sync_client.hpp"
 #include "support/hft_processes.hpp"
 #include "support/nats_server_instance.hpp"
 #include "support/postgres_instance.hpp"
@@ -228,7 +228,7 @@ struct worker_fixture {
     double worker_metric(std::string_view name, const std::map<std::string, std::string>& labels = {}) const {
         const auto port = worker.ops_port();
         if (!port) return std::numeric_limits<double>::quiet_NaN();
-        const auto reply = hft::net::http_get("127.0.0.1", *port, "/metrics", 2s);
+        const auto reply = hft::test::http_get("127.0.0.1", *port, "/metrics", 2s);
         if (reply.status != 200) return std::numeric_limits<double>::quiet_NaN();
         return parse_prometheus_text(reply.body).value(name, labels);
     }

@@ -1,7 +1,7 @@
 // The order HTTP API on a real loopback socket, in front of an in-memory order_service.
 
-#include "hft/net/sync_client.hpp"
 #include "hft/services/order_http_api.hpp"
+#include "hft/testing/sync_client.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -152,12 +152,12 @@ public:
     }
 
     // A body goes as JSON unless the test names its own Content-Type.
-    net::sync_http_result call(std::string_view method, std::string_view target, std::string body = {},
-                               net::http_headers headers = {{"X-API-Key", ops_key}}) {
+    test::sync_http_result call(std::string_view method, std::string_view target, std::string body = {},
+                                test::http_headers headers = {{"X-API-Key", ops_key}}) {
         const bool typed = std::any_of(headers.begin(), headers.end(),
                                        [](const auto& header) { return header.first == "Content-Type"; });
         if (!body.empty() && !typed) headers.emplace_back("Content-Type", "application/json");
-        return net::http_request_sync("127.0.0.1", api_.port(), method, target, std::move(body), seconds(5), headers);
+        return test::http_request_sync("127.0.0.1", api_.port(), method, target, std::move(body), seconds(5), headers);
     }
 
     std::uint16_t port() const { return api_.port(); }
@@ -183,7 +183,7 @@ json seed_body() {
                 {"source", "http-hit"}};
 }
 
-std::string error_code(const net::sync_http_result& result) {
+std::string error_code(const test::sync_http_result& result) {
     const auto body = json::parse(result.body, nullptr, false);
     return body.is_object() && body.contains("error") ? body["error"].value("code", "") : "";
 }
