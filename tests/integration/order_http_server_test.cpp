@@ -2,6 +2,7 @@
 
 #include "hft/services/order_http_api.hpp"
 #include "hft/testing/sync_client.hpp"
+#include "support/process.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -335,8 +336,9 @@ TEST_CASE("a synchronous place slower than request_timeout gets 504 saying how t
                Catch::Contains("GET /order-engine/v1/orders/1d421596-2ff1-4798-b1b5-5336ed39122z"));
 
     // The order went on: once the engine is done it is there to be found.
-    std::this_thread::sleep_for(milliseconds(700));
-    CHECK(api.call("GET", "/order-engine/v1/orders/1d421596-2ff1-4798-b1b5-5336ed39122z").status == 200);
+    CHECK(test::eventually(
+        [&] { return api.call("GET", "/order-engine/v1/orders/1d421596-2ff1-4798-b1b5-5336ed39122z").status == 200; },
+        seconds(10)));
 }
 
 TEST_CASE("an async place gets 202 queued and reaches order_service::submit", "[order-http]") {
