@@ -161,7 +161,7 @@ TEST_CASE("client order ids derive from order ids: short ones as they are, long 
           "[exchange][tokocrypto]") {
     CHECK(client_order_id("sma-1-1677628860000-0") == "sma-1-1677628860000-0");
     const auto long_id = std::string(60, 'a');
-    CHECK(client_order_id(long_id) == client_order_id(long_id));
+    CHECK(client_order_id(long_id) == "hft-5a660832611a425e7eea7af189e8c2b4");  // the same in every run and build
     CHECK(client_order_id(long_id).size() <= 36);
     CHECK(client_order_id(long_id) != client_order_id(long_id + "b"));
 }
