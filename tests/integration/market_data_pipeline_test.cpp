@@ -11,6 +11,7 @@
 #include "support/hft_processes.hpp"
 #include "support/nats_server_instance.hpp"
 #include "support/postgres_instance.hpp"
+#include "support/service_fixture.hpp"
 #include "support/stream_contents.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -58,10 +59,8 @@ public:
           sim_(sim_flags(std::move(sim_faults))) {
         REQUIRE(sim_.ready);
         write_config();
-        const auto migrate = test::run_command(
-            {HFT_EXECUTABLE, "--config", config_.string(), "migrate", "--databaseName=market_data"});
-        REQUIRE(migrate.exit_code == 0);
-        seed();
+        test::require_migrated(config_, "market_data");
+        insert_markets();
         for (int i = 0; i < gateways; ++i) {
             gateways_.emplace_back("market-data-gateway", config_, dir_, "gateway-" + std::to_string(i + 1));
         }
@@ -231,8 +230,8 @@ private:
                                << "  max_open_time_ahead: 24h\n";  // the sim's clock runs 20 times faster
     }
 
-    // One row with seed 000's verbatim payload, one with an empty payload the gateway builds from.
-    void seed() {
+    // One row with a subscribe request stored verbatim, one with an empty payload the gateway builds from.
+    void insert_markets() {
         auto c = connect();
         pqxx::work tx(c);
         tx.exec("INSERT INTO symbol_mappings (exchange, symbol, kline_symbol, order_symbol) VALUES "

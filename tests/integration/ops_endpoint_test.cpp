@@ -7,6 +7,7 @@
 #include "support/nats_server_instance.hpp"
 #include "support/postgres_instance.hpp"
 #include "support/prometheus_text.hpp"
+#include "support/service_fixture.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -40,9 +41,7 @@ public:
                                << "market_data_gateway:\n  reconnect_min: 100ms\n  reconnect_max: 1s\n"
                                << "market_data_worker:\n  batch_timeout: 50ms\n  nak_delay: 200ms\n"
                                << "  max_open_time_ahead: 24h\n";  // the sim's clock runs 20 times faster
-        const auto migrate = test::run_command(
-            {HFT_EXECUTABLE, "--config", config_.string(), "migrate", "--databaseName=market_data"});
-        REQUIRE(migrate.exit_code == 0);
+        test::require_migrated(config_, "market_data");
         pqxx::connection c(pg_.dsn(database_));
         pqxx::work tx(c);
         tx.exec("INSERT INTO symbol_mappings (exchange, symbol, kline_symbol, order_symbol) VALUES "

@@ -9,6 +9,7 @@
 #include "support/nats_server_instance.hpp"
 #include "support/postgres_instance.hpp"
 #include "support/samples.hpp"
+#include "support/service_fixture.hpp"
 #include "support/tcp_states.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -20,9 +21,7 @@
 #include <pqxx/pqxx>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
-#include <fstream>
 #include <optional>
 #include <string>
 
@@ -45,7 +44,7 @@ public:
           engine_("order-engine-gateway", dir_ / "config.yml", dir_, "engine") {
         REQUIRE(sim_.ready);
         const auto config = dir_ / "config.yml";
-        std::ofstream(config) << fmt::format(
+        test::write_private_config(config, fmt::format(
             "api_keys:\n  - name: test\n    key: {key}\n"
             "port:\n  order_engine_gateway_http: {http_port}\n"
             "nats_jetstream:\n  url: {nats}\n"
@@ -55,14 +54,8 @@ public:
             "order_engine_gateway:\n  poll_interval: 200ms\n  unknown_retry: 200ms\n",
             fmt::arg("key", api_key), fmt::arg("http_port", http_port_), fmt::arg("nats", nats_.url()),
             fmt::arg("market", pg().dsn(market_database_)), fmt::arg("orders", pg().dsn(orders_database_)),
-            fmt::arg("sim", sim_.http_url()), fmt::arg("keep_warm", keep_warm));
-        ::chmod(config.c_str(), 0600);
-        for (const auto* name : {"market_data", "order_engine"}) {
-            const auto migrated = test::run_command(
-                {HFT_EXECUTABLE, "--config", config.string(), "migrate", std::string("--databaseName=") + name});
-            INFO(migrated.output);
-            REQUIRE(migrated.exit_code == 0);
-        }
+            fmt::arg("sim", sim_.http_url()), fmt::arg("keep_warm", keep_warm)));
+        for (const auto* name : {"market_data", "order_engine"}) test::require_migrated(config, name);
         pqxx::connection market(pg().dsn(market_database_));
         pqxx::work tx(market);
         tx.exec("INSERT INTO symbol_mappings (exchange, symbol, kline_symbol, order_symbol) "

@@ -13,6 +13,7 @@
 #include "support/nats_server_instance.hpp"
 #include "support/postgres_instance.hpp"
 #include "support/prometheus_text.hpp"
+#include "support/service_fixture.hpp"
 #include "support/stream_contents.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -26,12 +27,10 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
 #include <set>
-#include <sys/stat.h>
 
 using namespace hft;
 using namespace std::chrono_literals;
@@ -99,12 +98,8 @@ public:
           http_port_(static_cast<std::uint16_t>(test::free_port())) {
         REQUIRE(sim_.ready);
         write_config();
-        for (const auto* name : {"market_data", "order_engine"}) {
-            const auto migrate = test::run_command(
-                {HFT_EXECUTABLE, "--config", config_.string(), "migrate", std::string("--databaseName=") + name});
-            REQUIRE(migrate.exit_code == 0);
-        }
-        seed();
+        for (const auto* name : {"market_data", "order_engine"}) test::require_migrated(config_, name);
+        insert_markets();
         services_.emplace("gateway", test::hft_service("market-data-gateway", config_, dir_, "gateway"));
         services_.emplace("worker", test::hft_service("market-data-worker", config_, dir_, "worker"));
         services_.emplace("engine", test::hft_service("order-engine-gateway", config_, dir_, "engine"));
@@ -240,7 +235,7 @@ private:
         const auto lower = price.checked_mul(*domain::decimal::parse("0.995"), domain::rounding::down)->quantize(0, domain::rounding::down).value();
         const auto upper = price.checked_mul(*domain::decimal::parse("1.005"), domain::rounding::up)->quantize(0, domain::rounding::up).value();
         config_ = dir_ / "config.yml";
-        std::ofstream(config_) << fmt::format(
+        test::write_private_config(config_, fmt::format(
             "log:\n  log_level: info\n"
             "graceful_shutdown_timeout: 10s\n"
             "api_keys:\n  - name: test\n    key: {api_key}\n"
@@ -274,11 +269,10 @@ private:
             fmt::arg("market", pg().dsn(market_database_)), fmt::arg("orders", pg().dsn(order_database_)),
             fmt::arg("ws", sim_.ws_url()), fmt::arg("http", sim_.http_url()),
             fmt::arg("poll", poll_interval.count()), fmt::arg("lower", lower.to_string()),
-            fmt::arg("upper", upper.to_string()));
-        ::chmod(config_.c_str(), 0600);
+            fmt::arg("upper", upper.to_string())));
     }
 
-    void seed() {
+    void insert_markets() {
         pqxx::connection c(pg().dsn(market_database_));
         pqxx::work tx(c);
         tx.exec("INSERT INTO symbol_mappings (exchange, symbol, kline_symbol, order_symbol) VALUES "
