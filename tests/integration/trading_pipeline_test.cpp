@@ -503,11 +503,11 @@ TEST_CASE("the order API of the real gateway answers 201, 401, 400, 409, 404 and
     const test::http_headers with_key{{"X-API-Key", api_key}, {"Content-Type", "application/json"}};
     REQUIRE(test::eventually([&] { return call("GET", "/readyz", {}, {}).status == 200; }, 30s));
 
-    // Seed 000's body, with the key in the body as the original clients send it.
-    const std::string seed_body =
+    // A body in the order API's request format, with the key in the body as some clients send it.
+    const std::string place_body =
         R"({"api_key":")" + api_key + R"(","request_id":"http-1","user_id":"paper","exchange":"sim",)"
         R"("symbol":"BTC_USDT","type":"LIMIT","side":"BUY","price":"1000","quantity":"0.01","source":"http-test"})";
-    const auto placed = call("POST", "/order-engine/v1/orders", seed_body, {{"Content-Type", "application/json"}});
+    const auto placed = call("POST", "/order-engine/v1/orders", place_body, {{"Content-Type", "application/json"}});
     INFO(placed.body);
     REQUIRE(placed.status == 201);
     const auto order = json::parse(placed.body);
@@ -516,7 +516,7 @@ TEST_CASE("the order API of the real gateway answers 201, 401, 400, 409, 404 and
     CHECK(order["status"] == "NEW");
     CHECK(order["price"] == "1000");
 
-    const auto again = call("POST", "/order-engine/v1/orders", seed_body, {{"Content-Type", "application/json"}});
+    const auto again = call("POST", "/order-engine/v1/orders", place_body, {{"Content-Type", "application/json"}});
     CHECK(again.status == 409);
     CHECK(json::parse(again.body)["order"]["order_id"] == "http-1");
 
@@ -534,7 +534,7 @@ TEST_CASE("the order API of the real gateway answers 201, 401, 400, 409, 404 and
     CHECK(json::parse(call("GET", "/order-engine/v1/orders/http-1", {}, {{"X-API-Key", "expired-key"}}).body)["error"]
               ["code"] == "API_KEY_EXPIRED");
 
-    auto negative = json::parse(seed_body);
+    auto negative = json::parse(place_body);
     negative["request_id"] = "http-2";
     negative["quantity"] = "-1";
     const auto invalid = call("POST", "/order-engine/v1/orders", negative.dump(), with_key);
