@@ -8,7 +8,7 @@
 //
 // Prints "fed<TAB>N<TAB>seconds<TAB>frames/s" on stdout once every frame is written.
 
-#include "hft/exchange/binance/testing.hpp"
+#include "hft/testing/binance_kline_frames.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

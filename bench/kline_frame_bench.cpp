@@ -2,7 +2,7 @@
 // Compares the simdjson On-Demand parser with a plain nlohmann DOM parse of the same frames into the same result.
 
 #include "hft/exchange/binance/kline_frame.hpp"
-#include "hft/exchange/binance/testing.hpp"
+#include "hft/testing/binance_kline_frames.hpp"
 
 #include <benchmark/benchmark.h>
 

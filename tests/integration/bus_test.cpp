@@ -159,15 +159,24 @@ TEST_CASE("ensure_stream creates a stream, accepts the same spec again and rejec
     CHECK_THROWS_WITH(bus.ensure_stream(other_subjects), Catch::Contains("subjects"));
 }
 
-TEST_CASE("the design's streams can all be ensured twice", "[integration][bus]") {
+TEST_CASE("the design's streams can all be ensured twice and have their subjects and limits", "[integration][bus]") {
     auto& server = nats_server_instance::shared();
     boost::asio::io_context ioc;
     connection bus(ioc.get_executor(), options_for(server));
+    const std::vector specs{hft::bus::kline_stream_spec(), hft::bus::order_engine_stream_spec(),
+                            hft::bus::order_update_stream_spec(), hft::bus::dlq_stream_spec()};
     for (int round = 0; round < 2; ++round) {
-        bus.ensure_stream(hft::bus::kline_stream_spec());
-        bus.ensure_stream(hft::bus::order_engine_stream_spec());
-        bus.ensure_stream(hft::bus::order_update_stream_spec());
-        bus.ensure_stream(hft::bus::dlq_stream_spec());
+        for (const auto& spec : specs) REQUIRE_NOTHROW(bus.ensure_stream(spec));
+    }
+    for (const auto& spec : specs) {
+        INFO(spec.name);
+        jsStreamInfo* raw = nullptr;
+        REQUIRE(js_GetStreamInfo(&raw, bus.jetstream(), spec.name.c_str(), nullptr, nullptr) == NATS_OK);
+        const hft::bus::stream_info_ptr info(raw);
+        const auto& config = *info->Config;
+        CHECK(std::vector<std::string>(config.Subjects, config.Subjects + config.SubjectsLen) == spec.subjects);
+        CHECK(config.MaxAge == spec.max_age.count());
+        CHECK(config.Duplicates == spec.duplicate_window.count());
     }
 }
 

@@ -1,5 +1,5 @@
 // exchange-sim's market data over real sockets: the simulator runs in-process on its own io_context thread, the
-// test talks to it through net::sync_ws_client and net::http_get like any client would.
+// test talks to it through test::sync_ws_client and test::http_get like any client would.
 
 #include "hft/exchange/sim/exchange_sim.hpp"
 
@@ -7,7 +7,7 @@
 #include "hft/exchange/sim/clock.hpp"
 #include "hft/exchange/sim/market_data.hpp"
 #include "hft/exchange/sim/wire.hpp"
-#include "hft/net/sync_client.hpp"
+#include "hft/testing/sync_client.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -79,7 +79,7 @@ exchange::sim::sim_options fast_options() {
 }
 
 // Reads until a message satisfies `match`, or fails the test after `limit` messages or a read timeout.
-json read_until(net::sync_ws_client& client, const std::function<bool(const json&)>& match, int limit = 2000) {
+json read_until(test::sync_ws_client& client, const std::function<bool(const json&)>& match, int limit = 2000) {
     for (int i = 0; i < limit; ++i) {
         auto text = client.read(5s);
         REQUIRE(text.has_value());
@@ -116,7 +116,7 @@ void check_kline_shape(const json& event) {
 TEST_CASE("a /stream client subscribes, gets the ack, updates and a closed candle that REST also returns",
           "[integration][exchange-sim]") {
     running_sim sim(fast_options());
-    net::sync_ws_client client;
+    test::sync_ws_client client;
     REQUIRE(client.connect("127.0.0.1", sim.port(), "/stream"));
     REQUIRE(client.send(R"({"method":"SUBSCRIBE","params":["btcusdt@kline_1s"],"id":1})"));
     auto ack = client.read(5s);
@@ -144,8 +144,8 @@ TEST_CASE("a /stream client subscribes, gets the ack, updates and a closed candl
     read_until(client, [](const json& j) { return j.contains("stream"); });
 
     auto start = std::to_string(closed["t"].get<std::int64_t>());
-    auto rest = net::http_get("127.0.0.1", sim.port(),
-                              "/api/v3/klines?symbol=BTCUSDT&interval=1s&startTime=" + start + "&limit=1");
+    auto rest = test::http_get("127.0.0.1", sim.port(),
+                               "/api/v3/klines?symbol=BTCUSDT&interval=1s&startTime=" + start + "&limit=1");
     REQUIRE(rest.status == 200);
     auto rows = json::parse(rest.body);
     REQUIRE(rows.size() == 1);
@@ -174,7 +174,7 @@ TEST_CASE("a raw /ws stream replays the CSV exactly on closed frames with rebase
     options.speed_milli = 600'000;  // a 1m candle every 100 ms
     running_sim sim(options);
 
-    net::sync_ws_client client;
+    test::sync_ws_client client;
     REQUIRE(client.connect("127.0.0.1", sim.port(), "/ws/btcusdt@kline_1m"));
     int seen = 0;
     read_until(client, [&](const json& j) {
@@ -194,7 +194,7 @@ TEST_CASE("a raw /ws stream replays the CSV exactly on closed frames with rebase
         return ++seen == 3;
     });
 
-    auto rest = net::http_get("127.0.0.1", sim.port(), "/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=1000");
+    auto rest = test::http_get("127.0.0.1", sim.port(), "/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=1000");
     REQUIRE(rest.status == 200);
     auto klines = json::parse(rest.body);
     REQUIRE(klines.size() >= 3);
@@ -207,7 +207,7 @@ TEST_CASE("a raw /ws stream replays the CSV exactly on closed frames with rebase
 
 TEST_CASE("REST answers Binance and Tokocrypto shapes and JSON errors", "[integration][exchange-sim]") {
     running_sim sim(fast_options());
-    auto time = net::http_get("127.0.0.1", sim.port(), "/open/v1/common/time");
+    auto time = test::http_get("127.0.0.1", sim.port(), "/open/v1/common/time");
     REQUIRE(time.status == 200);
     auto t = json::parse(time.body);
     CHECK(t["code"] == 0);
@@ -215,7 +215,7 @@ TEST_CASE("REST answers Binance and Tokocrypto shapes and JSON errors", "[integr
     CHECK(t["data"].is_null());
     CHECK(t["timestamp"].get<std::int64_t>() >= sim_start_ms);
 
-    auto symbols = json::parse(net::http_get("127.0.0.1", sim.port(), "/open/v1/common/symbols").body);
+    auto symbols = json::parse(test::http_get("127.0.0.1", sim.port(), "/open/v1/common/symbols").body);
     REQUIRE(symbols["data"]["list"].size() == 2);
     const auto& first = symbols["data"]["list"][0];
     CHECK(first["symbol"] == "BTC_USDT");
@@ -224,20 +224,20 @@ TEST_CASE("REST answers Binance and Tokocrypto shapes and JSON errors", "[integr
     CHECK(first["filters"][0]["tickSize"] == "0.01");
     CHECK(symbols["data"]["list"][1]["symbol"] == "BTC_USDC");
 
-    auto bad_symbol = net::http_get("127.0.0.1", sim.port(), "/api/v3/klines?symbol=NOPE&interval=1s");
+    auto bad_symbol = test::http_get("127.0.0.1", sim.port(), "/api/v3/klines?symbol=NOPE&interval=1s");
     CHECK(bad_symbol.status == 400);
     CHECK(json::parse(bad_symbol.body) == json::parse(R"({"code":-1121,"msg":"Invalid symbol."})"));
-    auto bad_interval = net::http_get("127.0.0.1", sim.port(), "/api/v3/klines?symbol=BTCUSDT&interval=7m");
+    auto bad_interval = test::http_get("127.0.0.1", sim.port(), "/api/v3/klines?symbol=BTCUSDT&interval=7m");
     CHECK(json::parse(bad_interval.body)["code"] == -1120);
-    auto bad_limit = net::http_get("127.0.0.1", sim.port(), "/api/v3/klines?symbol=BTCUSDT&interval=1s&limit=x");
+    auto bad_limit = test::http_get("127.0.0.1", sim.port(), "/api/v3/klines?symbol=BTCUSDT&interval=1s&limit=x");
     CHECK(json::parse(bad_limit.body)["code"] == -1100);
-    auto missing = net::http_get("127.0.0.1", sim.port(), "/api/v3/klines?interval=1s");
+    auto missing = test::http_get("127.0.0.1", sim.port(), "/api/v3/klines?interval=1s");
     CHECK(json::parse(missing.body)["code"] == -1102);
 
-    CHECK(net::http_get("127.0.0.1", sim.port(), "/nowhere").status == 404);
-    auto wrong_method = net::http_request_sync("127.0.0.1", sim.port(), "DELETE", "/open/v1/common/time");
+    CHECK(test::http_get("127.0.0.1", sim.port(), "/nowhere").status == 404);
+    auto wrong_method = test::http_request_sync("127.0.0.1", sim.port(), "DELETE", "/open/v1/common/time");
     CHECK(wrong_method.status == 405);
-    auto huge = net::http_request_sync("127.0.0.1", sim.port(), "POST", "/api/v3/klines", std::string(100'000, 'x'));
+    auto huge = test::http_request_sync("127.0.0.1", sim.port(), "POST", "/api/v3/klines", std::string(100'000, 'x'));
     CHECK(huge.status == 413);
     CHECK(json::parse(huge.body)["code"] == 413);
 }
@@ -246,7 +246,7 @@ TEST_CASE("drop-every cuts websocket connections without a close frame", "[integ
     auto options = fast_options();
     options.drop_every = 300ms;
     running_sim sim(options);
-    net::sync_ws_client client;
+    test::sync_ws_client client;
     REQUIRE(client.connect("127.0.0.1", sim.port(), "/ws/btcusdt@kline_1s"));
     for (int i = 0; i < 10'000 && client.read(3s); ++i) {
     }
@@ -261,9 +261,9 @@ TEST_CASE("a client that stops reading misses the pings and is disconnected", "[
     options.pong_timeout = 300ms;
     running_sim sim(options);
 
-    net::sync_ws_client silent;
+    test::sync_ws_client silent;
     REQUIRE(silent.connect("127.0.0.1", sim.port(), "/ws/btcusdt@kline_1s"));
-    net::sync_ws_client reader;
+    test::sync_ws_client reader;
     REQUIRE(reader.connect("127.0.0.1", sim.port(), "/ws/btcusdt@kline_1s"));
     // The reader answers pings (Beast does while a read is pending) for longer than the idle timeout.
     auto until = std::chrono::steady_clock::now() + 1500ms;
@@ -281,7 +281,7 @@ TEST_CASE("a client that stops reading misses the pings and is disconnected", "[
 
 TEST_CASE("stopping the sim sends serverShutdown and closes with going_away", "[integration][exchange-sim]") {
     running_sim sim(fast_options());
-    net::sync_ws_client client;
+    test::sync_ws_client client;
     REQUIRE(client.connect("127.0.0.1", sim.port(), "/stream?streams=btcusdt@kline_1s/btcusdc@kline_1s"));
     auto first = client.read(5s);
     REQUIRE(first.has_value());
@@ -300,7 +300,7 @@ TEST_CASE("stall-every silences the stream for stall-for without closing it", "[
     options.stall_every = 300ms;
     options.stall_for = 400ms;
     running_sim sim(options);
-    net::sync_ws_client client;
+    test::sync_ws_client client;
     REQUIRE(client.connect("127.0.0.1", sim.port(), "/ws/btcusdt@kline_1s"));
     // Frames normally arrive every ~4 ms; a stall shows as one long gap, after which frames resume.
     auto longest = std::chrono::steady_clock::duration::zero();
@@ -321,7 +321,7 @@ TEST_CASE("malformed-rate 1 replaces every kline frame with a broken one", "[int
     auto options = fast_options();
     options.malformed_per_million = 1'000'000;
     running_sim sim(options);
-    net::sync_ws_client client;
+    test::sync_ws_client client;
     REQUIRE(client.connect("127.0.0.1", sim.port(), "/ws/btcusdt@kline_1s"));
     for (int i = 0; i < 40; ++i) {
         auto text = client.read(5s);

@@ -1,7 +1,7 @@
 // The real `hft exchange-sim` binary: flags, start-up log, websocket and REST on the port it was given, faults,
 // and a clean exit 0 on SIGTERM.
 
-#include "hft/net/sync_client.hpp"
+#include "hft/testing/sync_client.hpp"
 #include "support/hft_processes.hpp"
 
 #include <catch2/catch.hpp>
@@ -23,7 +23,7 @@ TEST_CASE("hft exchange-sim streams klines, serves them over REST and exits 0 on
     INFO(sim.log());
     CHECK(sim.log().find("listening on 127.0.0.1:" + std::to_string(sim.port)) != std::string::npos);
 
-    net::sync_ws_client client;
+    test::sync_ws_client client;
     REQUIRE(client.connect("127.0.0.1", sim.port, "/stream"));
     REQUIRE(client.send(R"({"method":"SUBSCRIBE","params":["btcusdc@kline_1m"],"id":1})"));
     auto ack = client.read(5s);
@@ -40,9 +40,9 @@ TEST_CASE("hft exchange-sim streams klines, serves them over REST and exits 0 on
     }
     REQUIRE_FALSE(closed.is_null());
 
-    auto rest = net::http_get("127.0.0.1", sim.port,
-                              "/api/v3/klines?symbol=BTCUSDC&interval=1m&startTime=" +
-                                  std::to_string(closed["t"].get<std::int64_t>()) + "&limit=1");
+    auto rest = test::http_get("127.0.0.1", sim.port,
+                               "/api/v3/klines?symbol=BTCUSDC&interval=1m&startTime=" +
+                                   std::to_string(closed["t"].get<std::int64_t>()) + "&limit=1");
     REQUIRE(rest.status == 200);
     auto row = json::parse(rest.body).at(0);
     CHECK(row[0] == closed["t"]);
@@ -70,7 +70,7 @@ TEST_CASE("hft exchange-sim --drop-every 1 drops websocket connections and takes
     sim_process sim({"--speed", "60", "--intervals", "1s", "--drop-every", "1"});
     REQUIRE(sim.ready);
     for (int round = 0; round < 2; ++round) {
-        net::sync_ws_client client;
+        test::sync_ws_client client;
         REQUIRE(client.connect("127.0.0.1", sim.port, "/ws/btcusdt@kline_1s"));
         int frames = 0;
         while (client.read(3s)) ++frames;

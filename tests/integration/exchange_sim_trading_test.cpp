@@ -3,7 +3,7 @@
 
 #include "hft/domain/decimal.hpp"
 #include "hft/exchange/signing.hpp"
-#include "hft/net/sync_client.hpp"
+#include "hft/testing/sync_client.hpp"
 #include "support/hft_processes.hpp"
 
 #include <catch2/catch.hpp>
@@ -38,14 +38,14 @@ struct trader {
     std::string key = "trader";
     std::string secret = "trader-secret";
 
-    net::sync_http_result call(std::string_view method, std::string_view path, std::string params,
-                               std::int64_t timestamp = now_ms(), std::chrono::milliseconds timeout = 5s) const {
+    test::sync_http_result call(std::string_view method, std::string_view path, std::string params,
+                                std::int64_t timestamp = now_ms(), std::chrono::milliseconds timeout = 5s) const {
         params += (params.empty() ? "" : "&") + std::string("timestamp=") + std::to_string(timestamp) + "&recvWindow=5000";
         params += "&signature=" + exchange::sign_request(secret, params, {});
-        net::http_headers headers{{"X-MBX-APIKEY", key}};
-        if (method == "GET") return net::http_request_sync("127.0.0.1", port, method, std::string(path) + "?" + params, {}, timeout, headers);
+        test::http_headers headers{{"X-MBX-APIKEY", key}};
+        if (method == "GET") return test::http_request_sync("127.0.0.1", port, method, std::string(path) + "?" + params, {}, timeout, headers);
         headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
-        return net::http_request_sync("127.0.0.1", port, method, path, params, timeout, headers);
+        return test::http_request_sync("127.0.0.1", port, method, path, params, timeout, headers);
     }
     json ok(std::string_view method, std::string_view path, std::string params) const {
         auto result = call(method, path, std::move(params));
@@ -123,8 +123,8 @@ TEST_CASE("a missing key, a bad signature and a stale timestamp are refused with
     REQUIRE(sim.ready);
     trader t{sim.port};
     const std::string order = "symbol=BTC_USDT&side=0&type=1&quantity=0.01&price=1000";
-    auto missing = net::http_request_sync("127.0.0.1", sim.port, "POST", "/open/v1/orders",
-                                          order + "&timestamp=" + std::to_string(now_ms()) + "&signature=00");
+    auto missing = test::http_request_sync("127.0.0.1", sim.port, "POST", "/open/v1/orders",
+                                           order + "&timestamp=" + std::to_string(now_ms()) + "&signature=00");
     CHECK(missing.status == 401);
     CHECK(json::parse(missing.body)["code"] == -2014);
     trader forger{sim.port, "trader", "not-the-secret"};
@@ -253,7 +253,7 @@ TEST_CASE("exchange-sim --error-rate 1 answers every trading request 503 and --r
     auto answer = trader{failing.port, "paper-key", "paper-secret"}.call("GET", "/open/v1/account/spot", "");
     CHECK(answer.status == 503);
     CHECK(json::parse(answer.body)["code"] == -1001);
-    CHECK(net::http_get("127.0.0.1", failing.port, "/open/v1/common/symbols").status == 200);
+    CHECK(test::http_get("127.0.0.1", failing.port, "/open/v1/common/symbols").status == 200);
 
     sim_process limited({"--rate-limit-rate", "1", "--retry-after", "7"});
     REQUIRE(limited.ready);

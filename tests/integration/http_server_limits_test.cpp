@@ -3,7 +3,7 @@
 // are closed after the first-request timeout, and connections beyond the reserved ones wait to be accepted.
 
 #include "hft/net/server.hpp"
-#include "hft/net/sync_client.hpp"
+#include "hft/testing/sync_client.hpp"
 #include "support/process.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -45,8 +45,8 @@ public:
 
     std::uint16_t port() const { return server_->port(); }
 
-    net::sync_http_result request(std::string_view method, std::string_view target) const {
-        return net::http_request_sync("127.0.0.1", port(), method, target, method == "POST" ? "{}" : "", 10s);
+    test::sync_http_result request(std::string_view method, std::string_view target) const {
+        return test::http_request_sync("127.0.0.1", port(), method, target, method == "POST" ? "{}" : "", 10s);
     }
 
     // A connection from `address` that sends nothing.

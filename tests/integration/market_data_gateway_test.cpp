@@ -5,6 +5,7 @@
 #include "support/hft_processes.hpp"
 #include "support/nats_server_instance.hpp"
 #include "support/postgres_instance.hpp"
+#include "support/service_fixture.hpp"
 
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
@@ -19,10 +20,8 @@ namespace {
 // A migrated market_data database with one enabled subscription: sim BTCUSDT 1m.
 void migrate_with_one_subscription(const std::string& dsn) {
     const auto migrate_config = test::make_temp_dir("hft-gateway") / "migrate.yml";
-    std::ofstream(migrate_config) << "database:\n  market_data:\n    dsn: " << dsn << "\n";
-    REQUIRE(test::run_command(
-                {HFT_EXECUTABLE, "--config", migrate_config.string(), "migrate", "--databaseName=market_data"})
-                .exit_code == 0);
+    test::write_private_config(migrate_config, "database:\n  market_data:\n    dsn: " + dsn + "\n");
+    test::require_migrated(migrate_config, "market_data");
     REQUIRE(test::run_command({"psql", dsn, "-qc",
                                "INSERT INTO symbol_mappings (exchange, symbol, kline_symbol, order_symbol) VALUES "
                                "('sim', 'BTCUSDT', 'btcusdt', 'BTC_USDT');"

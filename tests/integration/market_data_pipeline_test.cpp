@@ -7,10 +7,11 @@
 #include "hft/bus/subjects.hpp"
 #include "hft/codec/kline_event.hpp"
 #include "hft/domain/decimal.hpp"
-#include "hft/net/sync_client.hpp"
+#include "hft/testing/sync_client.hpp"
 #include "support/hft_processes.hpp"
 #include "support/nats_server_instance.hpp"
 #include "support/postgres_instance.hpp"
+#include "support/service_fixture.hpp"
 #include "support/stream_contents.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -58,10 +59,8 @@ public:
           sim_(sim_flags(std::move(sim_faults))) {
         REQUIRE(sim_.ready);
         write_config();
-        const auto migrate = test::run_command(
-            {HFT_EXECUTABLE, "--config", config_.string(), "migrate", "--databaseName=market_data"});
-        REQUIRE(migrate.exit_code == 0);
-        seed();
+        test::require_migrated(config_, "market_data");
+        insert_markets();
         for (int i = 0; i < gateways; ++i) {
             gateways_.emplace_back("market-data-gateway", config_, dir_, "gateway-" + std::to_string(i + 1));
         }
@@ -195,7 +194,7 @@ public:
     /// The open time of the newest candle the sim has closed.
     std::int64_t sim_latest_closed() const {
         const auto reply =
-            net::http_get("127.0.0.1", sim_.port, "/api/v3/klines?symbol=BTCUSDT&interval=1s&limit=1", 5s);
+            test::http_get("127.0.0.1", sim_.port, "/api/v3/klines?symbol=BTCUSDT&interval=1s&limit=1", 5s);
         const auto rows = json::parse(reply.body, nullptr, false);
         return rows.is_array() && !rows.empty() ? rows.back()[0].get<std::int64_t>() : 0;
     }
@@ -231,8 +230,8 @@ private:
                                << "  max_open_time_ahead: 24h\n";  // the sim's clock runs 20 times faster
     }
 
-    // One row with seed 000's verbatim payload, one with an empty payload the gateway builds from.
-    void seed() {
+    // One row with a subscribe request stored verbatim, one with an empty payload the gateway builds from.
+    void insert_markets() {
         auto c = connect();
         pqxx::work tx(c);
         tx.exec("INSERT INTO symbol_mappings (exchange, symbol, kline_symbol, order_symbol) VALUES "
@@ -247,11 +246,11 @@ private:
                                                                  std::int64_t last) const {
         std::map<std::int64_t, std::vector<std::string>> history;
         for (auto start = first; start <= last; start += 1000 * candle_ms) {
-            const auto reply = net::http_get("127.0.0.1", sim_.port,
-                                             "/api/v3/klines?symbol=" + symbol + "&interval=1s&startTime=" +
-                                                 std::to_string(start) + "&endTime=" + std::to_string(last) +
-                                                 "&limit=1000",
-                                             10s);
+            const auto reply = test::http_get("127.0.0.1", sim_.port,
+                                              "/api/v3/klines?symbol=" + symbol + "&interval=1s&startTime=" +
+                                                  std::to_string(start) + "&endTime=" + std::to_string(last) +
+                                                  "&limit=1000",
+                                              10s);
             REQUIRE(reply.status == 200);
             for (const auto& row : json::parse(reply.body)) {
                 history[row[0].get<std::int64_t>()] = {row[1], row[2], row[3], row[4], row[5], row[7], row[9], row[10],

@@ -364,12 +364,12 @@ TEST_CASE("migrate explains an unreachable server without showing the password",
     CHECK_THAT(result.output, !Catch::Contains("TopSecretPw42"));
 }
 
-TEST_CASE("seed 000's INSERT statements work exactly as written", "[integration][migrate]") {
+TEST_CASE("the example kline_subscriptions and symbol_mappings INSERT statements work exactly as written", "[integration][migrate]") {
     migrate_fixture f;
     REQUIRE(f.hft({"migrate", "--databaseName=market_data"}).exit_code == 0);
     auto connection = f.connect(f.market_data);
     pqxx::work tx{connection};
-    // Copied verbatim from seed 000's README, "6) Seed market_data".
+    // Verbatim as operators write them: explicit ids and timestamps, a quoted "interval", a jsonb payload.
     tx.exec(R"sql(INSERT INTO kline_subscriptions
 (id, exchange, symbol, "interval", payload, created_at, updated_at)
 VALUES

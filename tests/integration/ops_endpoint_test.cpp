@@ -2,11 +2,12 @@
 // following NATS and PostgreSQL as they go away and come back (hft exchange-sim -> market-data-gateway ->
 // nats-server -> market-data-worker -> PostgreSQL, each its own process).
 
-#include "hft/net/sync_client.hpp"
+#include "hft/testing/sync_client.hpp"
 #include "support/hft_processes.hpp"
 #include "support/nats_server_instance.hpp"
 #include "support/postgres_instance.hpp"
 #include "support/prometheus_text.hpp"
+#include "support/service_fixture.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -40,9 +41,7 @@ public:
                                << "market_data_gateway:\n  reconnect_min: 100ms\n  reconnect_max: 1s\n"
                                << "market_data_worker:\n  batch_timeout: 50ms\n  nak_delay: 200ms\n"
                                << "  max_open_time_ahead: 24h\n";  // the sim's clock runs 20 times faster
-        const auto migrate = test::run_command(
-            {HFT_EXECUTABLE, "--config", config_.string(), "migrate", "--databaseName=market_data"});
-        REQUIRE(migrate.exit_code == 0);
+        test::require_migrated(config_, "market_data");
         pqxx::connection c(pg_.dsn(database_));
         pqxx::work tx(c);
         tx.exec("INSERT INTO symbol_mappings (exchange, symbol, kline_symbol, order_symbol) VALUES "
@@ -60,10 +59,10 @@ public:
     test::hft_service& worker() { return worker_; }
 
     /// GET `path` on `service`'s ops port; status 0 before the service said which port it took.
-    net::sync_http_result get(const test::hft_service& service, const std::string& path) const {
+    test::sync_http_result get(const test::hft_service& service, const std::string& path) const {
         const auto port = service.ops_port();
         if (!port) return {};
-        return net::http_get("127.0.0.1", *port, path, 2s);
+        return test::http_get("127.0.0.1", *port, path, 2s);
     }
 
     /// The readiness check `check` as /readyz reports it ("ok" or the reason), empty when /readyz did not answer.

@@ -4,11 +4,12 @@
 // And a request that surely never reached the exchange is told apart from one whose fate is unknown.
 
 #include "hft/exchange/tokocrypto/rest_client.hpp"
-#include "hft/net/sync_client.hpp"
+#include "hft/testing/sync_client.hpp"
 #include "support/hft_processes.hpp"
 #include "support/nats_server_instance.hpp"
 #include "support/postgres_instance.hpp"
 #include "support/samples.hpp"
+#include "support/service_fixture.hpp"
 #include "support/tcp_states.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -20,9 +21,7 @@
 #include <pqxx/pqxx>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
-#include <fstream>
 #include <optional>
 #include <string>
 
@@ -45,7 +44,7 @@ public:
           engine_("order-engine-gateway", dir_ / "config.yml", dir_, "engine") {
         REQUIRE(sim_.ready);
         const auto config = dir_ / "config.yml";
-        std::ofstream(config) << fmt::format(
+        test::write_private_config(config, fmt::format(
             "api_keys:\n  - name: test\n    key: {key}\n"
             "port:\n  order_engine_gateway_http: {http_port}\n"
             "nats_jetstream:\n  url: {nats}\n"
@@ -55,14 +54,8 @@ public:
             "order_engine_gateway:\n  poll_interval: 200ms\n  unknown_retry: 200ms\n",
             fmt::arg("key", api_key), fmt::arg("http_port", http_port_), fmt::arg("nats", nats_.url()),
             fmt::arg("market", pg().dsn(market_database_)), fmt::arg("orders", pg().dsn(orders_database_)),
-            fmt::arg("sim", sim_.http_url()), fmt::arg("keep_warm", keep_warm));
-        ::chmod(config.c_str(), 0600);
-        for (const auto* name : {"market_data", "order_engine"}) {
-            const auto migrated = test::run_command(
-                {HFT_EXECUTABLE, "--config", config.string(), "migrate", std::string("--databaseName=") + name});
-            INFO(migrated.output);
-            REQUIRE(migrated.exit_code == 0);
-        }
+            fmt::arg("sim", sim_.http_url()), fmt::arg("keep_warm", keep_warm)));
+        for (const auto* name : {"market_data", "order_engine"}) test::require_migrated(config, name);
         pqxx::connection market(pg().dsn(market_database_));
         pqxx::work tx(market);
         tx.exec("INSERT INTO symbol_mappings (exchange, symbol, kline_symbol, order_symbol) "
@@ -70,7 +63,7 @@ public:
         tx.commit();
         engine_.start();
         const bool ready = test::eventually(
-            [&] { return net::http_get("127.0.0.1", http_port_, "/readyz", 1s).status == 200; }, 60s);
+            [&] { return test::http_get("127.0.0.1", http_port_, "/readyz", 1s).status == 200; }, 60s);
         INFO(engine_.log());
         REQUIRE(ready);
     }
@@ -81,19 +74,19 @@ public:
     }
 
     // A synchronous place through the HTTP API: its answer once the exchange answered.
-    net::sync_http_result place(const std::string& order_id, std::string_view type, std::optional<std::string> price) {
+    test::sync_http_result place(const std::string& order_id, std::string_view type, std::optional<std::string> price) {
         json body{{"request_id", "req-" + order_id}, {"order_id", order_id}, {"user_id", "alice"},
                   {"exchange", "tokocrypto"}, {"symbol", "BTCUSDT"}, {"type", type}, {"side", "BUY"},
                   {"quantity", "0.01"}, {"source", "test"}};
         if (price) body["price"] = *price;
-        return net::http_request_sync("127.0.0.1", http_port_, "POST", "/order-engine/v1/orders", body.dump(), 30s,
-                                      {{"X-API-Key", api_key}, {"Content-Type", "application/json"}});
+        return test::http_request_sync("127.0.0.1", http_port_, "POST", "/order-engine/v1/orders", body.dump(), 30s,
+                                       {{"X-API-Key", api_key}, {"Content-Type", "application/json"}});
     }
 
-    net::sync_http_result cancel(const std::string& order_id) {
-        return net::http_request_sync("127.0.0.1", http_port_, "DELETE",
-                                      "/order-engine/v1/orders/" + order_id + "?user_id=alice", {}, 30s,
-                                      {{"X-API-Key", api_key}});
+    test::sync_http_result cancel(const std::string& order_id) {
+        return test::http_request_sync("127.0.0.1", http_port_, "DELETE",
+                                       "/order-engine/v1/orders/" + order_id + "?user_id=alice", {}, 30s,
+                                       {{"X-API-Key", api_key}});
     }
 
     // The engine's connections to the exchange in `state` (the engine is the only client of the sim here).
@@ -134,7 +127,7 @@ private:
     test::hft_service engine_;
 };
 
-std::string status_of(const net::sync_http_result& answer) {
+std::string status_of(const test::sync_http_result& answer) {
     const auto body = json::parse(answer.body, nullptr, false);
     return body.is_object() ? body.value("status", "") : "";
 }

@@ -1,30 +1,21 @@
-// `hft strategy` as a real process against a private nats-server (stream names are fixed, so each test gets its
-// own server) and its own migrated market_data database on the shared PostgreSQL: klines in on KLINE, place-order
-// commands out on ORDER_ENGINE, fills in on ORDER_UPDATE.
+// `hft strategy` as a real process in a service fixture (support/service_fixture.hpp): klines in on KLINE,
+// place-order commands out on ORDER_ENGINE, fills in on ORDER_UPDATE.
 
-#include "hft/bus/connection.hpp"
-#include "hft/bus/publisher.hpp"
 #include "hft/bus/subjects.hpp"
-#include "hft/codec/kline_event.hpp"
 #include "hft/codec/order_update.hpp"
 #include "hft/codec/place_order.hpp"
 #include "hft/store/kline_repository.hpp"
 #include "support/hft_processes.hpp"
-#include "support/nats_server_instance.hpp"
-#include "support/postgres_instance.hpp"
 #include "support/process.hpp"
 #include "support/samples.hpp"
+#include "support/service_fixture.hpp"
 
-#include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <pqxx/pqxx>
-#include <sys/stat.h>
 
-#include <fstream>
 #include <set>
 #include <string>
-#include <tuple>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -90,39 +81,14 @@ struct published_order {
     hft::domain::place_order_command command;
 };
 
-struct strategy_fixture {
-    nats_server_instance nats;
-    postgres_instance& pg = postgres_instance::shared();
-    std::filesystem::path dir = make_temp_dir("hft-strategy-test");
-    std::string database = pg.unique_database_name("market_data");
-    std::filesystem::path config = dir / "config.yml";
-    boost::asio::io_context ioc;
-    hft::bus::connection bus{ioc.get_executor(), hft::bus::connection_options{.url = nats.url(),
-                                                                               .name = "strategy-test",
-                                                                               .reconnect_wait = 100ms,
-                                                                               .reconnect_jitter = 50ms}};
-    hft::bus::publisher publisher{bus};
+struct strategy_fixture : service_fixture {
     hft_service strategy{"strategy", config, dir, "strategy"};
 
-    explicit strategy_fixture(const std::string& strategies) {
-        std::ofstream(config) << fmt::format(
-            "log:\n  log_level: info\n"
-            "graceful_shutdown_timeout: 10s\n"
-            "nats_jetstream:\n  url: {}\n"
-            "database:\n  market_data:\n    dsn: {}\n"
-            "strategy:\n  max_open_time_behind: 876000h\n"  // the candles are of 2023, whenever the test runs
-            "strategies:{}",
-            nats.url(), pg.dsn(database), strategies);
-        ::chmod(config.c_str(), 0600);
-        const auto migrated = run_command({HFT_EXECUTABLE, "--config", config.string(), "migrate",
-                                           "--databaseName=market_data"});
-        INFO(migrated.output);
-        REQUIRE(migrated.exit_code == 0);
-        pqxx::connection connection(pg.dsn(database));
-        pqxx::work tx{connection};
-        tx.exec("INSERT INTO symbol_mappings (exchange, symbol, kline_symbol, order_symbol) "
+    explicit strategy_fixture(const std::string& strategies) : service_fixture("strategy") {
+        configure("strategy:\n  max_open_time_behind: 876000h\n"  // the candles are of 2023, whenever the test runs
+                  "strategies:" + strategies);
+        execute("INSERT INTO symbol_mappings (exchange, symbol, kline_symbol, order_symbol) "
                 "VALUES ('binanceus', 'BTCUSDT', 'btcusdt', 'BTC_USDT')");
-        tx.commit();
         // As the gateway and the order engine would: the streams exist before the strategy runs.
         bus.ensure_stream(hft::bus::kline_stream_spec());
         bus.ensure_stream(hft::bus::order_engine_stream_spec());
@@ -130,37 +96,6 @@ struct strategy_fixture {
     }
     ~strategy_fixture() {
         if (strategy.running()) strategy.kill();
-        std::filesystem::remove_all(dir);
-    }
-
-    // Publishes (subject, payload, msg id) triples and runs the io_context until JetStream acked every one.
-    void publish_all(const std::vector<std::tuple<std::string, std::string, std::string>>& messages) {
-        std::size_t acked = 0;
-        std::vector<std::string> errors;
-        for (const auto& [subject, payload, id] : messages) {
-            publisher.publish(subject, payload, id, [&](hft::bus::publish_result result) {
-                if (!result.ok()) errors.push_back(result.error);
-                ++acked;
-            });
-        }
-        const auto deadline = std::chrono::steady_clock::now() + 30s;
-        while (acked < messages.size() && std::chrono::steady_clock::now() < deadline) {
-            ioc.restart();
-            ioc.run_for(20ms);
-        }
-        REQUIRE(acked == messages.size());
-        INFO((errors.empty() ? std::string() : errors.front()));
-        REQUIRE(errors.empty());
-    }
-
-    void publish(const std::vector<hft::domain::kline>& klines) {
-        std::vector<std::tuple<std::string, std::string, std::string>> messages;
-        for (const auto& k : klines) {
-            messages.emplace_back(hft::bus::kline_subject(k.exchange, k.symbol, k.interval), hft::codec::encode(k),
-                                  hft::bus::kline_msg_id(k.exchange, k.symbol, k.interval, k.open_time, k.is_closed,
-                                                         k.event_time));
-        }
-        publish_all(messages);
     }
 
     // The order engine's report that `order_id` filled completely, published with Nats-Msg-Id `msg_id`.
@@ -193,11 +128,8 @@ struct strategy_fixture {
 
     // Every command on ORDER_ENGINE, in stream order.
     std::vector<published_order> orders() const {
-        jsStreamInfo* raw_info = nullptr;
+        const auto info = stream_info("ORDER_ENGINE");
         jsErrCode code = static_cast<jsErrCode>(0);
-        hft::bus::check(js_GetStreamInfo(&raw_info, bus.jetstream(), "ORDER_ENGINE", nullptr, &code),
-                        "js_GetStreamInfo", code);
-        const hft::bus::stream_info_ptr info(raw_info);
         std::vector<published_order> result;
         for (auto sequence = info->State.FirstSeq; info->State.Msgs > 0 && sequence <= info->State.LastSeq;
              ++sequence) {

@@ -8,11 +8,12 @@
 #include "hft/codec/place_order.hpp"
 #include "hft/domain/decimal.hpp"
 #include "hft/exchange/tokocrypto/rest_client.hpp"
-#include "hft/net/sync_client.hpp"
+#include "hft/testing/sync_client.hpp"
 #include "support/hft_processes.hpp"
 #include "support/nats_server_instance.hpp"
 #include "support/postgres_instance.hpp"
 #include "support/prometheus_text.hpp"
+#include "support/service_fixture.hpp"
 #include "support/stream_contents.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -26,12 +27,10 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
 #include <set>
-#include <sys/stat.h>
 
 using namespace hft;
 using namespace std::chrono_literals;
@@ -99,12 +98,8 @@ public:
           http_port_(static_cast<std::uint16_t>(test::free_port())) {
         REQUIRE(sim_.ready);
         write_config();
-        for (const auto* name : {"market_data", "order_engine"}) {
-            const auto migrate = test::run_command(
-                {HFT_EXECUTABLE, "--config", config_.string(), "migrate", std::string("--databaseName=") + name});
-            REQUIRE(migrate.exit_code == 0);
-        }
-        seed();
+        for (const auto* name : {"market_data", "order_engine"}) test::require_migrated(config_, name);
+        insert_markets();
         services_.emplace("gateway", test::hft_service("market-data-gateway", config_, dir_, "gateway"));
         services_.emplace("worker", test::hft_service("market-data-worker", config_, dir_, "worker"));
         services_.emplace("engine", test::hft_service("order-engine-gateway", config_, dir_, "engine"));
@@ -146,10 +141,10 @@ public:
     }
 
     /// The kill switch through the HTTP API, as an operator would flip it.
-    net::sync_http_result set_trading_state(std::string_view scope, std::string_view state) {
+    test::sync_http_result set_trading_state(std::string_view scope, std::string_view state) {
         const auto body = json{{"scope", scope}, {"state", state}, {"reason", "trading pipeline test"}}.dump();
-        return net::http_request_sync("127.0.0.1", http_port_, "PUT", "/order-engine/v1/trading-state", body, 5s,
-                                      {{"X-API-Key", api_key}, {"Content-Type", "application/json"}});
+        return test::http_request_sync("127.0.0.1", http_port_, "PUT", "/order-engine/v1/trading-state", body, 5s,
+                                       {{"X-API-Key", api_key}, {"Content-Type", "application/json"}});
     }
 
     /// Orders on the exchange for the paper account, all markets.
@@ -177,9 +172,9 @@ public:
         const bool all_closed = test::eventually(
             [&] {
                 for (const auto& id : open_order_ids()) {
-                    net::http_request_sync("127.0.0.1", http_port_, "DELETE",
-                                           "/order-engine/v1/orders/" + id + "?user_id=paper", {}, 5s,
-                                           {{"X-API-Key", api_key}});
+                    test::http_request_sync("127.0.0.1", http_port_, "DELETE",
+                                            "/order-engine/v1/orders/" + id + "?user_id=paper", {}, 5s,
+                                            {{"X-API-Key", api_key}});
                 }
                 return open_order_ids().empty();
             },
@@ -228,7 +223,7 @@ private:
     domain::decimal last_price() const {
         json rows;
         REQUIRE(test::eventually([&] {
-            const auto reply = net::http_get("127.0.0.1", sim_.port, "/api/v3/klines?symbol=BTCUSDT&interval=1s&limit=1");
+            const auto reply = test::http_get("127.0.0.1", sim_.port, "/api/v3/klines?symbol=BTCUSDT&interval=1s&limit=1");
             rows = json::parse(reply.body, nullptr, false);
             return reply.status == 200 && rows.is_array() && !rows.empty();
         }, 10s));
@@ -240,7 +235,7 @@ private:
         const auto lower = price.checked_mul(*domain::decimal::parse("0.995"), domain::rounding::down)->quantize(0, domain::rounding::down).value();
         const auto upper = price.checked_mul(*domain::decimal::parse("1.005"), domain::rounding::up)->quantize(0, domain::rounding::up).value();
         config_ = dir_ / "config.yml";
-        std::ofstream(config_) << fmt::format(
+        test::write_private_config(config_, fmt::format(
             "log:\n  log_level: info\n"
             "graceful_shutdown_timeout: 10s\n"
             "api_keys:\n  - name: test\n    key: {api_key}\n"
@@ -274,11 +269,10 @@ private:
             fmt::arg("market", pg().dsn(market_database_)), fmt::arg("orders", pg().dsn(order_database_)),
             fmt::arg("ws", sim_.ws_url()), fmt::arg("http", sim_.http_url()),
             fmt::arg("poll", poll_interval.count()), fmt::arg("lower", lower.to_string()),
-            fmt::arg("upper", upper.to_string()));
-        ::chmod(config_.c_str(), 0600);
+            fmt::arg("upper", upper.to_string())));
     }
 
-    void seed() {
+    void insert_markets() {
         pqxx::connection c(pg().dsn(market_database_));
         pqxx::work tx(c);
         tx.exec("INSERT INTO symbol_mappings (exchange, symbol, kline_symbol, order_symbol) VALUES "
@@ -435,7 +429,7 @@ TEST_CASE("every order the strategies decide reaches the exchange once and its f
     const auto scrape = [&](const std::string& name) {
         const auto port = world.service(name).ops_port();
         REQUIRE(port);
-        const auto reply = net::http_get("127.0.0.1", *port, "/metrics", 5s);
+        const auto reply = test::http_get("127.0.0.1", *port, "/metrics", 5s);
         REQUIRE(reply.status == 200);
         auto text = test::parse_prometheus_text(reply.body);
         INFO(reply.body);
@@ -503,17 +497,17 @@ TEST_CASE("the order API of the real gateway answers 201, 401, 400, 409, 404 and
     trading_world world;
     world.service("engine").start();
     const auto call = [&](std::string_view method, std::string target, std::string body,
-                          net::http_headers headers) {
-        return net::http_request_sync("127.0.0.1", world.http_port(), method, target, std::move(body), 10s, headers);
+                          test::http_headers headers) {
+        return test::http_request_sync("127.0.0.1", world.http_port(), method, target, std::move(body), 10s, headers);
     };
-    const net::http_headers with_key{{"X-API-Key", api_key}, {"Content-Type", "application/json"}};
+    const test::http_headers with_key{{"X-API-Key", api_key}, {"Content-Type", "application/json"}};
     REQUIRE(test::eventually([&] { return call("GET", "/readyz", {}, {}).status == 200; }, 30s));
 
-    // Seed 000's body, with the key in the body as the original clients send it.
-    const std::string seed_body =
+    // A body in the order API's request format, with the key in the body as some clients send it.
+    const std::string place_body =
         R"({"api_key":")" + api_key + R"(","request_id":"http-1","user_id":"paper","exchange":"sim",)"
         R"("symbol":"BTC_USDT","type":"LIMIT","side":"BUY","price":"1000","quantity":"0.01","source":"http-test"})";
-    const auto placed = call("POST", "/order-engine/v1/orders", seed_body, {{"Content-Type", "application/json"}});
+    const auto placed = call("POST", "/order-engine/v1/orders", place_body, {{"Content-Type", "application/json"}});
     INFO(placed.body);
     REQUIRE(placed.status == 201);
     const auto order = json::parse(placed.body);
@@ -522,16 +516,16 @@ TEST_CASE("the order API of the real gateway answers 201, 401, 400, 409, 404 and
     CHECK(order["status"] == "NEW");
     CHECK(order["price"] == "1000");
 
-    const auto again = call("POST", "/order-engine/v1/orders", seed_body, {{"Content-Type", "application/json"}});
+    const auto again = call("POST", "/order-engine/v1/orders", place_body, {{"Content-Type", "application/json"}});
     CHECK(again.status == 409);
     CHECK(json::parse(again.body)["order"]["order_id"] == "http-1");
 
     CHECK(call("GET", "/order-engine/v1/orders/http-1", {}, with_key).status == 200);
     CHECK(call("GET", "/order-engine/v1/orders/no-such-order", {}, with_key).status == 404);
 
-    for (const net::http_headers& bad : {net::http_headers{}, net::http_headers{{"X-API-Key", "wrong"}},
-                                         net::http_headers{{"X-API-Key", "retired-key"}},
-                                         net::http_headers{{"X-API-Key", "expired-key"}}}) {
+    for (const test::http_headers& bad : {test::http_headers{}, test::http_headers{{"X-API-Key", "wrong"}},
+                                          test::http_headers{{"X-API-Key", "retired-key"}},
+                                          test::http_headers{{"X-API-Key", "expired-key"}}}) {
         const auto refused = call("GET", "/order-engine/v1/orders/http-1", {}, bad);
         CHECK(refused.status == 401);
     }
@@ -540,7 +534,7 @@ TEST_CASE("the order API of the real gateway answers 201, 401, 400, 409, 404 and
     CHECK(json::parse(call("GET", "/order-engine/v1/orders/http-1", {}, {{"X-API-Key", "expired-key"}}).body)["error"]
               ["code"] == "API_KEY_EXPIRED");
 
-    auto negative = json::parse(seed_body);
+    auto negative = json::parse(place_body);
     negative["request_id"] = "http-2";
     negative["quantity"] = "-1";
     const auto invalid = call("POST", "/order-engine/v1/orders", negative.dump(), with_key);

@@ -1,6 +1,6 @@
 #include "support/hft_processes.hpp"
 
-#include "hft/net/sync_client.hpp"
+#include "hft/testing/sync_client.hpp"
 
 #include <csignal>
 #include <cstdlib>
@@ -16,7 +16,7 @@ sim_process::sim_process(std::vector<std::string> flags) : port(static_cast<std:
     spawn_options options;
     options.log_file = make_temp_dir("hft-exchange-sim") / "sim.log";
     process.emplace(std::move(argv), options);
-    ready = eventually([&] { return net::http_get("127.0.0.1", port, "/api/v3/ping", 500ms).status == 200; }, 20s);
+    ready = eventually([&] { return test::http_get("127.0.0.1", port, "/api/v3/ping", 500ms).status == 200; }, 20s);
 }
 
 hft_service::hft_service(std::string subcommand, std::filesystem::path config, const std::filesystem::path& dir,

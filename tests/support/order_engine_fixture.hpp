@@ -11,17 +11,16 @@
 #include "support/postgres_instance.hpp"
 #include "support/process.hpp"
 #include "support/samples.hpp"
+#include "support/service_fixture.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <pqxx/pqxx>
-#include <sys/stat.h>
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,16 +46,11 @@ struct engine_fixture {
               return flags;
           }()) {
         REQUIRE(sim.ready);
-        std::ofstream(config_file) << fmt::format(
-            "nats_jetstream:\n  url: {}\ndatabase:\n  market_data:\n    dsn: {}\n  order_engine:\n    dsn: {}\n",
-            nats.url(), pg.dsn(market_database), pg.dsn(orders_database));
-        ::chmod(config_file.c_str(), 0600);
-        for (const auto* name : {"market_data", "order_engine"}) {
-            const auto migrated = test::run_command(
-                {HFT_EXECUTABLE, "--config", config_file.string(), "migrate", std::string("--databaseName=") + name});
-            INFO(migrated.output);
-            REQUIRE(migrated.exit_code == 0);
-        }
+        test::write_private_config(
+            config_file,
+            fmt::format("nats_jetstream:\n  url: {}\ndatabase:\n  market_data:\n    dsn: {}\n  order_engine:\n    dsn: {}\n",
+                        nats.url(), pg.dsn(market_database), pg.dsn(orders_database)));
+        for (const auto* name : {"market_data", "order_engine"}) test::require_migrated(config_file, name);
         sql(market_database, "INSERT INTO symbol_mappings (exchange, symbol, kline_symbol, order_symbol) "
                              "VALUES ('tokocrypto', 'BTCUSDT', 'btcusdt', 'BTC_USDT')");
 

@@ -1,11 +1,14 @@
 #pragma once
 
-// Values and fixtures several unit tests share: one definition each, so a test reads as its sentence.
+// Values and fixtures several tests share: one definition each, so a test reads as its sentence.
 
+#include "hft/codec/place_order.hpp"
 #include "hft/domain/decimal.hpp"
 #include "hft/domain/kline.hpp"
+#include "hft/domain/order.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <iterator>
@@ -51,6 +54,27 @@ inline domain::kline sample_kline() {
     k.received_ns = 1677628920003123456;
     k.source = domain::kline_source::ws;
     return k;
+}
+
+/// The order API's sample place request (tests/fixtures/place_order_http_v1.json): a limit buy of 30 TKO_IDR at 920
+/// on tokocrypto. The fixture's api_key is a placeholder: `api_key` replaces it, or it is left out when empty.
+inline nlohmann::json sample_place_request(std::string_view api_key = {}) {
+    auto body = nlohmann::json::parse(read_fixture("place_order_http_v1.json"));
+    if (api_key.empty()) {
+        body.erase("api_key");
+    } else {
+        body["api_key"] = api_key;
+    }
+    return body;
+}
+
+/// The sample place request as the command the order API makes of it, stamped with a request time.
+inline domain::place_order_command sample_place_command() {
+    const auto decoded = codec::decode_place_order(read_fixture("place_order_http_v1.json"));
+    REQUIRE(decoded.has_value());
+    auto command = *decoded;
+    command.requested_at = 1718000000000;
+    return command;
 }
 
 }  // namespace hft::test

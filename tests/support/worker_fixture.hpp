@@ -1,30 +1,21 @@
 #pragma once
 
-// `hft market-data-worker` as a real process against a private nats-server (the KLINE stream name is fixed,
-// so each test gets its own server) and its own migrated database on the shared PostgreSQL, with what the worker
-// tests read back: stored rows, the DLQ, the durable's counters.
+// `hft market-data-worker` as a real process in a service fixture (support/service_fixture.hpp), with what the
+// worker tests read back: stored rows, the DLQ, the durable's counters.
 
-#include "hft/bus/connection.hpp"
-#include "hft/bus/publisher.hpp"
 #include "hft/bus/subjects.hpp"
-#include "hft/codec/kline_event.hpp"
-#include "hft/net/sync_client.hpp"
+#include "hft/testing/sync_client.hpp"
 #include "support/hft_processes.hpp"
-#include "support/nats_server_instance.hpp"
-#include "support/postgres_instance.hpp"
 #include "support/process.hpp"
 #include "support/prometheus_text.hpp"
 #include "support/samples.hpp"
+#include "support/service_fixture.hpp"
 
-#include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <pqxx/pqxx>
-#include <sys/stat.h>
 
 #include <cstddef>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <map>
@@ -56,7 +47,6 @@ inline std::vector<hft::domain::kline> closed_klines(int first, int count) {
     return klines;
 }
 
-// One test's world: a private nats-server, a migrated database, a config.yml and the worker process.
 /// What differs between worker tests.
 struct worker_options {
     int batch_size = 100;
@@ -67,79 +57,31 @@ struct worker_options {
     std::optional<std::size_t> nats_max_payload = std::nullopt;  ///< the server's own limit when unset
 };
 
-struct worker_fixture {
+// One test's world: the service fixture's server, database and config, and the worker process.
+struct worker_fixture : service_fixture {
     worker_options options;
-    nats_server_instance nats{true, options.nats_max_payload};
-    postgres_instance& pg = postgres_instance::shared();
-    std::filesystem::path dir = make_temp_dir("hft-worker-test");
-    std::string database = pg.unique_database_name("market_data");
-    std::filesystem::path config = dir / "config.yml";
-    boost::asio::io_context ioc;
-    hft::bus::connection bus{ioc.get_executor(), hft::bus::connection_options{.url = nats.url(),
-                                                                               .name = "worker-test",
-                                                                               .reconnect_wait = 100ms,
-                                                                               .reconnect_jitter = 50ms}};
-    hft::bus::publisher publisher{bus};
     hft_service worker{"market-data-worker", config, dir, "worker"};
 
-    explicit worker_fixture(worker_options options_ = {}) : options(std::move(options_)) {
-        std::ofstream(config) << fmt::format(
-            "log:\n  log_level: info\n"
-            "graceful_shutdown_timeout: 10s\n"
-            "nats_jetstream:\n  url: {}\n"
+    explicit worker_fixture(worker_options options_ = {})
+        : service_fixture("worker", options_.nats_max_payload), options(std::move(options_)) {
+        configure(fmt::format(
             "market_data_worker:\n  batch_size: {}\n  batch_timeout: 50ms\n  ack_wait: 2s\n  max_deliver: {}\n"
-            "  nak_delay: {}\n  stats_interval: 1s\n  max_open_time_behind: {}\n"
-            "database:\n  market_data:\n    dsn: {}\n",
-            nats.url(), options.batch_size, options.max_deliver, options.nak_delay, options.max_open_time_behind,
-            pg.dsn(database));
-        ::chmod(config.c_str(), 0600);
-        const auto migrated = run_command({HFT_EXECUTABLE, "--config", config.string(), "migrate",
-                                           "--databaseName=market_data"});
-        INFO(migrated.output);
-        REQUIRE(migrated.exit_code == 0);
+            "  nak_delay: {}\n  stats_interval: 1s\n  max_open_time_behind: {}\n",
+            options.batch_size, options.max_deliver, options.nak_delay, options.max_open_time_behind));
         // As the gateway would: klines can be published before any worker runs (the config's defaults match).
         bus.ensure_stream(hft::bus::kline_stream_spec());
     }
     ~worker_fixture() {
         if (worker.running()) worker.kill();
-        std::filesystem::remove_all(dir);
     }
 
     // Publishes raw payloads on `subject` (the samples' by default) and runs the io_context until JetStream acked
     // every one.
     void publish_raw(const std::vector<std::pair<std::string, std::string>>& payloads_and_ids,
                      const std::string& subject = hft::bus::kline_subject("binanceus", "BTCUSDT", "1m")) {
-        std::size_t next = 0;
-        std::size_t acked = 0;
-        std::vector<std::string> errors;
-        const auto pump = [&] {
-            while (next < payloads_and_ids.size() && publisher.can_publish()) {
-                const auto& [payload, id] = payloads_and_ids[next++];
-                publisher.publish(subject, payload, id, [&](hft::bus::publish_result result) {
-                    if (!result.ok()) errors.push_back(result.error);
-                    ++acked;
-                });
-            }
-        };
-        publisher.on_capacity(pump);
-        pump();
-        const auto deadline = std::chrono::steady_clock::now() + 60s;
-        while (acked < payloads_and_ids.size() && std::chrono::steady_clock::now() < deadline) {
-            ioc.restart();
-            ioc.run_for(20ms);
-        }
-        REQUIRE(acked == payloads_and_ids.size());
-        INFO((errors.empty() ? std::string() : errors.front()));
-        REQUIRE(errors.empty());
-    }
-
-    void publish(const std::vector<hft::domain::kline>& klines) {
-        std::vector<std::pair<std::string, std::string>> messages;
-        for (const auto& k : klines) {
-            messages.emplace_back(hft::codec::encode(k), hft::bus::kline_msg_id(k.exchange, k.symbol, k.interval,
-                                                                                 k.open_time, k.is_closed, k.event_time));
-        }
-        publish_raw(messages);
+        std::vector<bus_message> messages;
+        for (const auto& [payload, id] : payloads_and_ids) messages.push_back({subject, payload, id});
+        publish_all(messages);
     }
 
     int stored_count() const {
@@ -228,18 +170,12 @@ struct worker_fixture {
     double worker_metric(std::string_view name, const std::map<std::string, std::string>& labels = {}) const {
         const auto port = worker.ops_port();
         if (!port) return std::numeric_limits<double>::quiet_NaN();
-        const auto reply = hft::net::http_get("127.0.0.1", *port, "/metrics", 2s);
+        const auto reply = hft::test::http_get("127.0.0.1", *port, "/metrics", 2s);
         if (reply.status != 200) return std::numeric_limits<double>::quiet_NaN();
         return parse_prometheus_text(reply.body).value(name, labels);
     }
 
-    std::uint64_t dlq_messages() const {
-        jsStreamInfo* raw = nullptr;
-        jsErrCode code = static_cast<jsErrCode>(0);
-        hft::bus::check(js_GetStreamInfo(&raw, bus.jetstream(), "DLQ", nullptr, &code), "js_GetStreamInfo", code);
-        hft::bus::stream_info_ptr info(raw);
-        return info->State.Msgs;
-    }
+    std::uint64_t dlq_messages() const { return stream_info("DLQ")->State.Msgs; }
 
     struct consumer_counts {
         std::int64_t ack_pending;

@@ -48,7 +48,8 @@ struct rest_client::impl {
         if (!options.now_ms) options.now_ms = system_now_ms;
     }
 
-    // One signed request: GET/DELETE carry everything in the query, POST in a form body (exchange-apis §1.3).
+    // One signed request: GET/DELETE carry everything in the query, POST in a form body, as Tokocrypto's open
+    // API documents.
     asio::awaitable<expected<std::string, api_failure>> signed_call(net::http_client& via, std::string method,
                                                                      std::string path, std::string params) {
         if (steady::now() < blocked_until) {

@@ -436,7 +436,7 @@ TEST_CASE("config reads per-user exchange accounts", "[app][config]") {
           "config.yml:3: exchanges.tokocrypto.base_url must start with https:// or http://, got \"ftp://x\"");
 }
 
-TEST_CASE("obsolete keys of the original service are accepted with a warning", "[app][config]") {
+TEST_CASE("obsolete keys hft has no use for are accepted with a warning", "[app][config]") {
     const auto cfg = parse_config(
         "port:\n  order_engine_gateway_grpc: 9800\n  order_engine_gateway_http: 9801\n"
         "nats_jetstream:\n  url: nats://h:4222\n  timeout_handler:\n    insert_kline: 5s\n    place_order: 5s\n"

@@ -128,8 +128,8 @@ TEST_CASE("place order decodes the v1 fixture to known values", "[codec][order]"
     CHECK(hft::domain::validate(command).has_value());
 }
 
-TEST_CASE("place order decodes the seed's HTTP body without a version", "[codec][order]") {
-    auto command = decoded(read_fixture("seed000_place_order_http.json"));
+TEST_CASE("place order decodes the order API's HTTP body without a version", "[codec][order]") {
+    auto command = decoded(read_fixture("place_order_http_v1.json"));
     CHECK(command.request_id == "e1580b74-1af6-47e4-9b90-354875f1f19z");
     CHECK(command.user_id == "2cb989ec-5aea-422a-bb74-d735ae5d7230");
     CHECK(command.order_id == "1d421596-2ff1-4798-b1b5-5336ed39122z");
@@ -151,7 +151,7 @@ TEST_CASE("place order decodes the seed's HTTP body without a version", "[codec]
 }
 
 TEST_CASE("place order with a version requires the request time", "[codec][order]") {
-    auto body = read_fixture("seed000_place_order_http.json");
+    auto body = read_fixture("place_order_http_v1.json");
     body.insert(body.find('{') + 1, R"("v":1,)");
     CHECK(rejection(body) == codec_error{"requested_at", "is required"});
 }

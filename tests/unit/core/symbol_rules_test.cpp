@@ -12,7 +12,7 @@ using hft::test::dec;
 
 namespace {
 
-// Tokocrypto's BTC_IDR (ccxt's 2026 fixture, exchange-apis.md §1.7).
+// Tokocrypto's BTC_IDR (ccxt's 2026 fixture).
 symbol_rules btc_idr() {
     return {.symbol = "BTC_IDR",
             .base_asset = "BTC",

@@ -17,26 +17,9 @@ using hft::domain::place_order_command;
 using hft::domain::time_in_force;
 
 using hft::test::dec;
+using hft::test::sample_place_command;
 
 namespace {
-
-// The seed's "Test Order API" body, stamped with a request time.
-place_order_command seed_limit_order() {
-    place_order_command command;
-    command.request_id = "e1580b74-1af6-47e4-9b90-354875f1f19z";
-    command.order_id = "1d421596-2ff1-4798-b1b5-5336ed39122z";
-    command.user_id = "2cb989ec-5aea-422a-bb74-d735ae5d7230";
-    command.exchange = "tokocrypto";
-    command.symbol = "TKO_IDR";
-    command.type = order_type::limit;
-    command.side = order_side::buy;
-    command.price = dec("920");
-    command.quantity = dec("30");
-    command.source = "http-hit";
-    command.strategy_id = "d9b0ba9a-db44-4bb4-b862-a60d2e0299a6";
-    command.requested_at = 1718000000000;
-    return command;
-}
 
 field_error violation(const place_order_command& command) {
     const auto checked = hft::domain::validate(command);
@@ -85,12 +68,12 @@ TEST_CASE("order status is terminal only once it can no longer change", "[domain
     CHECK_FALSE(hft::domain::is_terminal(order_status::unknown));
 }
 
-TEST_CASE("place order validation accepts the seed's limit order", "[domain][order]") {
-    CHECK(hft::domain::validate(seed_limit_order()).has_value());
+TEST_CASE("place order validation accepts the order API's sample limit order", "[domain][order]") {
+    CHECK(hft::domain::validate(sample_place_command()).has_value());
 }
 
 TEST_CASE("place order validation accepts a market order without a price", "[domain][order]") {
-    auto command = seed_limit_order();
+    auto command = sample_place_command();
     command.type = order_type::market;
     command.price.reset();
     command.strategy_id.reset();
@@ -99,7 +82,7 @@ TEST_CASE("place order validation accepts a market order without a price", "[dom
 }
 
 TEST_CASE("place order validation names the field and the problem", "[domain][order]") {
-    auto command = seed_limit_order();
+    auto command = sample_place_command();
     SECTION("blank request id") {
         command.request_id.clear();
         CHECK(violation(command) == field_error{"request_id", "must not be blank"});

@@ -6,7 +6,7 @@
 #include <regex>
 #include <string>
 
-// Vectors from shared/reference/exchange-apis.md §1.3 and §2.3, both checked there with openssl.
+// Vectors from Tokocrypto's and Binance's API documentation, both checked with openssl.
 
 TEST_CASE("signing reproduces Tokocrypto's documented new-order signature", "[exchange][signing]") {
     CHECK(hft::exchange::hmac_sha256_hex(

@@ -13,8 +13,8 @@ const std::vector<hft::domain::symbol_mapping> mappings{
     {"sim", "BTCUSDT", "btcusdt", "BTC_USDT"},
 };
 
-// Seed 000's row: the order form as symbol, the request stored verbatim.
-const kline_subscription seed_row{"2675c22f", "tokocrypto", "TKO_IDR", "1m",
+// A subscription row as operators write it: the order form as symbol, the request stored verbatim.
+const kline_subscription verbatim_row{"2675c22f", "tokocrypto", "TKO_IDR", "1m",
                                   R"({"id": 1, "method": "SUBSCRIBE", "params": ["tkoidr@kline_1m"]})"};
 
 bool mentions(const std::vector<std::string>& problems, std::string_view text) {
@@ -24,9 +24,9 @@ bool mentions(const std::vector<std::string>& problems, std::string_view text) {
 
 }  // namespace
 
-TEST_CASE("seed 000's subscription row streams its canonical symbol with the payload sent verbatim",
+TEST_CASE("a subscription row in the order form streams its canonical symbol with the payload sent verbatim",
           "[services][market-data]") {
-    const auto plan = make_plan(std::vector{seed_row}, mappings);
+    const auto plan = make_plan(std::vector{verbatim_row}, mappings);
     CHECK(plan.problems.empty());
     REQUIRE(plan.venues.contains("tokocrypto"));
     const auto& streams = plan.venues.at("tokocrypto").streams;
@@ -34,7 +34,7 @@ TEST_CASE("seed 000's subscription row streams its canonical symbol with the pay
     CHECK(streams[0].symbol == "TKOIDR");
     CHECK(streams[0].interval == "1m");
     CHECK(streams[0].stream_names == std::vector<std::string>{"tkoidr@kline_1m"});
-    CHECK(streams[0].payload == seed_row.payload);
+    CHECK(streams[0].payload == verbatim_row.payload);
 }
 
 TEST_CASE("an empty payload leaves the request to the gateway", "[services][market-data]") {

@@ -2,6 +2,8 @@
 
 #include "hft/services/order_http_api.hpp"
 
+#include "support/samples.hpp"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -26,22 +28,6 @@ std::vector<app::api_key_config> test_keys() {
                             sys_seconds{sys_days{2026y / January / 31} + 23h + 59min + 59s}};
     app::api_key_config blank{"blank", app::secret{}, true, std::nullopt};
     return {blank, ops, off, old};
-}
-
-// Seed 000's HTTP body, with the fields a test wants changed.
-json seed_body() {
-    return json{{"api_key", "ops-key-0123456789abcdef"},
-                {"request_id", "e1580b74-1af6-47e4-9b90-354875f1f19z"},
-                {"user_id", "2cb989ec-5aea-422a-bb74-d735ae5d7230"},
-                {"order_id", "1d421596-2ff1-4798-b1b5-5336ed39122z"},
-                {"exchange", "tokocrypto"},
-                {"symbol", "TKO_IDR"},
-                {"type", "LIMIT"},
-                {"side", "BUY"},
-                {"price", "920"},
-                {"quantity", "30"},
-                {"source", "http-hit"},
-                {"strategy_id", "d9b0ba9a-db44-4bb4-b862-a60d2e0299a6"}};
 }
 
 api_error place_error(const json& body) {
@@ -106,8 +92,8 @@ TEST_CASE("api key errors never contain the key", "[order-http]") {
     }
 }
 
-TEST_CASE("seed 000's body decodes into a stamped place command", "[order-http]") {
-    const auto command = decode_place_request(seed_body().dump(), noon_ms);
+TEST_CASE("the order API's sample request, key included, decodes into a stamped place command", "[order-http]") {
+    const auto command = decode_place_request(test::sample_place_request("ops-key-0123456789abcdef").dump(), noon_ms);
     REQUIRE(command);
     CHECK(command->request_id == "e1580b74-1af6-47e4-9b90-354875f1f19z");
     CHECK(command->order_id == "1d421596-2ff1-4798-b1b5-5336ed39122z");
@@ -121,13 +107,13 @@ TEST_CASE("seed 000's body decodes into a stamped place command", "[order-http]"
 }
 
 TEST_CASE("a place body's own requested_at is kept", "[order-http]") {
-    auto body = seed_body();
+    auto body = test::sample_place_request();
     body["requested_at"] = 1'700'000'000'000;
     CHECK(decode_place_request(body.dump(), noon_ms)->requested_at == 1'700'000'000'000);
 }
 
 TEST_CASE("a place body without order_id uses its request_id as the order id", "[order-http]") {
-    auto body = seed_body();
+    auto body = test::sample_place_request();
     body.erase("order_id");
     CHECK(decode_place_request(body.dump(), noon_ms)->order_id == "e1580b74-1af6-47e4-9b90-354875f1f19z");
     body["order_id"] = nullptr;
@@ -135,7 +121,7 @@ TEST_CASE("a place body without order_id uses its request_id as the order id", "
 }
 
 TEST_CASE("a place body's type, side and time_in_force are read in any case", "[order-http]") {
-    auto body = seed_body();
+    auto body = test::sample_place_request();
     body["type"] = "limit";
     body["side"] = "Sell";
     body["time_in_force"] = "ioc";
@@ -188,7 +174,7 @@ TEST_CASE("each invalid place field is 400 INVALID_FIELD naming the field", "[or
         {"expires_at", 1, "expires_at"},
     };
     for (const auto& c : cases) {
-        auto body = seed_body();
+        auto body = test::sample_place_request();
         if (c.value.is_null()) {
             body.erase(c.field);
         } else {
@@ -204,7 +190,7 @@ TEST_CASE("each invalid place field is 400 INVALID_FIELD naming the field", "[or
 }
 
 TEST_CASE("a MARKET place with a price is 400 naming price", "[order-http]") {
-    auto body = seed_body();
+    auto body = test::sample_place_request();
     body["type"] = "MARKET";
     CHECK(place_error(body).field == std::optional<std::string>{"price"});
     body.erase("price");

@@ -85,7 +85,7 @@ TEST_CASE("lazy_grid's step is written in percent and its fees and level cap def
     CHECK(p.max_long_levels == 0);
 }
 
-TEST_CASE("lazy_grid takes seed 000's fees and level cap when written", "[services][strategy]") {
+TEST_CASE("lazy_grid takes the fees and level cap when written", "[services][strategy]") {
     const auto mapped = to_strategy_config(
         entry("lazy_grid", {{"step_percent", "0.5"}, {"base_quantity", "50"}, {"budget", "1000000"},
                             {"buy_fee_rate", "0.002222"}, {"sell_fee_rate", "0.003322"}, {"max_long_levels", "4"}}),

@@ -2,7 +2,7 @@
 
 // Tokocrypto's signed REST API for one account: place, query, cancel and list orders, read trades and
 // balances, and the symbol rules (fetched once, cached, refreshed). Every signed call carries timestamp and
-// recvWindow and the HMAC-SHA256 signature of query + body (exchange-apis.md §1.3); the API key travels in
+// recvWindow and the HMAC-SHA256 signature of query + body, as its documentation specifies; the API key travels in
 // X-MBX-APIKEY and neither key nor secret ever reaches a log or an error.
 //
 // Outcomes are values (wire.hpp): `rejected` is final, `ambiguous` means the order may exist (reconcile by

@@ -1,6 +1,6 @@
 #pragma once
 
-// Tokocrypto's open API v1 vocabulary, defined once: the numeric enums (exchange-apis.md §1.4), the `type` of
+// Tokocrypto's open API v1 vocabulary, defined once: the numeric enums of its documentation, the `type` of
 // GET /open/v1/orders, and the error codes the exchange answers with, its own and the Binance ones it passes on
 // (errors.md). The client reads them (wire.hpp); the exchange-sim speaks them.
 

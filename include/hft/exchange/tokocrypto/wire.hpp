@@ -1,6 +1,6 @@
 #pragma once
 
-// Tokocrypto open API v1 on the wire (exchange-apis.md §1): numeric enum codes, the {code,msg,data,timestamp}
+// Tokocrypto open API v1 on the wire (its public documentation): numeric enum codes, the {code,msg,data,timestamp}
 // envelope read leniently (msg or message; borderId or bOrderId), symbol rules, orders, trades and
 // balances, and the classification every caller needs first: did the exchange refuse the request for good,
 // is the outcome unknown (never resend blindly: reconcile), or must we back off. Pure: no sockets.

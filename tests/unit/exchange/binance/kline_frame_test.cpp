@@ -1,6 +1,6 @@
 #include "hft/exchange/binance/kline_frame.hpp"
 
-#include "hft/exchange/binance/testing.hpp"
+#include "hft/testing/binance_kline_frames.hpp"
 
 #include <catch2/catch.hpp>
 

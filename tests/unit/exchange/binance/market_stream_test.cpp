@@ -22,7 +22,7 @@ TEST_CASE("stream requests carry the method, every stream and the id", "[exchang
 }
 
 TEST_CASE("a stored subscription payload names the streams it subscribes", "[exchange][binance]") {
-    // Seed 000's kline_subscriptions row, as written.
+    // A kline_subscriptions payload as operators write it, spaces included.
     const auto streams = subscribed_streams(R"({"id": 1, "method": "SUBSCRIBE", "params": ["tkoidr@kline_1m"]})");
     REQUIRE(streams);
     CHECK(*streams == std::vector<std::string>{"tkoidr@kline_1m"});

@@ -9,22 +9,22 @@ using hft::exchange::binance::symbol_mapping;
 
 namespace {
 
-// Seed 000's symbol_mappings row, plus a Binance market and a second Tokocrypto one.
-const std::vector<symbol_mapping> seed_rows{
+// Tokocrypto's TKO_IDR row, plus a Binance market and a second Tokocrypto one.
+const std::vector<symbol_mapping> mapping_rows{
     {"tokocrypto", "TKOIDR", "tkoidr", "TKO_IDR"},
     {"tokocrypto", "BTCIDR", "btcidr", "BTC_IDR"},
     {"binance", "BTCUSDT", "btcusdt", "BTCUSDT"},
 };
 
 symbol_map tokocrypto_map() {
-    auto built = symbol_map::build("tokocrypto", seed_rows);
+    auto built = symbol_map::build("tokocrypto", mapping_rows);
     REQUIRE(built.has_value());
     return *std::move(built);
 }
 
 }  // namespace
 
-TEST_CASE("symbol map resolves the seed row's stream, event and order forms to the canonical symbol",
+TEST_CASE("symbol map resolves a row's stream, event and order forms to the canonical symbol",
           "[exchange][binance]") {
     const auto map = tokocrypto_map();
     CHECK(map.canonical("tkoidr") == "TKOIDR");

@@ -210,7 +210,7 @@ TEST_CASE("exchange-sim --account takes KEY:SECRET:ASSET=AMOUNT pairs and refuse
 
 namespace {
 
-// Tokocrypto's documented signing example (exchange-apis §1.3), served at a clock just after its timestamp.
+// Tokocrypto's documented signing example, served at a clock just after its timestamp.
 constexpr const char* doc_secret = "f9AbA6a8AD6bC2a97294a212244dda04ETfl0kc4BSUGOtL7m7rNELpt3Jh25SiP";
 constexpr const char* doc_payload =
     "symbol=BTC_USDT&side=0&type=1&quantity=0.16&price=7500&timestamp=1581720670624&recvWindow=5000";

@@ -1,8 +1,7 @@
 #pragma once
 
-// Test and benchmark support for the kline frame parser (the adapter `testing` module of NautilusTrader's
-// layout): a realistic frame corpus built from recorded klines, and a plain nlohmann DOM parser as the
-// reference the fast parser is checked and measured against.
+// Test and benchmark support for Binance's kline frame parser: a realistic frame corpus built from recorded
+// klines, and a plain nlohmann DOM parser as the reference the fast parser is checked and measured against.
 
 #include "hft/exchange/binance/kline_frame.hpp"
 

@@ -1,4 +1,4 @@
-#include "hft/exchange/binance/testing.hpp"
+#include "hft/testing/binance_kline_frames.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "hft/net/sync_client.hpp"
+#include "hft/testing/sync_client.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -7,7 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
-namespace hft::net {
+namespace hft::test {
 namespace {
 
 namespace asio = boost::asio;
@@ -185,4 +185,4 @@ bool sync_ws_client::closed_with_frame() const noexcept { return impl_->ws.reaso
 int sync_ws_client::close_code() const noexcept { return static_cast<int>(impl_->ws.reason().code); }
 const std::string& sync_ws_client::error() const noexcept { return impl_->error; }
 
-}  // namespace hft::net
+}  // namespace hft::test

@@ -1,7 +1,9 @@
 // The order HTTP API on a real loopback socket, in front of an in-memory order_service.
 
-#include "hft/net/sync_client.hpp"
 #include "hft/services/order_http_api.hpp"
+#include "hft/testing/sync_client.hpp"
+#include "support/process.hpp"
+#include "support/samples.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -26,6 +28,7 @@ using namespace hft;
 using namespace hft::services;
 using json = nlohmann::json;
 namespace asio = boost::asio;
+using hft::test::sample_place_request;
 
 namespace {
 
@@ -152,12 +155,12 @@ public:
     }
 
     // A body goes as JSON unless the test names its own Content-Type.
-    net::sync_http_result call(std::string_view method, std::string_view target, std::string body = {},
-                               net::http_headers headers = {{"X-API-Key", ops_key}}) {
+    test::sync_http_result call(std::string_view method, std::string_view target, std::string body = {},
+                                test::http_headers headers = {{"X-API-Key", ops_key}}) {
         const bool typed = std::any_of(headers.begin(), headers.end(),
                                        [](const auto& header) { return header.first == "Content-Type"; });
         if (!body.empty() && !typed) headers.emplace_back("Content-Type", "application/json");
-        return net::http_request_sync("127.0.0.1", api_.port(), method, target, std::move(body), seconds(5), headers);
+        return test::http_request_sync("127.0.0.1", api_.port(), method, target, std::move(body), seconds(5), headers);
     }
 
     std::uint16_t port() const { return api_.port(); }
@@ -170,29 +173,16 @@ private:
     std::thread thread_;
 };
 
-json seed_body() {
-    return json{{"request_id", "e1580b74-1af6-47e4-9b90-354875f1f19z"},
-                {"user_id", "2cb989ec-5aea-422a-bb74-d735ae5d7230"},
-                {"order_id", "1d421596-2ff1-4798-b1b5-5336ed39122z"},
-                {"exchange", "tokocrypto"},
-                {"symbol", "TKO_IDR"},
-                {"type", "LIMIT"},
-                {"side", "BUY"},
-                {"price", "920"},
-                {"quantity", "30"},
-                {"source", "http-hit"}};
-}
-
-std::string error_code(const net::sync_http_result& result) {
+std::string error_code(const test::sync_http_result& result) {
     const auto body = json::parse(result.body, nullptr, false);
     return body.is_object() && body.contains("error") ? body["error"].value("code", "") : "";
 }
 
 }  // namespace
 
-TEST_CASE("a synchronous place with seed 000's body gets 201 and the order", "[order-http]") {
+TEST_CASE("a synchronous place of the order API's sample request gets 201 and the order", "[order-http]") {
     running_api api;
-    const auto result = api.call("POST", "/order-engine/v1/orders", seed_body().dump());
+    const auto result = api.call("POST", "/order-engine/v1/orders", sample_place_request().dump());
     REQUIRE(result.status == 201);
     const auto order = json::parse(result.body);
     CHECK(order["order_id"] == "1d421596-2ff1-4798-b1b5-5336ed39122z");
@@ -220,14 +210,14 @@ TEST_CASE("every answer carries the security headers and a request id", "[order-
 
 TEST_CASE("a place request with the api key in the body is accepted", "[order-http]") {
     running_api api;
-    auto body = seed_body();
+    auto body = sample_place_request();
     body["api_key"] = ops_key;
     CHECK(api.call("POST", "/order-engine/v1/orders", body.dump(), {}).status == 201);
 }
 
 TEST_CASE("the X-API-Key header wins over the body's api_key, and an empty header defers to the body", "[order-http]") {
     running_api api;
-    auto body = seed_body();
+    auto body = sample_place_request();
     body["api_key"] = "guess";
     CHECK(api.call("POST", "/order-engine/v1/orders", body.dump()).status == 201);
     body["api_key"] = ops_key;
@@ -237,7 +227,7 @@ TEST_CASE("the X-API-Key header wins over the body's api_key, and an empty heade
 
 TEST_CASE("a place request without an api key gets 401 API_KEY_MISSING", "[order-http]") {
     running_api api;
-    const auto result = api.call("POST", "/order-engine/v1/orders", seed_body().dump(), {});
+    const auto result = api.call("POST", "/order-engine/v1/orders", sample_place_request().dump(), {});
     CHECK(result.status == 401);
     CHECK(error_code(result) == "API_KEY_MISSING");
     CHECK(api.service.orders.empty());
@@ -245,10 +235,11 @@ TEST_CASE("a place request without an api key gets 401 API_KEY_MISSING", "[order
 
 TEST_CASE("a place request with a wrong api key gets 401 API_KEY_INVALID, in the header or the body", "[order-http]") {
     running_api api;
-    const auto header = api.call("POST", "/order-engine/v1/orders", seed_body().dump(), {{"X-API-Key", "guess"}});
+    const auto header =
+        api.call("POST", "/order-engine/v1/orders", sample_place_request().dump(), {{"X-API-Key", "guess"}});
     CHECK(header.status == 401);
     CHECK(error_code(header) == "API_KEY_INVALID");
-    auto body = seed_body();
+    auto body = sample_place_request();
     body["api_key"] = "guess";
     const auto in_body = api.call("POST", "/order-engine/v1/orders", body.dump(), {});
     CHECK(in_body.status == 401);
@@ -258,22 +249,22 @@ TEST_CASE("a place request with a wrong api key gets 401 API_KEY_INVALID, in the
 
 TEST_CASE("a place request with an inactive api key gets 401 API_KEY_INACTIVE", "[order-http]") {
     running_api api;
-    const auto header =
-        api.call("POST", "/order-engine/v1/orders", seed_body().dump(), {{"X-API-Key", "off-key-0123456789abcdef"}});
+    const auto header = api.call("POST", "/order-engine/v1/orders", sample_place_request().dump(),
+                                 {{"X-API-Key", "off-key-0123456789abcdef"}});
     CHECK(header.status == 401);
     CHECK(error_code(header) == "API_KEY_INACTIVE");
-    auto body = seed_body();
+    auto body = sample_place_request();
     body["api_key"] = "off-key-0123456789abcdef";
     CHECK(error_code(api.call("POST", "/order-engine/v1/orders", body.dump(), {})) == "API_KEY_INACTIVE");
 }
 
 TEST_CASE("a place request with an expired api key gets 401 API_KEY_EXPIRED", "[order-http]") {
     running_api api;
-    const auto header =
-        api.call("POST", "/order-engine/v1/orders", seed_body().dump(), {{"X-API-Key", "old-key-0123456789abcdef"}});
+    const auto header = api.call("POST", "/order-engine/v1/orders", sample_place_request().dump(),
+                                 {{"X-API-Key", "old-key-0123456789abcdef"}});
     CHECK(header.status == 401);
     CHECK(error_code(header) == "API_KEY_EXPIRED");
-    auto body = seed_body();
+    auto body = sample_place_request();
     body["api_key"] = "old-key-0123456789abcdef";
     CHECK(error_code(api.call("POST", "/order-engine/v1/orders", body.dump(), {})) == "API_KEY_EXPIRED");
 }
@@ -289,12 +280,13 @@ TEST_CASE("a gateway without configured api keys rejects a place with 401", "[or
     auto cfg = test_config();
     cfg.api_keys.clear();
     running_api api{cfg};
-    CHECK(error_code(api.call("POST", "/order-engine/v1/orders", seed_body().dump())) == "API_KEY_INVALID");
+    CHECK(error_code(api.call("POST", "/order-engine/v1/orders", sample_place_request().dump())) ==
+          "API_KEY_INVALID");
 }
 
 TEST_CASE("a place request with an invalid field gets 400 INVALID_FIELD naming it", "[order-http]") {
     running_api api;
-    auto body = seed_body();
+    auto body = sample_place_request();
     body["quantity"] = "0";
     const auto result = api.call("POST", "/order-engine/v1/orders", body.dump());
     CHECK(result.status == 400);
@@ -313,8 +305,8 @@ TEST_CASE("a place request that is not JSON gets 400 INVALID_JSON", "[order-http
 
 TEST_CASE("a second place with the same order id gets 409 DUPLICATE_ORDER with the existing order", "[order-http]") {
     running_api api;
-    REQUIRE(api.call("POST", "/order-engine/v1/orders", seed_body().dump()).status == 201);
-    auto again = seed_body();
+    REQUIRE(api.call("POST", "/order-engine/v1/orders", sample_place_request().dump()).status == 201);
+    auto again = sample_place_request();
     again["request_id"] = "another-request";
     const auto result = api.call("POST", "/order-engine/v1/orders", again.dump());
     CHECK(result.status == 409);
@@ -327,7 +319,7 @@ TEST_CASE("a second place with the same order id gets 409 DUPLICATE_ORDER with t
 TEST_CASE("a synchronous place slower than request_timeout gets 504 saying how to look the order up", "[order-http]") {
     running_api api;
     api.service.place_delay = milliseconds(800);
-    const auto result = api.call("POST", "/order-engine/v1/orders", seed_body().dump());
+    const auto result = api.call("POST", "/order-engine/v1/orders", sample_place_request().dump());
     CHECK(result.status == 504);
     const auto error = json::parse(result.body)["error"];
     CHECK(error["code"] == "PLACE_TIMEOUT");
@@ -335,13 +327,14 @@ TEST_CASE("a synchronous place slower than request_timeout gets 504 saying how t
                Catch::Contains("GET /order-engine/v1/orders/1d421596-2ff1-4798-b1b5-5336ed39122z"));
 
     // The order went on: once the engine is done it is there to be found.
-    std::this_thread::sleep_for(milliseconds(700));
-    CHECK(api.call("GET", "/order-engine/v1/orders/1d421596-2ff1-4798-b1b5-5336ed39122z").status == 200);
+    CHECK(test::eventually(
+        [&] { return api.call("GET", "/order-engine/v1/orders/1d421596-2ff1-4798-b1b5-5336ed39122z").status == 200; },
+        seconds(10)));
 }
 
 TEST_CASE("an async place gets 202 queued and reaches order_service::submit", "[order-http]") {
     running_api api;
-    auto body = seed_body();
+    auto body = sample_place_request();
     body.erase("order_id");
     const auto result = api.call("POST", "/order-engine/v1/orders/async", body.dump());
     REQUIRE(result.status == 202);
@@ -361,7 +354,7 @@ TEST_CASE("an unknown order gets 404 ORDER_NOT_FOUND", "[order-http]") {
 
 TEST_CASE("placed orders are listed and fetched by id", "[order-http]") {
     running_api api;
-    REQUIRE(api.call("POST", "/order-engine/v1/orders", seed_body().dump()).status == 201);
+    REQUIRE(api.call("POST", "/order-engine/v1/orders", sample_place_request().dump()).status == 201);
     const auto listed =
         api.call("GET", "/order-engine/v1/orders?user_id=2cb989ec-5aea-422a-bb74-d735ae5d7230&status=NEW");
     REQUIRE(listed.status == 200);
@@ -372,7 +365,7 @@ TEST_CASE("placed orders are listed and fetched by id", "[order-http]") {
 
 TEST_CASE("a cancel gets the canceled order, and a second cancel 409 with it", "[order-http]") {
     running_api api;
-    REQUIRE(api.call("POST", "/order-engine/v1/orders", seed_body().dump()).status == 201);
+    REQUIRE(api.call("POST", "/order-engine/v1/orders", sample_place_request().dump()).status == 201);
     const auto target = "/order-engine/v1/orders/1d421596-2ff1-4798-b1b5-5336ed39122z";
     const auto canceled = api.call("DELETE", std::string(target) + "?user_id=2cb989ec-5aea-422a-bb74-d735ae5d7230");
     REQUIRE(canceled.status == 200);
@@ -473,7 +466,7 @@ TEST_CASE("an order id in the path that hides a NUL byte or invalid UTF-8 is 400
 
 TEST_CASE("a body over max_body_bytes gets 413 PAYLOAD_TOO_LARGE", "[order-http]") {
     running_api api;
-    auto body = seed_body();
+    auto body = sample_place_request();
     body["source"] = std::string(4096, 'x');
     const auto result = api.call("POST", "/order-engine/v1/orders", body.dump());
     CHECK(result.status == 413);
@@ -503,7 +496,7 @@ TEST_CASE("a body far over max_body_bytes still gets its 413 answer", "[order-ht
 TEST_CASE("a failing order engine gets 500 INTERNAL_ERROR naming the request id, not the failure", "[order-http]") {
     running_api api;
     api.service.fail_place = true;
-    const auto result = api.call("POST", "/order-engine/v1/orders", seed_body().dump(),
+    const auto result = api.call("POST", "/order-engine/v1/orders", sample_place_request().dump(),
                                  {{"X-API-Key", ops_key}, {"X-Request-Id", "req-7"}});
     CHECK(result.status == 500);
     CHECK(error_code(result) == "INTERNAL_ERROR");
@@ -520,7 +513,7 @@ TEST_CASE("beyond max_connections /healthz still answers and an order gets 503 T
     asio::ip::tcp::socket held(client);
     held.connect({asio::ip::make_address("127.0.0.1"), api.port()});  // accepted first: the server is full
     CHECK(api.call("GET", "/healthz", {}, {}).status == 200);
-    const auto refused = api.call("POST", "/order-engine/v1/orders", seed_body().dump());
+    const auto refused = api.call("POST", "/order-engine/v1/orders", sample_place_request().dump());
     CHECK(refused.status == 503);
     CHECK(error_code(refused) == "TOO_MANY_CONNECTIONS");
     CHECK(refused.header("Retry-After") == "1");
@@ -531,13 +524,13 @@ TEST_CASE("beyond max_connections /healthz still answers and an order gets 503 T
 TEST_CASE("a body that is not sent as application/json gets 415 UNSUPPORTED_MEDIA_TYPE", "[order-http]") {
     running_api api;
     for (const auto* content_type : {"application/x-www-form-urlencoded", "text/plain", "application/jsonx"}) {
-        const auto result = api.call("POST", "/order-engine/v1/orders", seed_body().dump(),
+        const auto result = api.call("POST", "/order-engine/v1/orders", sample_place_request().dump(),
                                      {{"X-API-Key", ops_key}, {"Content-Type", content_type}});
         CHECK(result.status == 415);
         CHECK(error_code(result) == "UNSUPPORTED_MEDIA_TYPE");
     }
     CHECK(api.service.orders.empty());
-    CHECK(api.call("POST", "/order-engine/v1/orders", seed_body().dump(),
+    CHECK(api.call("POST", "/order-engine/v1/orders", sample_place_request().dump(),
                    {{"X-API-Key", ops_key}, {"Content-Type", "Application/JSON; charset=utf-8"}})
               .status == 201);
 }

@@ -1,7 +1,7 @@
 #pragma once
 
-// Blocking websocket and HTTP clients with a timeout on every call, each on its own private io_context. For
-// tests and tools that drive a server step by step; services use the asynchronous client instead.
+// Blocking websocket and HTTP clients with a timeout on every call, each on its own private io_context, for
+// tests and benchmarks that drive a server step by step. Services use hft::net's asynchronous clients.
 
 #include <chrono>
 #include <cstdint>
@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-namespace hft::net {
+namespace hft::test {
 
 struct sync_http_result {
     unsigned status = 0;  ///< 0 when the request failed
@@ -67,4 +67,4 @@ private:
     std::unique_ptr<impl> impl_;
 };
 
-}  // namespace hft::net
+}  // namespace hft::test
