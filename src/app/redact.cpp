@@ -1,5 +1,7 @@
 #include "hft/app/redact.hpp"
 
+#include <boost/algorithm/string/predicate.hpp>
+
 #include <algorithm>
 #include <array>
 #include <mutex>
@@ -32,14 +34,8 @@ bool is_word_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 bool iequals_at(std::string_view text, std::size_t at, std::string_view word) {
-    if (at + word.size() > text.size()) return false;
-    for (std::size_t i = 0; i < word.size(); ++i) {
-        if (to_lower(text[at + i]) != word[i]) return false;
-    }
-    return true;
+    return at + word.size() <= text.size() && boost::algorithm::iequals(text.substr(at, word.size()), word);
 }
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }

@@ -2,6 +2,7 @@
 
 #include "hft/bus/callback_registry.hpp"
 
+#include <boost/algorithm/string/predicate.hpp>
 #include <boost/asio/post.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -75,12 +76,7 @@ long long seconds_of(Duration d) {
 
 bool is_authorization_failure(std::string_view reason) noexcept {
     // nats-server's -ERR texts: "Authorization Violation", "Authentication Timeout", "User Authentication Expired".
-    const auto contains = [&](std::string_view word) {
-        return std::search(reason.begin(), reason.end(), word.begin(), word.end(), [](char a, char b) {
-                   return std::tolower(static_cast<unsigned char>(a)) == b;
-               }) != reason.end();
-    };
-    return contains("authorization") || contains("authentication");
+    return boost::algorithm::icontains(reason, "authorization") || boost::algorithm::icontains(reason, "authentication");
 }
 
 const char* to_string(connection_event event) noexcept {

@@ -1,5 +1,6 @@
 #include "hft/exchange/binance/market_stream.hpp"
 
+#include <boost/algorithm/string/case_conv.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -10,12 +11,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string lowercase(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 // One REST row's string decimal at `index`, or an error naming it.
 expected<domain::decimal, std::string> decimal_at(const json& row, std::size_t index, std::string_view name) {
@@ -66,7 +61,7 @@ expected<domain::kline, std::string> parse_row(const json& row, std::string_view
 }  // namespace
 
 std::string kline_stream_name(std::string_view stream_symbol, std::string_view interval) {
-    return lowercase(stream_symbol) + "@kline_" + std::string(interval);
+    return boost::algorithm::to_lower_copy(std::string(stream_symbol)) + "@kline_" + std::string(interval);
 }
 
 std::string stream_request(std::string_view method, std::span<const std::string> streams, std::uint64_t id) {
@@ -97,7 +92,7 @@ expected<std::vector<std::string>, std::string> subscribed_streams(std::string_v
 std::string klines_history_target(std::string_view rest_symbol, std::string_view interval, std::int64_t start_time,
                                   std::int64_t end_time, int limit) {
     std::string target = "/api/v3/klines?symbol=";
-    for (const char c : rest_symbol) target += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    target += boost::algorithm::to_upper_copy(std::string(rest_symbol));
     target += "&interval=" + std::string(interval) + "&startTime=" + std::to_string(start_time) +
               "&endTime=" + std::to_string(end_time) + "&limit=" + std::to_string(limit);
     return target;

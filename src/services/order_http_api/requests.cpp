@@ -5,6 +5,7 @@
 #include "hft/core/risk.hpp"
 #include "hft/services/order_http_api.hpp"
 
+#include <boost/algorithm/string/case_conv.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -35,10 +36,6 @@ api_error unauthorized(std::string code, std::string message) {
     return make_api_error(401, std::move(code), std::move(message));
 }
 
-std::string upper(std::string text) {
-    for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return text;
-}
 
 // One JSON object, with nlohmann's silent "last duplicate wins" turned into an error as in the codecs. The
 // parser's own message is not passed on: it quotes the input, which may hold an api_key.
@@ -137,7 +134,7 @@ void normalize_place_body(json& body) {
     }
     for (const char* key : {"type", "side", "time_in_force"}) {
         const auto it = body.find(key);
-        if (it != body.end() && it->is_string()) *it = upper(it->get<std::string>());
+        if (it != body.end() && it->is_string()) *it = boost::algorithm::to_upper_copy(it->get<std::string>());
     }
 }
 
@@ -244,7 +241,7 @@ expected<order_query, api_error> decode_order_query(const net::http_request& req
         if (auto valid = domain::validate_id(field, **id); !valid) return unexpected(invalid_field(valid.error()));
     }
     if (const auto status = text("status")) {
-        query.status = domain::parse_order_status(upper(*status));
+        query.status = domain::parse_order_status(boost::algorithm::to_upper_copy(*status));
         if (!query.status) {
             return unexpected(invalid_field(
                 "status",
@@ -304,7 +301,7 @@ expected<trading_state_entry, api_error> decode_trading_state_request(std::strin
     }
     auto state_text = required_string(*parsed, "state");
     if (!state_text) return unexpected(state_text.error());
-    const auto state = core::parse_trading_state(upper(*state_text));
+    const auto state = core::parse_trading_state(boost::algorithm::to_upper_copy(*state_text));
     if (!state) return unexpected(invalid_field("state", "must be ACTIVE, REDUCING or HALTED"));
     auto reason = required_string(*parsed, "reason");
     if (!reason) return unexpected(reason.error());
