@@ -1,21 +1,19 @@
-// `hft exchange-sim`: parses flags and wires exchange::sim::exchange_sim onto one io_context. Behaviour lives in
+// `hft exchange-sim`: parses flags and runs exchange::sim::exchange_sim on app::service_runtime. Behaviour lives in
 // src/exchange/sim/ and src/net/.
 
 #include "hft/app/config.hpp"
-#include "hft/app/logging.hpp"
+#include "hft/app/runtime.hpp"
 #include "hft/cmd/cli.hpp"
 #include "hft/domain/decimal.hpp"
 #include "hft/exchange/sim/clock.hpp"
 #include "hft/exchange/sim/exchange_sim.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
-#include <functional>
-#include <csignal>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -81,11 +79,41 @@ std::chrono::milliseconds parse_seconds(const std::string& text, std::string_vie
     return std::chrono::milliseconds{*ms};
 }
 
+// The simulator as a service of app::service_runtime: it serves until stop(), which sends serverShutdown and
+// going_away to every client; run() then returns once they are closed, or after a bounded wait for peers that
+// never answer the close frame.
+class sim_service {
+public:
+    sim_service(exchange::sim::exchange_sim& sim, boost::asio::any_io_executor executor)
+        : sim_(sim), wake_(std::move(executor)) {}
+
+    boost::asio::awaitable<void> run() {
+        constexpr auto as_tuple_awaitable = boost::asio::as_tuple(boost::asio::use_awaitable);
+        while (!stopping_) {
+            wake_.expires_at(boost::asio::steady_timer::time_point::max());
+            co_await wake_.async_wait(as_tuple_awaitable);
+        }
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (sim_.connection_count() > 0 && std::chrono::steady_clock::now() < give_up) {
+            wake_.expires_after(std::chrono::milliseconds(20));
+            co_await wake_.async_wait(as_tuple_awaitable);
+        }
+    }
+
+    void stop() {
+        stopping_ = true;
+        sim_.stop();
+        wake_.cancel();
+    }
+
+private:
+    exchange::sim::exchange_sim& sim_;
+    boost::asio::steady_timer wake_;
+    bool stopping_ = false;
+};
+
 int run_exchange_sim(const global_options& globals, const exchange_sim_flags& flags) {
-    app::log_config log;
-    if (!globals.log_level.empty()) log.log_level = app::parse_log_level(globals.log_level, "--log-level");
-    if (!globals.log_format.empty()) log.format = app::parse_log_format(globals.log_format, "--log-format");
-    app::init_logging(log, "exchange-sim");
+    init_service_logging(globals, app::log_config{}, "exchange-sim");
 
     exchange::sim::sim_options options;
     auto colon = flags.listen.rfind(':');
@@ -135,40 +163,18 @@ int run_exchange_sim(const global_options& globals, const exchange_sim_flags& fl
     if (options.http_idle_timeout.count() == 0) throw app::config_error("--http-idle-timeout must be more than 0");
     options.on_warning = [](std::string_view what) { spdlog::warn("exchange-sim: {}", what); };
 
-    boost::asio::io_context ioc{1};
+    app::service_runtime runtime;
     std::unique_ptr<exchange::sim::exchange_sim> sim;
     try {
-        sim = std::make_unique<exchange::sim::exchange_sim>(ioc, std::move(options));
+        sim = std::make_unique<exchange::sim::exchange_sim>(runtime.io_context(), std::move(options));
     } catch (const std::invalid_argument& e) {
         throw app::config_error(std::string("exchange-sim: ") + e.what());
     }
     sim->start();
     spdlog::info("{}", sim->describe());
 
-    // SIGINT/SIGTERM: serverShutdown + going_away to every client, then exit 0 once they are closed or after
-    // a bounded wait for peers that never answer the close frame.
-    boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
-    boost::asio::steady_timer poll(ioc);
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    std::function<void()> wait_for_clients = [&] {
-        if (sim->connection_count() == 0 || std::chrono::steady_clock::now() >= give_up) {
-            ioc.stop();
-            return;
-        }
-        poll.expires_after(std::chrono::milliseconds(20));
-        poll.async_wait([&](const boost::system::error_code& ec) {
-            if (!ec) wait_for_clients();
-        });
-    };
-    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-        if (ec) return;
-        spdlog::info("exchange-sim: signal {}, shutting down", signal);
-        sim->stop();
-        wait_for_clients();
-    });
-    ioc.run();
-    spdlog::info("exchange-sim: stopped");
-    return 0;
+    sim_service service(*sim, runtime.executor());
+    return runtime.run(service.run(), [&service] { service.stop(); });
 }
 
 }  // namespace

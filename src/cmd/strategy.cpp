@@ -1,32 +1,20 @@
 // `hft strategy`: wires the config, a NATS connection and services::strategy_runner onto one io_context.
 // Behaviour lives in src/services/strategy/.
 
-#include "hft/app/config.hpp"
-#include "hft/app/runtime.hpp"
-#include "hft/bus/connection.hpp"
-#include "hft/cmd/cli.hpp"
-#include "hft/services/service_ops.hpp"
+#include "service_process.hpp"
+
 #include "hft/services/strategy_runner.hpp"
 
 namespace hft::cmd {
 namespace {
 
 int run_strategy(const global_options& globals) {
-    const auto cfg = load_service_config(globals, "strategy");
-    const auto& nats = cfg.require_nats_jetstream();
-
-    app::service_runtime runtime;
-    bus::connection bus(runtime.executor(),
-                        bus::connection_options{.url = nats.url, .name = "hft-strategy", .send_asap = true},
-                        log_bus_event);
-    services::strategy_runner runner(runtime.executor(), bus, cfg);
-    services::service_ops ops(runtime.io_context(), cfg, "strategy", cfg.port.strategy_metrics, bus,
-                              services::configured_databases(cfg, {"market_data"}));
-    ops.start();
-    return runtime.run(runner.run(), [&] {
-        ops.draining();
-        runner.stop();
-    });
+    service_process process(globals, {.name = "strategy",
+                                      .send_asap = true,
+                                      .metrics_port = &app::port_config::strategy_metrics,
+                                      .databases = {"market_data"}});
+    services::strategy_runner runner(process.executor(), process.bus(), process.config());
+    return process.run(runner);
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include "hft/core/kline_plausibility.hpp"
 #include "hft/domain/expected.hpp"
 #include "hft/domain/kline.hpp"
+#include "hft/services/consumer_loop.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -56,25 +57,12 @@ struct worker_stats {
 expected<domain::kline, std::string> decode_kline_message(std::string_view subject, std::string_view payload,
                                                           std::int64_t now_ms, const core::kline_time_window& window);
 
-/// Redelivery delay after a database error: nak_delay * 2^(deliveries - 1), capped at one hour.
-std::chrono::milliseconds redelivery_delay(std::chrono::milliseconds nak_delay, std::uint64_t deliveries);
-
 /// What storing one batch of decoded klines came to.
 struct store_outcome {
     bool database_unavailable = false;  ///< nothing is known to be stored; retry later
     std::string error;                  ///< why, when unavailable
     /// Klines (by index in the batch) the database refused for good, with its reason; the others are committed.
     std::map<std::size_t, std::string> rejected;
-};
-
-enum class settlement_kind { ack, nak, dead_letter };
-
-struct settlement {
-    settlement_kind kind = settlement_kind::ack;
-    std::chrono::milliseconds delay{0};  ///< nak: redeliver after this
-    std::string reason;                  ///< dead_letter: the Hft-Dlq-Reason
-
-    friend bool operator==(const settlement&, const settlement&) = default;
 };
 
 /// The fate of the decoded kline at `index` of a stored batch, delivered `deliveries` times so far: ack what

@@ -28,7 +28,7 @@
 #include "hft/bus/connection.hpp"
 #include "hft/core/risk.hpp"
 #include "hft/domain/symbol.hpp"
-#include "hft/services/market_data_worker.hpp"
+#include "hft/services/consumer_loop.hpp"
 #include "hft/services/order_service.hpp"
 
 #include <boost/asio/any_io_executor.hpp>

@@ -1,4 +1,4 @@
-// The worker's pure decisions: decoding, redelivery delays, and what each message of a stored batch gets.
+// The worker's pure decisions: decoding and what each message of a stored batch gets.
 
 #include "hft/bus/subjects.hpp"
 #include "hft/codec/kline_event.hpp"
@@ -6,8 +6,6 @@
 #include "hft/services/market_data_worker.hpp"
 
 #include <fmt/format.h>
-
-#include <algorithm>
 
 namespace hft::services {
 
@@ -25,14 +23,6 @@ expected<domain::kline, std::string> decode_kline_message(std::string_view subje
         return unexpected<std::string>("implausible kline: " + plausible.error());
     }
     return std::move(*decoded);
-}
-
-std::chrono::milliseconds redelivery_delay(std::chrono::milliseconds nak_delay, std::uint64_t deliveries) {
-    constexpr std::chrono::milliseconds cap = std::chrono::hours(1);
-    // 2^21 already exceeds any sane factor; the clamp keeps the shift and the product from overflowing.
-    const auto doublings = static_cast<int>(std::min<std::uint64_t>(deliveries == 0 ? 0 : deliveries - 1, 21));
-    if (nak_delay >= cap) return cap;
-    return std::min(cap, nak_delay * (std::int64_t{1} << doublings));
 }
 
 settlement settle(const store_outcome& outcome, std::size_t index, std::uint64_t deliveries, int max_deliver,

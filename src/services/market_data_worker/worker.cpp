@@ -4,7 +4,6 @@
 #include "hft/app/redact.hpp"
 #include "hft/bus/dead_letter.hpp"
 #include "hft/bus/publisher.hpp"
-#include "hft/bus/pull_consumer.hpp"
 #include "hft/bus/subjects.hpp"
 #include "hft/core/backoff.hpp"
 #include "hft/obs/metrics.hpp"
@@ -109,10 +108,10 @@ struct market_data_worker::impl : std::enable_shared_from_this<impl> {
           nats(cfg.require_nats_jetstream()),
           shutdown_timeout(cfg.graceful_shutdown_timeout),
           dead_letters(bus_),
+          loop(executor_),
+          fetcher(loop, kline_stream + "/" + settings.durable),
           session_released(executor_),
           pause_timer(executor_),
-          stats_timer(executor_),
-          drain_timer(executor_),
           retry({200ms, 10s, 2.0}, std::random_device{}()),
           committed_total(obs::default_registry().counter("hft_worker_klines_committed_total",
                                                           "Klines in committed transactions")),
@@ -123,6 +122,8 @@ struct market_data_worker::impl : std::enable_shared_from_this<impl> {
                                                        obs::size_buckets())),
           commit_seconds(obs::default_registry().histogram(
               "hft_worker_commit_seconds", "Time to store and commit one batch", obs::latency_buckets_seconds())) {
+        settler = std::make_shared<message_settler>(executor, dead_letters, settings.max_deliver, settings.nak_delay,
+                                                    shutdown_timeout, [&total = dead_lettered_total] { total.inc(); });
         bus::expose_dead_letter_metrics(kline_stream);
         const auto& dsn = cfg.database.get("market_data").dsn;
         for (int i = 0; i < settings.connections; ++i) {
@@ -140,12 +141,9 @@ struct market_data_worker::impl : std::enable_shared_from_this<impl> {
     asio::awaitable<void> commit(database_session& session);
     asio::awaitable<store_outcome> store(database_session& session, const batch& deliveries);
     void settle_batch(batch& deliveries, const store_outcome& outcome);
-    void dead_letter(bus::message message, std::string reason);
     asio::awaitable<void> wait_for_database(database_session& session, batch& held);
-    asio::awaitable<void> drain_dead_letters();
-    asio::awaitable<void> stats_loop();
-    asio::awaitable<void> pause(std::chrono::milliseconds delay);
-    void stop();
+    std::function<void()> stats_line();
+    worker_stats snapshot() const;
 
     asio::any_io_executor executor;
     bus::connection& bus;
@@ -153,22 +151,16 @@ struct market_data_worker::impl : std::enable_shared_from_this<impl> {
     core::kline_time_window plausibility;
     app::nats_jetstream_config nats;
     std::chrono::milliseconds shutdown_timeout;
-    // consumer is only touched from fetch_lane, which is declared after it so that the lane (joining its thread)
-    // is destroyed first.
-    std::unique_ptr<bus::pull_consumer> consumer;
     bus::publisher dead_letters;
-    app::blocking_lane fetch_lane;
+    consumer_loop loop;
+    durable_fetcher fetcher;
+    std::shared_ptr<message_settler> settler;
     std::vector<std::unique_ptr<database_session>> sessions;  ///< market_data_worker.connections of them
     std::vector<database_session*> idle_sessions;             ///< not committing a batch
     asio::steady_timer session_released;                      ///< cancelled whenever a session becomes idle
-    asio::steady_timer pause_timer;
-    asio::steady_timer stats_timer;
-    asio::steady_timer drain_timer;
+    asio::steady_timer pause_timer;  ///< while waiting for PostgreSQL
     core::backoff retry;
-    bool stopping = false;
-    bool nats_outage = false;
-    std::size_t dead_letters_in_flight = 0;
-    worker_stats counters;
+    worker_stats counters;  ///< settled counts are the settler's
     std::optional<std::string> database_problem;  ///< set by a failed commit until PostgreSQL answers again
     obs::counter& committed_total;
     obs::counter& batches_total;
@@ -188,12 +180,12 @@ asio::awaitable<void> market_data_worker::impl::run() {
                  plausibility.max_ahead.count(), plausibility.max_behind.count());
     if (!co_await set_up_consumer()) co_return;
     // Both end after stop(): the stats loop at once, consume() once every batch in hand is settled.
-    co_await (consume() && stats_loop());
-    co_await drain_dead_letters();
+    co_await (consume() && loop.stats_loop(settings.stats_interval, stats_line()));
+    co_await settler->drain();
+    const auto totals = snapshot();
     spdlog::info("totals: received {}, committed {} in {} batches, acked {}, NAKed {}, "
                  "dead-lettered {}",
-                 counters.received, counters.committed, counters.batches, counters.acked, counters.naked,
-                 counters.dead_lettered);
+                 totals.received, totals.committed, totals.batches, totals.acked, totals.naked, totals.dead_lettered);
 }
 
 asio::awaitable<bool> market_data_worker::impl::set_up_consumer() {
@@ -208,36 +200,19 @@ asio::awaitable<bool> market_data_worker::impl::set_up_consumer() {
         // durable created before that setting existed still matches.
         .max_ack_pending = 4 * settings.batch_size,
     };
-    bool reported = false;
-    retry.reset();
-    while (!stopping) {
-        std::string problem;
-        try {
-            co_await fetch_lane.run([&] {
-                bus.ensure_stream(klines);
-                bus.ensure_stream(bus::dlq_stream_spec(nats.replicas));
-                bus.ensure_consumer(kline_stream, durable);
-                consumer = std::make_unique<bus::pull_consumer>(bus, kline_stream, durable);
-            });
-            if (reported) spdlog::info("NATS answers; consuming");
-            co_return true;
-        } catch (const bus::nats_error& e) {
-            problem = e.what();
-        }
-        if (!std::exchange(reported, true)) {
-            spdlog::warn("cannot set up consumer {}/{}: {}; retrying with backoff until NATS answers",
-                         kline_stream, settings.durable, problem);
-        }
-        co_await pause(retry.next());
-    }
-    co_return false;
+    co_return co_await fetcher.set_up([&] {
+        bus.ensure_stream(klines);
+        bus.ensure_stream(bus::dlq_stream_spec(nats.replicas));
+        bus.ensure_consumer(kline_stream, durable);
+        return std::make_unique<bus::pull_consumer>(bus, kline_stream, durable);
+    });
 }
 
 // Each batch is committed on an idle session while the next one is fetched, so with two sessions batch N+1 is
 // inserted while batch N commits. A batch is settled only after its own commit. After a database failure
 // no further batch is started until PostgreSQL answers; the batch fetched meanwhile is held, not NAKed.
 asio::awaitable<void> market_data_worker::impl::consume() {
-    while (!stopping) {
+    while (!loop.stopping()) {
         auto fetched = co_await fetch();
         while (idle_sessions.empty()) co_await session_release();
         auto* session = idle_sessions.back();
@@ -270,7 +245,7 @@ void market_data_worker::impl::commit_in_background(database_session& session, b
 asio::awaitable<void> market_data_worker::impl::commit(database_session& session) {
     auto& deliveries = session.deliveries;
     for (auto& undecodable : deliveries) {
-        if (!undecodable.kline) dead_letter(std::move(undecodable.message), undecodable.kline.error());
+        if (!undecodable.kline) settler->dead_letter(std::move(undecodable.message), undecodable.kline.error());
     }
     const auto outcome = co_await store(session, deliveries);
     settle_batch(deliveries, outcome);
@@ -280,31 +255,16 @@ asio::awaitable<void> market_data_worker::impl::commit(database_session& session
 }
 
 asio::awaitable<batch> market_data_worker::impl::fetch() {
-    std::string problem;
-    try {
-        batch fetched;
-        co_await fetch_lane.run([this, &fetched] {
-            auto messages = consumer->fetch(settings.batch_size, settings.batch_timeout);
-            fetched.reserve(messages.size());
-            const auto now_ms = wall_clock_ms();
-            for (auto& message : messages) {
-                auto kline = decode_kline_message(message.subject(), message.data(), now_ms, plausibility);
-                fetched.push_back({std::move(message), std::move(kline)});
-            }
-        });
-        if (std::exchange(nats_outage, false)) spdlog::info("fetching again");
-        counters.received += fetched.size();
-        co_return fetched;
-    } catch (const bus::nats_error& e) {
-        problem = e.what();
+    auto messages = co_await fetcher.fetch(settings.batch_size, settings.batch_timeout);
+    batch fetched;
+    fetched.reserve(messages.size());
+    const auto now_ms = wall_clock_ms();
+    for (auto& message : messages) {
+        auto kline = decode_kline_message(message.subject(), message.data(), now_ms, plausibility);
+        fetched.push_back({std::move(message), std::move(kline)});
     }
-    if (!std::exchange(nats_outage, true)) {
-        retry.reset();
-        spdlog::warn("cannot fetch from {}/{}: {}; retrying with backoff until NATS answers",
-                     kline_stream, settings.durable, problem);
-    }
-    co_await pause(retry.next());
-    co_return batch{};
+    counters.received += fetched.size();
+    co_return fetched;
 }
 
 asio::awaitable<store_outcome> market_data_worker::impl::store(database_session& session, const batch& deliveries) {
@@ -328,18 +288,8 @@ void market_data_worker::impl::settle_batch(batch& deliveries, const store_outco
         if (!decoded.kline) continue;  // already on its way to the DLQ
         const auto deliveries_so_far = decoded.message.metadata().deliveries;
         auto verdict = settle(outcome, index++, deliveries_so_far, settings.max_deliver, settings.nak_delay);
-        switch (verdict.kind) {
-            case settlement_kind::ack:
-                decoded.message.ack();
-                ++counters.acked;
-                ++stored;
-                break;
-            case settlement_kind::nak:
-                decoded.message.nak(verdict.delay);
-                ++counters.naked;
-                break;
-            case settlement_kind::dead_letter: dead_letter(std::move(decoded.message), std::move(verdict.reason)); break;
-        }
+        if (verdict.kind == settlement_kind::ack) ++stored;
+        settler->settle(std::move(decoded.message), std::move(verdict));
     }
     if (outcome.database_unavailable) {
         database_problem = "database unavailable: " + outcome.error;
@@ -357,33 +307,16 @@ void market_data_worker::impl::settle_batch(batch& deliveries, const store_outco
     batch_size.observe(static_cast<double>(index));
 }
 
-void market_data_worker::impl::dead_letter(bus::message message, std::string reason) {
-    ++dead_letters_in_flight;
-    const bus::dead_letter_retry if_unacked{redelivery_delay(settings.nak_delay, message.metadata().deliveries),
-                                            settings.max_deliver};
-    bus::dead_letter(dead_letters, std::move(message), std::move(reason), if_unacked,
-                     [self = shared_from_this()](bool dead_lettered) {
-                         --self->dead_letters_in_flight;
-                         if (dead_lettered) {
-                             ++self->counters.dead_lettered;
-                             self->dead_lettered_total.inc();
-                         } else {
-                             ++self->counters.naked;
-                         }
-                         if (self->dead_letters_in_flight == 0) self->drain_timer.cancel();
-                     });
-}
-
 // Pauses fetching until PostgreSQL accepts a connection on `session` again. `held` (fetched while the failed
 // batch was being committed) is kept: it never failed, so it is not NAKed, and in_progress keeps it from
 // redelivery.
 asio::awaitable<void> market_data_worker::impl::wait_for_database(database_session& session, batch& held) {
     const auto started = steady_clock::now();
     retry.reset();
-    while (!stopping) {
+    while (!loop.stopping()) {
         for (auto& delivery : held) delivery.message.in_progress();
-        co_await pause(std::min(retry.next(), settings.ack_wait / 2));
-        if (stopping) break;
+        co_await loop.pause(pause_timer, std::min(retry.next(), settings.ack_wait / 2));
+        if (loop.stopping()) break;
         try {
             co_await session.lane.run([&session] { session.database.connection(); });
             spdlog::info("PostgreSQL at {} answers again after {:.1f} s; fetching again",
@@ -396,45 +329,27 @@ asio::awaitable<void> market_data_worker::impl::wait_for_database(database_sessi
     }
 }
 
-asio::awaitable<void> market_data_worker::impl::drain_dead_letters() {
-    if (dead_letters_in_flight == 0) co_return;
-    drain_timer.expires_after(shutdown_timeout);
-    co_await drain_timer.async_wait(as_tuple_awaitable);
-    if (dead_letters_in_flight > 0) {
-        spdlog::warn("{} dead letters still unacked after {} ms; they will be redelivered",
-                     dead_letters_in_flight, shutdown_timeout.count());
-    }
-}
-
-asio::awaitable<void> market_data_worker::impl::stats_loop() {
-    if (settings.stats_interval <= 0ms) co_return;
-    auto previous = counters;
-    auto previous_time = steady_clock::now();
-    while (!stopping) {
-        stats_timer.expires_after(settings.stats_interval);
-        co_await stats_timer.async_wait(as_tuple_awaitable);
-        if (stopping) break;
+std::function<void()> market_data_worker::impl::stats_line() {
+    return [this, previous_committed = counters.committed, previous_time = steady_clock::now()]() mutable {
         const auto now = steady_clock::now();
-        const double rate = static_cast<double>(counters.committed - previous.committed) / seconds_of(now - previous_time);
+        const auto current = snapshot();
+        const double rate =
+            static_cast<double>(current.committed - previous_committed) / seconds_of(now - previous_time);
         spdlog::info("{:.0f} klines/s, committed {}, acked {}, NAKed {}, dead-lettered {}, "
                      "batches {}, last batch {}",
-                     rate, counters.committed, counters.acked, counters.naked, counters.dead_lettered,
-                     counters.batches, counters.last_batch_size);
-        previous = counters;
+                     rate, current.committed, current.acked, current.naked, current.dead_lettered, current.batches,
+                     current.last_batch_size);
+        previous_committed = current.committed;
         previous_time = now;
-    }
+    };
 }
 
-asio::awaitable<void> market_data_worker::impl::pause(std::chrono::milliseconds delay) {
-    if (stopping) co_return;
-    pause_timer.expires_after(delay);
-    co_await pause_timer.async_wait(as_tuple_awaitable);
-}
-
-void market_data_worker::impl::stop() {
-    stopping = true;
-    pause_timer.cancel();
-    stats_timer.cancel();
+worker_stats market_data_worker::impl::snapshot() const {
+    auto stats = counters;
+    stats.acked = settler->counts().acked;
+    stats.naked = settler->counts().naked;
+    stats.dead_lettered = settler->counts().dead_lettered;
+    return stats;
 }
 
 market_data_worker::market_data_worker(asio::any_io_executor executor, bus::connection& bus, const app::config& cfg)
@@ -443,15 +358,15 @@ market_data_worker::market_data_worker(asio::any_io_executor executor, bus::conn
 // A fetch or commit still running on a lane must not outlive main(): a coroutine suspended on it keeps the impl
 // alive, so the lanes are joined here.
 market_data_worker::~market_data_worker() {
-    impl_->fetch_lane.join();
+    impl_->fetcher.join();
     for (auto& session : impl_->sessions) session->lane.join();
 }
 
 asio::awaitable<void> market_data_worker::run() { return impl_->run(); }
 
-void market_data_worker::stop() { impl_->stop(); }
+void market_data_worker::stop() { impl_->loop.stop(); }
 
-worker_stats market_data_worker::stats() const { return impl_->counters; }
+worker_stats market_data_worker::stats() const { return impl_->snapshot(); }
 
 std::optional<std::string> market_data_worker::readiness() const { return impl_->database_problem; }
 

@@ -8,7 +8,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <random>
 
 namespace hft::services::order_engine_detail {
 namespace {
@@ -37,12 +36,16 @@ expected<engine_command, std::string> decode_command(const bus::message& message
 
 }  // namespace
 
-command_consumer::command_consumer(engine_state& state, order_entry& entry, const app::config& cfg)
+command_consumer::command_consumer(engine_state& state, order_entry& entry, consumer_loop& loop,
+                                   const app::config& cfg)
     : state_(state),
       entry_(entry),
+      loop_(loop),
       nats_(cfg.require_nats_jetstream()),
-      pause_timer_(state.executor),
-      retry_({200ms, 10s, 2.0}, std::random_device{}()) {
+      fetcher_(loop, engine_stream + "/" + state.settings.durable),
+      settler_(std::make_shared<message_settler>(state.executor, state.publisher, state.settings.max_deliver,
+                                                 command_nak_delay, cfg.graceful_shutdown_timeout)),
+      rate_limit_timer_(state.executor) {
     bus::expose_dead_letter_metrics(engine_stream);
 }
 
@@ -54,51 +57,18 @@ asio::awaitable<bool> command_consumer::set_up() {
         .max_deliver = state_.settings.max_deliver,
         .max_ack_pending = 1000,
     };
-    bool reported = false;
-    retry_.reset();
-    while (!state_.stopping) {
-        std::string problem;
-        try {
-            co_await lane_.run([&] {
-                state_.bus.ensure_stream(bus::order_engine_stream_spec(nats_.replicas));
-                state_.bus.ensure_stream(bus::order_update_stream_spec(nats_.replicas));
-                state_.bus.ensure_stream(bus::dlq_stream_spec(nats_.replicas));
-                state_.bus.ensure_consumer(engine_stream, durable);
-                consumer_ = std::make_unique<bus::pull_consumer>(state_.bus, engine_stream, durable);
-            });
-            if (reported) spdlog::info("NATS answers; order engine consuming");
-            co_return true;
-        } catch (const bus::nats_error& e) {
-            problem = e.what();
-        }
-        if (!std::exchange(reported, true)) {
-            spdlog::warn("cannot set up consumer {}/{}: {}; retrying with backoff until NATS answers", engine_stream,
-                         state_.settings.durable, problem);
-        }
-        co_await state_.pause(pause_timer_, retry_.next());
-    }
-    co_return false;
+    co_return co_await fetcher_.set_up([&] {
+        state_.bus.ensure_stream(bus::order_engine_stream_spec(nats_.replicas));
+        state_.bus.ensure_stream(bus::order_update_stream_spec(nats_.replicas));
+        state_.bus.ensure_stream(bus::dlq_stream_spec(nats_.replicas));
+        state_.bus.ensure_consumer(engine_stream, durable);
+        return std::make_unique<bus::pull_consumer>(state_.bus, engine_stream, durable);
+    });
 }
 
 asio::awaitable<void> command_consumer::consume() {
     while (!state_.stopping) {
-        std::vector<bus::message> messages;
-        std::string problem;
-        try {
-            messages = co_await lane_.run([this] { return consumer_->fetch(fetch_batch, fetch_timeout); });
-            if (std::exchange(nats_outage_, false)) spdlog::info("fetching commands again");
-        } catch (const bus::nats_error& e) {
-            problem = e.what();
-        }
-        if (!problem.empty()) {
-            if (!std::exchange(nats_outage_, true)) {
-                retry_.reset();
-                spdlog::warn("cannot fetch commands from {}/{}: {}; retrying with backoff", engine_stream,
-                             state_.settings.durable, problem);
-            }
-            co_await state_.pause(pause_timer_, retry_.next());
-            continue;
-        }
+        auto messages = co_await fetcher_.fetch(fetch_batch, fetch_timeout);
         // Every fetched message is settled, even after stop(): the one in hand finishes.
         for (std::size_t i = 0; i < messages.size(); ++i) {
             co_await handle(std::move(messages[i]), std::span(messages).subspan(i + 1));
@@ -114,23 +84,20 @@ asio::awaitable<void> command_consumer::handle(bus::message message, std::span<b
     ++state_.counters.commands;
     const auto command = decode_command(message);
     if (!command) {
-        dead_letter(std::move(message), command.error());
+        settler_->dead_letter(std::move(message), command.error());
         co_return;
     }
     auto error = co_await execute(*command);
     while (error && error->retry_after.count() > 0 && !state_.stopping) {
         message.in_progress();
         for (auto& waiting : queued) waiting.in_progress();
-        co_await state_.pause(pause_timer_,
-                              std::min<std::chrono::milliseconds>(error->retry_after, state_.settings.ack_wait / 2));
+        co_await loop_.pause(rate_limit_timer_,
+                             std::min<std::chrono::milliseconds>(error->retry_after, state_.settings.ack_wait / 2));
         error = co_await execute(*command);
     }
-    auto verdict = settle_command(error, message.metadata().deliveries, state_.settings.max_deliver, command_nak_delay);
-    switch (verdict.kind) {
-        case settlement_kind::ack: message.ack(); break;
-        case settlement_kind::nak: message.nak(verdict.delay); break;
-        case settlement_kind::dead_letter: dead_letter(std::move(message), std::move(verdict.reason)); break;
-    }
+    const auto deliveries = message.metadata().deliveries;
+    settler_->settle(std::move(message),
+                     settle_command(error, deliveries, state_.settings.max_deliver, command_nak_delay));
 }
 
 // nullopt once the command's effect is committed.
@@ -145,19 +112,8 @@ asio::awaitable<std::optional<order_error>> command_consumer::execute(const engi
     co_return std::nullopt;
 }
 
-void command_consumer::dead_letter(bus::message message, std::string reason) {
-    const bus::dead_letter_retry if_unacked{redelivery_delay(command_nak_delay, message.metadata().deliveries),
-                                            state_.settings.max_deliver};
-    bus::dead_letter(state_.publisher, std::move(message), std::move(reason), if_unacked,
-                     [self = state_.shared_from_this()](bool dead_lettered) {
-                         if (dead_lettered) ++self->counters.dead_lettered;
-                     });
-}
-
 asio::awaitable<void> command_consumer::flush_publishes(std::chrono::milliseconds timeout) {
-    co_await lane_.run([this, &timeout] { return state_.publisher.flush(timeout); });
+    co_await fetcher_.lane().run([this, &timeout] { return state_.publisher.flush(timeout); });
 }
-
-void command_consumer::stop() { pause_timer_.cancel(); }
 
 }  // namespace hft::services::order_engine_detail

@@ -8,9 +8,7 @@
 #include "engine_state.hpp"
 #include "order_entry.hpp"
 
-#include "hft/app/blocking_lane.hpp"
-#include "hft/bus/pull_consumer.hpp"
-#include "hft/core/backoff.hpp"
+#include "hft/services/consumer_loop.hpp"
 
 #include <memory>
 #include <optional>
@@ -26,7 +24,7 @@ using engine_command = std::variant<domain::place_order_command, domain::cancel_
 
 class command_consumer {
 public:
-    command_consumer(engine_state& state, order_entry& entry, const app::config& cfg);
+    command_consumer(engine_state& state, order_entry& entry, consumer_loop& loop, const app::config& cfg);
 
     // Ensures the ORDER_ENGINE, ORDER_UPDATE and DLQ streams and the durable consumer, retrying while NATS does not
     // answer; false when stopped first.
@@ -35,25 +33,23 @@ public:
     // Waits up to `timeout` for the engine's publishes still unacknowledged; on the lane, as the wait blocks.
     asio::awaitable<void> flush_publishes(std::chrono::milliseconds timeout);
 
-    void stop();
+    const settled_counts& settled() const noexcept { return settler_->counts(); }
+
     // See order_engine::~order_engine.
-    void join() { lane_.join(); }
+    void join() { fetcher_.join(); }
 
 private:
     asio::awaitable<void> handle(bus::message message, std::span<bus::message> queued);
     asio::awaitable<std::optional<order_error>> execute(const engine_command& command);
-    void dead_letter(bus::message message, std::string reason);
 
     engine_state& state_;
     order_entry& entry_;
+    consumer_loop& loop_;
     app::nats_jetstream_config nats_;
-    // The lane makes the engine's blocking NATS calls. The consumer is only touched from it, and the lane is
-    // declared after the consumer so it is destroyed (joining its thread) first.
-    std::unique_ptr<bus::pull_consumer> consumer_;
-    app::blocking_lane lane_;
-    asio::steady_timer pause_timer_;
-    core::backoff retry_;
-    bool nats_outage_ = false;
+    // Its lane makes the engine's blocking NATS calls.
+    durable_fetcher fetcher_;
+    std::shared_ptr<message_settler> settler_;
+    asio::steady_timer rate_limit_timer_;
 };
 
 }  // namespace hft::services::order_engine_detail

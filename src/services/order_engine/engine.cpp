@@ -21,7 +21,6 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
-using namespace std::chrono_literals;
 using domain::order_record;
 using order_engine_detail::error_of;
 using order_engine_detail::executions;
@@ -35,20 +34,21 @@ struct order_engine::impl : order_engine_detail::engine_state {
     impl(asio::any_io_executor executor_, bus::connection& bus_, const app::config& cfg)
         : engine_state(executor_, bus_, cfg),
           shutdown_timeout(cfg.graceful_shutdown_timeout),
+          loop(executor_),
           sync(*this),
           entry(*this, sync),
-          commands(*this, entry, cfg),
-          stats_timer(executor_) {}
+          commands(*this, entry, loop, cfg) {}
 
     asio::awaitable<void> run();
-    asio::awaitable<void> stats_loop();
+    void report_stats() const;
+    order_engine_stats snapshot() const;
     void stop();
 
     std::chrono::milliseconds shutdown_timeout;
+    consumer_loop loop;
     order_engine_detail::status_sync sync;
     order_engine_detail::order_entry entry;
     order_engine_detail::command_consumer commands;
-    asio::steady_timer stats_timer;
 };
 
 asio::awaitable<void> order_engine::impl::run() {
@@ -64,31 +64,34 @@ asio::awaitable<void> order_engine::impl::run() {
         reconciled = true;
         spdlog::info("reconciliation done; order engine ready");
     }
-    co_await (accounts.warm_up() && commands.consume() && sync.poll_loop() && stats_loop() && sync.executions_loop());
+    co_await (accounts.warm_up() && commands.consume() && sync.poll_loop() &&
+              loop.stats_loop(settings.stats_interval, [this] { report_stats(); }) && sync.executions_loop());
     co_await commands.flush_publishes(shutdown_timeout);
+    const auto totals = snapshot();
     spdlog::info("order engine totals: placed {}, rejected {}, unknown {}, resolved {}, fills {}, commands {}, "
                  "dead-lettered {}, updates {}",
-                 counters.placed, counters.rejected, counters.unknown, counters.resolved, counters.fills,
-                 counters.commands, counters.dead_lettered, counters.updates_published);
+                 totals.placed, totals.rejected, totals.unknown, totals.resolved, totals.fills, totals.commands,
+                 totals.dead_lettered, totals.updates_published);
 }
 
-asio::awaitable<void> order_engine::impl::stats_loop() {
-    if (settings.stats_interval <= 0ms) co_return;
-    while (!stopping) {
-        co_await pause(stats_timer, settings.stats_interval);
-        if (stopping) break;
-        spdlog::info("orders: placed {}, rejected {}, unknown {}, resolved {}, fills {}, commands {}, dead-lettered {}, "
-                     "updates {}; {} being sent",
-                     counters.placed, counters.rejected, counters.unknown, counters.resolved, counters.fills,
-                     counters.commands, counters.dead_lettered, counters.updates_published, sending.size());
-    }
+void order_engine::impl::report_stats() const {
+    const auto now = snapshot();
+    spdlog::info("orders: placed {}, rejected {}, unknown {}, resolved {}, fills {}, commands {}, dead-lettered {}, "
+                 "updates {}; {} being sent",
+                 now.placed, now.rejected, now.unknown, now.resolved, now.fills, now.commands, now.dead_lettered,
+                 now.updates_published, sending.size());
+}
+
+order_engine_stats order_engine::impl::snapshot() const {
+    auto stats = counters;
+    stats.dead_lettered = commands.settled().dead_lettered;
+    return stats;
 }
 
 void order_engine::impl::stop() {
     stopping = true;
-    commands.stop();
+    loop.stop();
     sync.stop();
-    stats_timer.cancel();
 }
 
 // ---- the public face ----
@@ -191,6 +194,6 @@ asio::awaitable<order_result<trading_state_entry>> order_engine::set_trading_sta
 
 bool order_engine::ready() const { return impl_->reconciled && impl_->database_ok && impl_->bus.connected(); }
 
-order_engine_stats order_engine::stats() const { return impl_->counters; }
+order_engine_stats order_engine::stats() const { return impl_->snapshot(); }
 
 }  // namespace hft::services

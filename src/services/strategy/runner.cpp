@@ -4,7 +4,6 @@
 #include "hft/app/redact.hpp"
 #include "hft/bus/kv_bucket.hpp"
 #include "hft/bus/publisher.hpp"
-#include "hft/bus/pull_consumer.hpp"
 #include "hft/bus/subjects.hpp"
 #include "hft/codec/kline_event.hpp"
 #include "hft/codec/order_update.hpp"
@@ -13,6 +12,7 @@
 #include "hft/core/kline_plausibility.hpp"
 #include "hft/exchange/tokocrypto/rest_client.hpp"
 #include "hft/obs/metrics.hpp"
+#include "hft/services/consumer_loop.hpp"
 #include "hft/services/strategy_params.hpp"
 #include "hft/store/database.hpp"
 #include "hft/store/market_data_repository.hpp"
@@ -153,8 +153,7 @@ struct instance_metrics {
 // One running strategy instance: its config, its state as saved, its consumers.
 struct instance {
     instance(asio::any_io_executor executor, app::strategy_instance_config entry_, instance_site site_)
-        : entry(std::move(entry_)), site(std::move(site_)), metrics(entry.id), inbox(executor), kline_pause(executor),
-          update_pause(executor), work_pause(executor) {}
+        : entry(std::move(entry_)), site(std::move(site_)), metrics(entry.id), inbox(executor), work_pause(executor) {}
 
     app::strategy_instance_config entry;
     instance_site site;
@@ -167,14 +166,10 @@ struct instance {
     std::optional<saved_strategy> saved;  ///< set once restored (a state needs its config to exist)
     std::uint64_t revision = 0;  ///< of the saved state in the bucket; 0: never written
     std::vector<core::decision> decisions;
-    // The consumers are only touched from their lanes, declared after them so the lanes join first.
-    std::unique_ptr<bus::pull_consumer> klines;
-    std::unique_ptr<bus::pull_consumer> updates;
-    app::blocking_lane kline_lane;
-    app::blocking_lane update_lane;
+    // Made once the durables are named (set_up_bus).
+    std::unique_ptr<durable_fetcher> klines;
+    std::unique_ptr<durable_fetcher> updates;
     inbound_channel inbox;
-    asio::steady_timer kline_pause;
-    asio::steady_timer update_pause;
     asio::steady_timer work_pause;  ///< between retries of a publish or a save
     int fetchers = 2;
 };
@@ -189,7 +184,7 @@ struct strategy_runner::impl : std::enable_shared_from_this<impl> {
           nats(cfg_.require_nats_jetstream()),
           database(cfg_.database.get("market_data").dsn),
           orders(bus_),
-          stats_timer(executor_),
+          loop(executor_),
           retry_timer(executor_),
           done_timer(executor_),
           retry({200ms, 10s, 2.0}, std::random_device{}()) {
@@ -220,8 +215,10 @@ struct strategy_runner::impl : std::enable_shared_from_this<impl> {
     enum class save_result { saved, conflict, stopped };
     asio::awaitable<save_result> save(instance* inst, saved_strategy saved, bus::message& message);
     asio::awaitable<void> reload(instance* inst);
-    asio::awaitable<void> stats_loop();
-    asio::awaitable<void> pause(asio::steady_timer& timer, std::chrono::milliseconds delay);
+    void report_stats() const;
+    asio::awaitable<void> pause(asio::steady_timer& timer, std::chrono::milliseconds delay) {
+        return loop.pause(timer, delay);
+    }
     void stop();
 
     asio::any_io_executor executor;
@@ -237,7 +234,7 @@ struct strategy_runner::impl : std::enable_shared_from_this<impl> {
     // database and kv are only touched from these lanes, declared after them so the lanes join first.
     app::blocking_lane database_lane;
     app::blocking_lane kv_lane;
-    asio::steady_timer stats_timer;
+    consumer_loop loop;
     asio::steady_timer retry_timer;
     asio::steady_timer done_timer;
     core::backoff retry;
@@ -268,7 +265,8 @@ asio::awaitable<void> strategy_runner::impl::run() {
             if (--running == 0) done_timer.cancel();
         });
     }
-    asio::co_spawn(executor, stats_loop(), [self](std::exception_ptr) {});
+    asio::co_spawn(executor, loop.stats_loop(settings.stats_interval, [this] { report_stats(); }),
+                   [self](std::exception_ptr) {});
     while (running > 0) co_await done_timer.async_wait(as_tuple_awaitable);
     if (failure) std::rethrow_exception(failure);
     spdlog::info("totals: klines evaluated {}, not closed {}, stale {}; orders published {} ({} duplicates); "
@@ -376,45 +374,33 @@ asio::awaitable<core::symbol_rules> strategy_runner::impl::exchange_rules(const 
 }
 
 asio::awaitable<bool> strategy_runner::impl::set_up_bus() {
-    bool reported = false;
-    retry.reset();
-    while (!stopping) {
-        std::string problem;
-        try {
-            co_await kv_lane.run([this] {
-                bus.ensure_stream(bus::kline_stream_spec(nats.kline_max_age, nats.duplicate_window, nats.replicas));
-                bus.ensure_stream(bus::order_engine_stream_spec(nats.replicas));
-                bus.ensure_stream(bus::order_update_stream_spec(nats.replicas));
-                for (auto& inst : instances) {
-                    const auto consumer = [&](const std::string& durable, const std::string& filter) {
-                        return bus::consumer_spec{.durable = durable,
-                                                  .filter_subject = filter,
-                                                  .ack_wait = settings.ack_wait,
-                                                  .max_deliver = settings.max_deliver,
-                                                  .max_ack_pending = 4 * fetch_batch};
-                    };
-                    const auto klines = consumer(inst->kline_durable, inst->kline_filter);
-                    const auto updates = consumer(inst->update_durable, inst->update_filter);
-                    bus.ensure_consumer(kline_stream, klines);
-                    bus.ensure_consumer(order_update_stream, updates);
-                    inst->klines = std::make_unique<bus::pull_consumer>(bus, kline_stream, klines);
-                    inst->updates = std::make_unique<bus::pull_consumer>(bus, order_update_stream, updates);
-                }
-                if (!kv) kv = std::make_unique<bus::kv_bucket>(bus, bus::kv_bucket_spec{settings.kv_bucket, 1, nats.replicas});
-            });
-            if (reported) spdlog::info("NATS answers; consuming");
-            co_return true;
-        } catch (const bus::nats_error& e) {
-            problem = e.what();
-        }
-        if (!std::exchange(reported, true)) {
-            spdlog::warn("cannot set up streams, consumers and the {} bucket: {}; retrying with backoff until NATS "
-                         "answers",
-                         settings.kv_bucket, problem);
-        }
-        co_await pause(retry_timer, retry.next());
+    for (auto& inst : instances) {
+        const auto prefix = inst->config.id + ": ";
+        inst->klines = std::make_unique<durable_fetcher>(loop, kline_stream + "/" + inst->kline_durable, prefix);
+        inst->updates = std::make_unique<durable_fetcher>(loop, order_update_stream + "/" + inst->update_durable, prefix);
     }
-    co_return false;
+    co_return co_await loop.set_up(
+        kv_lane, fmt::format("set up streams, consumers and the {} bucket", settings.kv_bucket), [this] {
+            bus.ensure_stream(bus::kline_stream_spec(nats.kline_max_age, nats.duplicate_window, nats.replicas));
+            bus.ensure_stream(bus::order_engine_stream_spec(nats.replicas));
+            bus.ensure_stream(bus::order_update_stream_spec(nats.replicas));
+            for (auto& inst : instances) {
+                const auto consumer = [&](const std::string& durable, const std::string& filter) {
+                    return bus::consumer_spec{.durable = durable,
+                                              .filter_subject = filter,
+                                              .ack_wait = settings.ack_wait,
+                                              .max_deliver = settings.max_deliver,
+                                              .max_ack_pending = 4 * fetch_batch};
+                };
+                const auto klines = consumer(inst->kline_durable, inst->kline_filter);
+                const auto updates = consumer(inst->update_durable, inst->update_filter);
+                bus.ensure_consumer(kline_stream, klines);
+                bus.ensure_consumer(order_update_stream, updates);
+                inst->klines->attach(std::make_unique<bus::pull_consumer>(bus, kline_stream, klines));
+                inst->updates->attach(std::make_unique<bus::pull_consumer>(bus, order_update_stream, updates));
+            }
+            if (!kv) kv = std::make_unique<bus::kv_bucket>(bus, bus::kv_bucket_spec{settings.kv_bucket, 1, nats.replicas});
+        });
 }
 
 // The saved state of each instance, else a fresh one warmed up on market_klines.
@@ -484,29 +470,9 @@ asio::awaitable<void> strategy_runner::impl::run_instance(instance* inst) {
 }
 
 asio::awaitable<void> strategy_runner::impl::fetch_loop(instance* inst, bool updates) {
-    auto& lane = updates ? inst->update_lane : inst->kline_lane;
-    auto& timer = updates ? inst->update_pause : inst->kline_pause;
-    auto* consumer = updates ? inst->updates.get() : inst->klines.get();
-    core::backoff backoff({200ms, 10s, 2.0}, std::random_device{}());
-    bool outage = false;
+    auto& fetcher = updates ? *inst->updates : *inst->klines;
     while (!stopping) {
-        std::vector<bus::message> fetched;
-        std::string problem;
-        try {
-            fetched = co_await lane.run([consumer] { return consumer->fetch(fetch_batch, fetch_wait); });
-            if (std::exchange(outage, false)) spdlog::info("{}: fetching again", inst->config.id);
-            backoff.reset();
-        } catch (const bus::nats_error& e) {
-            problem = e.what();
-        }
-        if (!problem.empty()) {
-            if (!std::exchange(outage, true)) {
-                spdlog::warn("{}: cannot fetch from {}: {}; retrying with backoff until NATS answers",
-                             inst->config.id, updates ? inst->update_durable : inst->kline_durable, problem);
-            }
-            co_await pause(timer, backoff.next());
-            continue;
-        }
+        auto fetched = co_await fetcher.fetch(fetch_batch, fetch_wait);
         for (auto& message : fetched) {
             auto item = std::make_shared<inbound>(inbound{updates, std::move(message)});
             co_await inst->inbox.async_send(boost::system::error_code{}, std::move(item), as_tuple_awaitable);
@@ -726,35 +692,18 @@ asio::awaitable<strategy_runner::impl::save_result> strategy_runner::impl::save(
     }
 }
 
-asio::awaitable<void> strategy_runner::impl::stats_loop() {
-    if (settings.stats_interval <= 0ms) co_return;
-    while (!stopping) {
-        stats_timer.expires_after(settings.stats_interval);
-        co_await stats_timer.async_wait(as_tuple_awaitable);
-        if (stopping) break;
-        spdlog::info("klines evaluated {}, not closed {}, stale {}; orders published {} ({} duplicates); "
-                     "fills applied {}, updates ignored {}",
-                     counters.klines_evaluated, counters.klines_not_closed, counters.klines_stale,
-                     counters.orders_published, counters.duplicate_orders, counters.fills_applied,
-                     counters.updates_ignored);
-    }
+void strategy_runner::impl::report_stats() const {
+    spdlog::info("klines evaluated {}, not closed {}, stale {}; orders published {} ({} duplicates); "
+                 "fills applied {}, updates ignored {}",
+                 counters.klines_evaluated, counters.klines_not_closed, counters.klines_stale,
+                 counters.orders_published, counters.duplicate_orders, counters.fills_applied,
+                 counters.updates_ignored);
 }
 
-asio::awaitable<void> strategy_runner::impl::pause(asio::steady_timer& timer, std::chrono::milliseconds delay) {
-    if (stopping) co_return;
-    timer.expires_after(delay);
-    co_await timer.async_wait(as_tuple_awaitable);
-}
-
+// Every pause ends at once; `stopping` tells the loops that are not pausing.
 void strategy_runner::impl::stop() {
     stopping = true;
-    stats_timer.cancel();
-    retry_timer.cancel();
-    for (auto& inst : instances) {
-        inst->kline_pause.cancel();
-        inst->update_pause.cancel();
-        inst->work_pause.cancel();
-    }
+    loop.stop();
 }
 
 strategy_runner::strategy_runner(asio::any_io_executor executor, bus::connection& bus, const app::config& cfg)
@@ -764,8 +713,8 @@ strategy_runner::strategy_runner(asio::any_io_executor executor, bus::connection
 // keeps the impl alive, so the lanes are joined here.
 strategy_runner::~strategy_runner() {
     for (auto& inst : impl_->instances) {
-        inst->kline_lane.join();
-        inst->update_lane.join();
+        if (inst->klines) inst->klines->join();
+        if (inst->updates) inst->updates->join();
     }
     impl_->database_lane.join();
     impl_->kv_lane.join();
