@@ -421,7 +421,7 @@ TEST_CASE("an unknown path is 404 ROUTE_NOT_FOUND naming the routes that exist, 
 
 TEST_CASE("the order routes reach their order_service calls, the order id percent-decoded", "[order-http]") {
     running_api api;
-    REQUIRE(api.call("POST", "/order-engine/v1/orders", seed_body().dump()).status == 201);
+    REQUIRE(api.call("POST", "/order-engine/v1/orders", sample_place_request().dump()).status == 201);
     CHECK(api.call("GET", "/order-engine/v1/orders/1d421596%2D2ff1-4798-b1b5-5336ed39122z").status == 200);
     // GET and DELETE of .../orders/async name the order "async"; only POST queues.
     const auto async_order = api.call("GET", "/order-engine/v1/orders/async");
