@@ -3,6 +3,8 @@
 #include "hft/exchange/signing.hpp"
 #include "hft/exchange/sim/exchange_sim.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -65,13 +67,21 @@ symbol_rules default_rules(const std::string& symbol) {
                         dec("5"),        dec("9000000")};
 }
 
-std::string filters_json(const symbol_rules& r) {
-    auto s = [](const decimal& d) { return "\"" + d.to_string() + "\""; };
-    return "[{\"filterType\":\"PRICE_FILTER\",\"minPrice\":" + s(r.min_price) + ",\"maxPrice\":" + s(r.max_price) +
-           ",\"tickSize\":" + s(r.tick_size) + "},{\"filterType\":\"LOT_SIZE\",\"minQty\":" + s(r.min_quantity) +
-           ",\"maxQty\":" + s(r.max_quantity) + ",\"stepSize\":" + s(r.step_size) +
-           "},{\"filterType\":\"NOTIONAL\",\"minNotional\":" + s(r.min_notional) +
-           ",\"maxNotional\":" + s(r.max_notional) + ",\"applyToMarket\":true,\"avgPriceMins\":5}]";
+nlohmann::ordered_json filters_json(const symbol_rules& r) {
+    using json = nlohmann::ordered_json;
+    return json::array({json{{"filterType", "PRICE_FILTER"},
+                             {"minPrice", r.min_price.to_string()},
+                             {"maxPrice", r.max_price.to_string()},
+                             {"tickSize", r.tick_size.to_string()}},
+                        json{{"filterType", "LOT_SIZE"},
+                             {"minQty", r.min_quantity.to_string()},
+                             {"maxQty", r.max_quantity.to_string()},
+                             {"stepSize", r.step_size.to_string()}},
+                        json{{"filterType", "NOTIONAL"},
+                             {"minNotional", r.min_notional.to_string()},
+                             {"maxNotional", r.max_notional.to_string()},
+                             {"applyToMarket", true},
+                             {"avgPriceMins", 5}}});
 }
 
 expected<void, trading_error> check_filters(const symbol_rules& rules, const std::optional<decimal>& price,
