@@ -1,5 +1,7 @@
 #include "hft/net/http.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cctype>
 #include <exception>
 
@@ -53,8 +55,9 @@ http_response http_response::json(unsigned status, std::string body) {
 }
 
 http_response json_error(unsigned status, std::string_view message) {
-    return http_response::json(status,
-                               "{\"code\":" + std::to_string(status) + ",\"msg\":\"" + json_escape(message) + "\"}");
+    // The message may quote the request (its path): invalid UTF-8 becomes U+FFFD rather than an exception.
+    const nlohmann::ordered_json body{{"code", status}, {"msg", message}};
+    return http_response::json(status, body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
 }
 
 std::pair<std::string, std::string> split_target(std::string_view target) {
@@ -75,31 +78,6 @@ std::string url_decode(std::string_view text) {
             i += 2;
         } else {
             out.push_back(c);
-        }
-    }
-    return out;
-}
-
-std::string json_escape(std::string_view text) {
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        auto u = static_cast<unsigned char>(c);
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (u < 0x20) {
-                    out += "\\u00";
-                    out.push_back(hex[u >> 4]);
-                    out.push_back(hex[u & 0xf]);
-                } else {
-                    out.push_back(c);
-                }
         }
     }
     return out;

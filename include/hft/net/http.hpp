@@ -54,9 +54,6 @@ std::pair<std::string, std::string> split_target(std::string_view target);
 /// Percent-decoding with '+' as space (application/x-www-form-urlencoded); invalid escapes stay as written.
 std::string url_decode(std::string_view text);
 
-/// Escapes a string for a JSON string literal (without the quotes).
-std::string json_escape(std::string_view text);
-
 /// Exact-path routing. Unknown paths answer 404, known paths with another method 405 (with an Allow header).
 class router {
 public:
