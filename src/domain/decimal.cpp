@@ -71,44 +71,123 @@ u256 subtract(const u256& a, const u256& b) noexcept {
     return u256{a.hi - b.hi - (a.lo < b.lo ? 1 : 0), a.lo - b.lo};
 }
 
-int bit_width(uint128 value) noexcept {
-    const auto high = static_cast<std::uint64_t>(value >> 64);
-    if (high != 0) return 128 - __builtin_clzll(high);
-    const auto low = static_cast<std::uint64_t>(value);
-    return low == 0 ? 0 : 64 - __builtin_clzll(low);
-}
-
-int bit_width(const u256& value) noexcept { return value.hi != 0 ? 128 + bit_width(value.hi) : bit_width(value.lo); }
-
-bool test_bit(const u256& value, int bit) noexcept {
-    return bit >= 128 ? ((value.hi >> (bit - 128)) & 1) != 0 : ((value.lo >> bit) & 1) != 0;
-}
-
 struct division {
     u256 quotient;
     u256 remainder;
 };
+
+// A u256 as four 64-bit limbs, least significant first: the digits of the long division below.
+using limbs = std::array<std::uint64_t, 4>;
+
+constexpr uint128 join(std::uint64_t high, std::uint64_t low) noexcept {
+    return (static_cast<uint128>(high) << 64) | low;
+}
+
+constexpr limbs to_limbs(const u256& value) noexcept {
+    return {static_cast<std::uint64_t>(value.lo), static_cast<std::uint64_t>(value.lo >> 64),
+            static_cast<std::uint64_t>(value.hi), static_cast<std::uint64_t>(value.hi >> 64)};
+}
+
+constexpr u256 from_limbs(const limbs& value) noexcept {
+    return u256{join(value[3], value[2]), join(value[1], value[0])};
+}
+
+std::size_t significant_limbs(const limbs& value) noexcept {
+    std::size_t count = value.size();
+    while (count > 0 && value[count - 1] == 0) --count;
+    return count;
+}
+
+// A one-limb divisor: short division, each step a 128-by-64 division whose quotient fits 64 bits.
+division divide_by_limb(const limbs& dividend, std::size_t length, std::uint64_t divisor) noexcept {
+    limbs quotient{};
+    std::uint64_t remainder = 0;
+    for (std::size_t i = length; i-- > 0;) {
+        const uint128 current = join(remainder, dividend[i]);
+        quotient[i] = static_cast<std::uint64_t>(current / divisor);
+        remainder = static_cast<std::uint64_t>(current - static_cast<uint128>(quotient[i]) * divisor);
+    }
+    return {from_limbs(quotient), widen(remainder)};
+}
+
+// Knuth's Algorithm D (TAOCP vol. 2, 4.3.1) on 64-bit limbs: each quotient limb is estimated from the top limbs
+// with one 128-by-64 division and corrected at most twice, so a 256-bit quotient costs at most four estimates.
+// Requires n >= 2 divisor limbs and dividend >= divisor (so m >= n).
+division divide_long(const limbs& dividend, std::size_t m, const limbs& divisor, std::size_t n) noexcept {
+    // Normalize: shift both left until the divisor's top bit is set, which makes each estimate at most two too
+    // large. The dividend gains a limb for the bits shifted out of its top.
+    const int shift = __builtin_clzll(divisor[n - 1]);
+    const auto shifted = [shift](const limbs& value, std::size_t i) {
+        if (shift == 0) return value[i];
+        return (value[i] << shift) | (i == 0 ? 0 : value[i - 1] >> (64 - shift));
+    };
+    limbs v{};
+    for (std::size_t i = 0; i < n; ++i) v[i] = shifted(divisor, i);
+    std::array<std::uint64_t, 5> u{};
+    for (std::size_t i = 0; i < m; ++i) u[i] = shifted(dividend, i);
+    u[m] = shift == 0 ? 0 : dividend[m - 1] >> (64 - shift);
+
+    const std::uint64_t top = v[n - 1];
+    const std::uint64_t next = v[n - 2];
+    limbs quotient{};
+    for (std::size_t j = m - n + 1; j-- > 0;) {
+        // Estimate from the top two limbs, then correct with the third (at most two steps).
+        const uint128 numerator = join(u[j + n], u[j + n - 1]);
+        uint128 estimate = numerator / top;
+        uint128 rest = numerator - estimate * top;
+        while (estimate >> 64 != 0 || estimate * next > join(static_cast<std::uint64_t>(rest), u[j + n - 2])) {
+            --estimate;
+            rest += top;
+            if (rest >> 64 != 0) break;
+        }
+        // u[j .. j+n] -= estimate * v.
+        std::uint64_t carry = 0;
+        std::uint64_t borrow = 0;
+        for (std::size_t i = 0; i <= n; ++i) {
+            const uint128 product = (i < n ? estimate * v[i] : 0) + carry;
+            carry = static_cast<std::uint64_t>(product >> 64);
+            const auto low = static_cast<std::uint64_t>(product);
+            const std::uint64_t before = u[j + i];
+            u[j + i] = before - low - borrow;
+            borrow = before < low || before - low < borrow ? 1 : 0;
+        }
+        // The estimate was still one too large (rare): add the divisor back.
+        if (borrow != 0) {
+            --estimate;
+            std::uint64_t add_carry = 0;
+            for (std::size_t i = 0; i < n; ++i) {
+                const uint128 sum = static_cast<uint128>(u[j + i]) + v[i] + add_carry;
+                u[j + i] = static_cast<std::uint64_t>(sum);
+                add_carry = static_cast<std::uint64_t>(sum >> 64);
+            }
+            u[j + n] += add_carry;
+        }
+        quotient[j] = static_cast<std::uint64_t>(estimate);
+    }
+
+    // The remainder is the low n limbs, shifted back.
+    limbs remainder{};
+    for (std::size_t i = 0; i < n; ++i) {
+        remainder[i] = shift == 0 ? u[i] : (u[i] >> shift) | (u[i + 1] << (64 - shift));
+    }
+    return {from_limbs(quotient), from_limbs(remainder)};
+}
+
+// Out of line, so that divide() keeps its common 128-bit case small enough to inline. Requires divisor != 0.
+[[gnu::noinline]] division divide_wide(const u256& dividend, const u256& divisor) noexcept {
+    if (dividend < divisor) return {u256{}, dividend};
+    const auto u = to_limbs(dividend);
+    const auto v = to_limbs(divisor);
+    const auto n = significant_limbs(v);
+    return n == 1 ? divide_by_limb(u, significant_limbs(u), v[0]) : divide_long(u, significant_limbs(u), v, n);
+}
 
 // Requires divisor != 0.
 division divide(const u256& dividend, const u256& divisor) noexcept {
     if (dividend.hi == 0 && divisor.hi == 0) {
         return {widen(dividend.lo / divisor.lo), widen(dividend.lo % divisor.lo)};
     }
-    // Shift-subtract long division: only reached when an operand exceeds 128 bits, which is rare.
-    division result;
-    for (int bit = bit_width(dividend) - 1; bit >= 0; --bit) {
-        result.remainder.hi = (result.remainder.hi << 1) | (result.remainder.lo >> 127);
-        result.remainder.lo = (result.remainder.lo << 1) | (test_bit(dividend, bit) ? 1 : 0);
-        if (result.remainder >= divisor) {
-            result.remainder = subtract(result.remainder, divisor);
-            if (bit >= 128) {
-                result.quotient.hi |= static_cast<uint128>(1) << (bit - 128);
-            } else {
-                result.quotient.lo |= static_cast<uint128>(1) << bit;
-            }
-        }
-    }
-    return result;
+    return divide_wide(dividend, divisor);
 }
 
 // Quotient of a magnitude division, adjusted by the rounding mode; `negative` is the sign of the exact result.
@@ -199,16 +278,34 @@ decimal_error classify_rejection(std::string_view text, char offending, bool saw
     return decimal_error::invalid_character;
 }
 
-// Builds a decimal from a sign and a magnitude at `scale`. With `may_trim`, trailing zeros are dropped when that is
-// what makes the magnitude fit (the value stays exact, only the scale shrinks).
-expected<decimal, decimal_error> make(bool negative, u256 magnitude, int scale, bool may_trim) noexcept {
-    while (may_trim && scale > 0 && (magnitude.hi != 0 || magnitude.lo > max_magnitude)) {
-        const auto parts = divide(magnitude, widen(10));
+constexpr bool fits(const u256& magnitude) noexcept { return magnitude.hi == 0 && magnitude.lo <= max_magnitude; }
+
+struct scaled {
+    u256 magnitude;
+    int scale;
+};
+
+// Drops trailing zeros while the magnitude does not fit 38 digits (the value stays exact, only the scale shrinks).
+// Out of line: nearly every result fits without it, and make() stays lean for them.
+[[gnu::noinline]] scaled trim_to_fit(scaled value) noexcept {
+    while (value.scale > 0 && !fits(value.magnitude)) {
+        const auto parts = divide(value.magnitude, widen(10));
         if (parts.remainder != u256{}) break;
-        magnitude = parts.quotient;
-        --scale;
+        value = {parts.quotient, value.scale - 1};
     }
-    if (magnitude.hi != 0 || magnitude.lo > max_magnitude) return unexpected(decimal_error::overflow);
+    return value;
+}
+
+// Builds a decimal from a sign and a magnitude at `scale`. With `may_trim`, trailing zeros are dropped when that is
+// what makes the magnitude fit.
+expected<decimal, decimal_error> make(bool negative, u256 magnitude, int scale, bool may_trim) noexcept {
+    if (!fits(magnitude)) {
+        if (!may_trim) return unexpected(decimal_error::overflow);
+        const auto trimmed = trim_to_fit({magnitude, scale});
+        if (!fits(trimmed.magnitude)) return unexpected(decimal_error::overflow);
+        magnitude = trimmed.magnitude;
+        scale = trimmed.scale;
+    }
     const auto mantissa = static_cast<int128>(magnitude.lo);
     return decimal::from_raw(negative ? -mantissa : mantissa, scale);
 }

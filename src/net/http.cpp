@@ -3,6 +3,7 @@
 #include <boost/algorithm/string/predicate.hpp>
 #include <boost/url/parse_query.hpp>
 #include <boost/url/pct_string_view.hpp>
+#include <nlohmann/json.hpp>
 
 #include <exception>
 #include <set>
@@ -88,39 +89,15 @@ http_response http_response::json(unsigned status, std::string body) {
 }
 
 http_response json_error(unsigned status, std::string_view message) {
-    return http_response::json(status,
-                               "{\"code\":" + std::to_string(status) + ",\"msg\":\"" + json_escape(message) + "\"}");
+    // The message may quote the request (its path): invalid UTF-8 becomes U+FFFD rather than an exception.
+    const nlohmann::ordered_json body{{"code", status}, {"msg", message}};
+    return http_response::json(status, body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
 }
 
 std::pair<std::string, std::string> split_target(std::string_view target) {
     auto q = target.find('?');
     if (q == std::string_view::npos) return {std::string(target), {}};
     return {std::string(target.substr(0, q)), std::string(target.substr(q + 1))};
-}
-
-std::string json_escape(std::string_view text) {
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        auto u = static_cast<unsigned char>(c);
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (u < 0x20) {
-                    out += "\\u00";
-                    out.push_back(hex[u >> 4]);
-                    out.push_back(hex[u & 0xf]);
-                } else {
-                    out.push_back(c);
-                }
-        }
-    }
-    return out;
 }
 
 void router::add(std::string method, std::string pattern, http_handler handler) {

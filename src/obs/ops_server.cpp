@@ -2,9 +2,19 @@
 
 #include "hft/net/server.hpp"
 
-#include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace hft::obs {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+// A failing check's reason may quote a library's error text in any encoding: invalid UTF-8 becomes U+FFFD.
+net::http_response json_response(unsigned status, const json& body) {
+    return net::http_response::json(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+}  // namespace
 
 ops_server::ops_server(boost::asio::io_context& ioc, ops_options options, registry& metrics)
     : metrics_(metrics), gauges_(metrics) {
@@ -16,18 +26,14 @@ ops_server::ops_server(boost::asio::io_context& ioc, ops_options options, regist
         return response;
     });
     routes.add("GET", "/healthz", [](const net::http_request&) {
-        return net::http_response::json(200, R"({"status":"alive"})");
+        return json_response(200, json{{"status", "alive"}});
     });
     routes.add("GET", "/readyz", [this](const net::http_request&) {
         const auto verdict = evaluate();
-        std::string checks;
-        for (const auto& [name, state] : verdict.checks) {
-            if (!checks.empty()) checks += ',';
-            checks += fmt::format(R"("{}":"{}")", net::json_escape(name), net::json_escape(state));
-        }
-        return net::http_response::json(verdict.ready ? 200 : 503,
-                                        fmt::format(R"({{"status":"{}","checks":{{{}}}}})",
-                                                    verdict.ready ? "ready" : "not ready", checks));
+        auto checks = json::object();
+        for (const auto& [name, state] : verdict.checks) checks[name] = state;
+        return json_response(verdict.ready ? 200 : 503,
+                             json{{"status", verdict.ready ? "ready" : "not ready"}, {"checks", std::move(checks)}});
     });
     net::server_options server_options;
     server_options.address = std::move(options.address);

@@ -60,9 +60,6 @@ http_response json_error(unsigned status, std::string_view message);
 /// Splits a request target into path and raw query.
 std::pair<std::string, std::string> split_target(std::string_view target);
 
-/// Escapes a string for a JSON string literal (without the quotes).
-std::string json_escape(std::string_view text);
-
 /// Routes a request by method and path to a synchronous or an asynchronous handler.
 ///
 /// A pattern is an exact path, or has `{name}` segments ("/orders/{order_id}"), each matching one non-empty

@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -19,6 +20,7 @@ namespace hft::exchange::sim {
 namespace {
 
 namespace asio = boost::asio;
+using json = nlohmann::ordered_json;
 using steady = std::chrono::steady_clock;
 
 std::uint64_t next_random(std::uint64_t& state) noexcept {
@@ -33,9 +35,12 @@ std::int64_t wall_now_ms() {
         .count();
 }
 
+net::http_response json_response(unsigned status, const json& body) {
+    return net::http_response::json(status, body.dump());
+}
+
 net::http_response binance_error(int code, std::string_view message) {
-    return net::http_response::json(
-        400, "{\"code\":" + std::to_string(code) + ",\"msg\":\"" + net::json_escape(message) + "\"}");
+    return json_response(400, json{{"code", code}, {"msg", message}});
 }
 
 std::optional<std::int64_t> parse_int(const std::string& text) {
@@ -259,17 +264,16 @@ struct exchange_sim::impl final : net::ws_handler {
     net::router make_routes() {
         net::router r;
         r.add("GET", "/open/v1/common/time", [this](const net::http_request&) {
-            return net::http_response::json(200, "{\"code\":0,\"msg\":\"success\",\"data\":null,\"timestamp\":" +
-                                                     std::to_string(market_now()) + "}");
+            return envelope(nullptr, market_now());
         });
         r.add("GET", "/open/v1/common/symbols", [this](const net::http_request&) { return symbols_response(); });
         r.add("GET", "/api/v3/time", [this](const net::http_request&) {
-            return net::http_response::json(200, "{\"serverTime\":" + std::to_string(market_now()) + "}");
+            return json_response(200, json{{"serverTime", market_now()}});
         });
-        r.add("GET", "/api/v3/ping", [](const net::http_request&) { return net::http_response::json(200, "{}"); });
+        r.add("GET", "/api/v3/ping", [](const net::http_request&) { return json_response(200, json::object()); });
         // Not Tokocrypto's: tick-to-order latency (closed frame sent -> order arrived) for the benchmarks.
         r.add("GET", "/sim/latency", [this](const net::http_request&) {
-            return net::http_response::json(200, "{\"tick_to_order\":" + latency.summary_json() + "}");
+            return json_response(200, json{{"tick_to_order", latency.summary_json()}});
         });
         r.add("GET", "/api/v3/klines", [this](const net::http_request& request) { return klines_response(request); });
         add_trading_routes(r, engine,
@@ -317,17 +321,21 @@ struct exchange_sim::impl final : net::ws_handler {
     }
 
     net::http_response symbols_response() const {
-        std::string list;
+        auto list = json::array();
         for (const auto& source : generator.config().symbols) {
             const auto& rules = *engine.rules(source.symbol);
-            if (!list.empty()) list += ",";
-            list += "{\"symbol\":\"" + rules.base_asset + "_" + rules.quote_asset + "\",\"type\":1,\"baseAsset\":\"" +
-                    rules.base_asset + "\",\"basePrecision\":8,\"quoteAsset\":\"" + rules.quote_asset +
-                    "\",\"quotePrecision\":2,\"filters\":" + filters_json(rules) +
-                    ",\"orderTypes\":[\"LIMIT\",\"MARKET\"],\"spotTradingEnable\":1,\"permissions\":[\"SPOT\"]}";
+            list.push_back(json{{"symbol", rules.base_asset + "_" + rules.quote_asset},
+                                {"type", 1},
+                                {"baseAsset", rules.base_asset},
+                                {"basePrecision", 8},
+                                {"quoteAsset", rules.quote_asset},
+                                {"quotePrecision", 2},
+                                {"filters", filters_json(rules)},
+                                {"orderTypes", json::array({"LIMIT", "MARKET"})},
+                                {"spotTradingEnable", 1},
+                                {"permissions", json::array({"SPOT"})}});
         }
-        return net::http_response::json(200, "{\"code\":0,\"msg\":\"success\",\"data\":{\"list\":[" + list +
-                                                 "]},\"timestamp\":" + std::to_string(market_now()) + "}");
+        return envelope(json{{"list", std::move(list)}}, market_now());
     }
 
     net::http_response klines_response(const net::http_request& request) {
@@ -360,13 +368,9 @@ struct exchange_sim::impl final : net::ws_handler {
             return binance_error(-1128, "Combination of optional parameters invalid.");
         pump();
         auto klines = generator.closed_klines(sym, *interval, numbers[0], numbers[1], static_cast<std::size_t>(limit));
-        std::string body = "[";
-        for (const auto& k : klines) {
-            if (body.size() > 1) body += ",";
-            body += rest_kline_row(k);
-        }
-        body += "]";
-        return net::http_response::json(200, std::move(body));
+        auto rows = json::array();
+        for (const auto& k : klines) rows.push_back(rest_kline_row(k));
+        return json_response(200, rows);
     }
 
     asio::io_context& ioc;

@@ -1,5 +1,7 @@
 #include "hft/exchange/sim/latency_probe.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -67,11 +69,12 @@ std::optional<std::int64_t> latency_probe::percentile_us(double q) const {
     return sorted[index];
 }
 
-std::string latency_probe::summary_json() const {
-    auto field = [](std::optional<std::int64_t> v) { return v ? std::to_string(*v) : std::string("null"); };
-    return "{\"count\":" + std::to_string(samples_us_.size()) + ",\"unmatched\":" + std::to_string(unmatched_) +
-           ",\"p50_us\":" + field(percentile_us(0.5)) + ",\"p99_us\":" + field(percentile_us(0.99)) +
-           ",\"p999_us\":" + field(percentile_us(0.999)) + ",\"max_us\":" + field(percentile_us(1.0)) + "}";
+nlohmann::ordered_json latency_probe::summary_json() const {
+    using json = nlohmann::ordered_json;
+    auto field = [](std::optional<std::int64_t> v) { return v ? json(*v) : json(nullptr); };
+    return json{{"count", samples_us_.size()},         {"unmatched", unmatched_},
+                {"p50_us", field(percentile_us(0.5))},   {"p99_us", field(percentile_us(0.99))},
+                {"p999_us", field(percentile_us(0.999))}, {"max_us", field(percentile_us(1.0))}};
 }
 
 }  // namespace hft::exchange::sim

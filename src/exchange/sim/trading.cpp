@@ -3,6 +3,8 @@
 #include "hft/exchange/signing.hpp"
 #include "hft/exchange/sim/exchange_sim.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -92,14 +94,21 @@ symbol_rules default_rules(const std::string& symbol) {
                         .max_notional = dec("9000000")};
 }
 
-std::string filters_json(const symbol_rules& r) {
-    auto s = [](const decimal& d) { return "\"" + d.to_string() + "\""; };
-    return "[{\"filterType\":\"PRICE_FILTER\",\"minPrice\":" + s(r.min_price) + ",\"maxPrice\":" + s(r.max_price) +
-           ",\"tickSize\":" + s(r.tick_size) + "},{\"filterType\":\"LOT_SIZE\",\"minQty\":" + s(r.min_qty) +
-           ",\"maxQty\":" + s(r.max_qty) + ",\"stepSize\":" + s(r.step_size) +
-           "},{\"filterType\":\"NOTIONAL\",\"minNotional\":" + s(r.min_notional) + ",\"maxNotional\":" +
-           s(r.max_notional) + ",\"applyToMarket\":" + (r.notional_applies_to_market ? "true" : "false") +
-           ",\"avgPriceMins\":5}]";
+nlohmann::ordered_json filters_json(const symbol_rules& r) {
+    using json = nlohmann::ordered_json;
+    return json::array({json{{"filterType", "PRICE_FILTER"},
+                             {"minPrice", r.min_price.to_string()},
+                             {"maxPrice", r.max_price.to_string()},
+                             {"tickSize", r.tick_size.to_string()}},
+                        json{{"filterType", "LOT_SIZE"},
+                             {"minQty", r.min_qty.to_string()},
+                             {"maxQty", r.max_qty.to_string()},
+                             {"stepSize", r.step_size.to_string()}},
+                        json{{"filterType", "NOTIONAL"},
+                             {"minNotional", r.min_notional.to_string()},
+                             {"maxNotional", r.max_notional.to_string()},
+                             {"applyToMarket", r.notional_applies_to_market},
+                             {"avgPriceMins", 5}}});
 }
 
 expected<account_spec, std::string> parse_account_spec(std::string_view text) {

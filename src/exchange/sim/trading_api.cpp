@@ -3,6 +3,7 @@
 #include "hft/exchange/signing.hpp"
 
 #include <boost/url/parse_query.hpp>
+#include <nlohmann/json.hpp>
 
 #include <cctype>
 #include <charconv>
@@ -12,6 +13,7 @@ namespace hft::exchange::sim {
 namespace {
 
 using domain::decimal;
+using json = nlohmann::ordered_json;
 
 constexpr std::int64_t default_recv_window = 5000;
 constexpr std::int64_t max_recv_window = 60000;
@@ -70,8 +72,6 @@ private:
     std::vector<std::pair<std::string, std::string>> query_;
 };
 
-std::string quoted(const decimal& value) { return "\"" + value.to_string() + "\""; }
-
 std::string wire_symbol(const symbol_rules& rules) {
     return rules.quote_asset.empty() ? rules.symbol : rules.base_asset + "_" + rules.quote_asset;
 }
@@ -83,13 +83,19 @@ std::string engine_symbol(std::string text) {
     return text;
 }
 
-std::string trade_json(const sim_trade& t, const symbol_rules& rules) {
-    return "{\"tradeId\":" + std::to_string(t.trade_id) + ",\"matchId\":" + std::to_string(t.trade_id) +
-           ",\"orderId\":" + std::to_string(t.order_id) + ",\"symbol\":\"" + wire_symbol(rules) +
-           "\",\"price\":" + quoted(t.price) + ",\"qty\":" + quoted(t.quantity) + ",\"quoteQty\":" +
-           quoted(t.quote_quantity) + ",\"commission\":" + quoted(t.commission) + ",\"commissionAsset\":\"" +
-           t.commission_asset + "\",\"isBuyer\":" + (t.side == codes::buy ? "1" : "0") +
-           ",\"isMaker\":" + (t.maker ? "1" : "0") + ",\"time\":" + std::to_string(t.time) + "}";
+json trade_json(const sim_trade& t, const symbol_rules& rules) {
+    return json{{"tradeId", t.trade_id},
+                {"matchId", t.trade_id},
+                {"orderId", t.order_id},
+                {"symbol", wire_symbol(rules)},
+                {"price", t.price.to_string()},
+                {"qty", t.quantity.to_string()},
+                {"quoteQty", t.quote_quantity.to_string()},
+                {"commission", t.commission.to_string()},
+                {"commissionAsset", t.commission_asset},
+                {"isBuyer", t.side == codes::buy ? 1 : 0},
+                {"isMaker", t.maker ? 1 : 0},
+                {"time", t.time}};
 }
 
 class trading_routes {
@@ -97,7 +103,7 @@ public:
     trading_routes(trading_engine& engine, trading_api_hooks hooks) : engine_(engine), hooks_(std::move(hooks)) {}
 
     using account = trading_engine::account;
-    using endpoint = expected<std::string, trading_error> (trading_routes::*)(account&, const params&);
+    using endpoint = expected<json, trading_error> (trading_routes::*)(account&, const params&);
 
     net::http_handler handler(endpoint method) {
         net::http_handler serve = [this, method](const net::http_request& request) {
@@ -113,7 +119,7 @@ public:
         return [this, serve](const net::http_request& request) { return hooks_.around(request, serve); };
     }
 
-    expected<std::string, trading_error> place_order(account& owner, const params& p) {
+    expected<json, trading_error> place_order(account& owner, const params& p) {
         sim::new_order request;
         request.symbol = engine_symbol(p.text("symbol"));
         if (request.symbol.empty()) return unexpected(mandatory("symbol"));
@@ -145,7 +151,7 @@ public:
         return order_json(*placed, *engine_.rules(placed->symbol));
     }
 
-    expected<std::string, trading_error> order_detail(account& owner, const params& p) {
+    expected<json, trading_error> order_detail(account& owner, const params& p) {
         auto id = order_id(p);
         if (!id) return unexpected(id.error());
         auto order = engine_.find_order(owner, *id, p.text("clientId"));
@@ -153,7 +159,7 @@ public:
         return order_json(*order, *engine_.rules(order->symbol));
     }
 
-    expected<std::string, trading_error> cancel_order(account& owner, const params& p) {
+    expected<json, trading_error> cancel_order(account& owner, const params& p) {
         auto id = order_id(p);
         if (!id) return unexpected(id.error());
         auto cancelled = engine_.cancel(owner, *id, p.text("clientId"), hooks_.now_ms());
@@ -161,7 +167,7 @@ public:
         return order_json(*cancelled, *engine_.rules(cancelled->symbol));
     }
 
-    expected<std::string, trading_error> list_orders(account& owner, const params& p) {
+    expected<json, trading_error> list_orders(account& owner, const params& p) {
         auto rules = symbol_param(p);
         if (!rules) return unexpected(rules.error());
         auto type = p.integer("type");
@@ -179,39 +185,43 @@ public:
                                           filter == 1 ? order_filter::open
                                           : filter == 2 ? order_filter::history
                                                         : order_filter::all);
-        std::vector<std::string> items;
+        std::vector<json> items;
         for (const auto& o : orders) {
             if ((*start && o.create_time < **start) || (*end && o.create_time > **end)) continue;
             items.push_back(order_json(o, **rules));
         }
-        return list_json(items, *limit);
+        return list_json(std::move(items), *limit);
     }
 
-    expected<std::string, trading_error> my_trades(account& owner, const params& p) {
+    expected<json, trading_error> my_trades(account& owner, const params& p) {
         auto rules = symbol_param(p);
         if (!rules) return unexpected(rules.error());
         auto order = p.integer("orderId");
         if (!order) return unexpected(order.error());
         auto limit = list_limit(p);
         if (!limit) return unexpected(limit.error());
-        std::vector<std::string> items;
+        std::vector<json> items;
         for (const auto& t : owner.trades) {
             if (t.symbol != (*rules)->symbol) continue;
             if (*order && static_cast<std::uint64_t>(**order) != t.order_id) continue;
             items.push_back(trade_json(t, **rules));
         }
-        return list_json(items, *limit);
+        return list_json(std::move(items), *limit);
     }
 
-    expected<std::string, trading_error> account_spot(account& owner, const params&) {
-        std::string assets;
+    expected<json, trading_error> account_spot(account& owner, const params&) {
+        auto assets = json::array();
         for (const auto& [asset, b] : owner.balances) {
-            if (!assets.empty()) assets += ",";
-            assets += "{\"asset\":\"" + net::json_escape(asset) + "\",\"free\":" + quoted(b.free) + ",\"locked\":" + quoted(b.locked) + "}";
+            assets.push_back({{"asset", asset}, {"free", b.free.to_string()}, {"locked", b.locked.to_string()}});
         }
-        return "{\"makerCommission\":" + quoted(engine_.fees().maker) + ",\"takerCommission\":" +
-               quoted(engine_.fees().taker) + ",\"buyerCommission\":\"0\",\"sellerCommission\":\"0\",\"canTrade\":1,"
-               "\"canWithdraw\":0,\"canDeposit\":0,\"accountAssets\":[" + assets + "]}";
+        return json{{"makerCommission", engine_.fees().maker.to_string()},
+                    {"takerCommission", engine_.fees().taker.to_string()},
+                    {"buyerCommission", "0"},
+                    {"sellerCommission", "0"},
+                    {"canTrade", 1},
+                    {"canWithdraw", 0},
+                    {"canDeposit", 0},
+                    {"accountAssets", std::move(assets)}};
     }
 
 private:
@@ -268,14 +278,11 @@ private:
     }
 
     // The newest `limit` items, oldest first.
-    static std::string list_json(const std::vector<std::string>& items, std::size_t limit) {
-        std::string out = "{\"list\":[";
-        auto first = items.size() > limit ? items.size() - limit : 0;
-        for (auto i = first; i < items.size(); ++i) {
-            if (i > first) out += ",";
-            out += items[i];
-        }
-        return out + "]}";
+    static json list_json(std::vector<json> items, std::size_t limit) {
+        const auto first = items.size() > limit ? items.size() - limit : 0;
+        auto list = json::array();
+        for (auto i = first; i < items.size(); ++i) list.push_back(std::move(items[i]));
+        return json{{"list", std::move(list)}};
     }
 
     static trading_error not_found() { return trading_error{3218, "Order does not exist", std::nullopt, 400}; }
@@ -315,35 +322,43 @@ std::string without_signature(std::string_view text, std::string& signature) {
     return out;
 }
 
-net::http_response envelope(std::string_view data, std::int64_t now_ms) {
-    return net::http_response::json(200, "{\"code\":0,\"msg\":\"success\",\"data\":" + std::string(data) +
-                                             ",\"timestamp\":" + std::to_string(now_ms) + "}");
+net::http_response envelope(const json& data, std::int64_t now_ms) {
+    const json body{{"code", 0}, {"msg", "success"}, {"data", data}, {"timestamp", now_ms}};
+    return net::http_response::json(200, body.dump());
 }
 
 net::http_response error_envelope(const trading_error& error, std::int64_t now_ms) {
-    std::string body = "{\"code\":" + std::to_string(error.code) + ",\"msg\":\"" + net::json_escape(error.msg) + "\"";
-    if (error.inner) {
-        body += ",\"data\":{\"code\":" + std::to_string(error.inner->first) + ",\"msg\":\"" +
-                net::json_escape(error.inner->second) + "\"}";
-    }
-    return net::http_response::json(error.http_status, body + ",\"timestamp\":" + std::to_string(now_ms) + "}");
+    json body{{"code", error.code}, {"msg", error.msg}};
+    if (error.inner) body["data"] = json{{"code", error.inner->first}, {"msg", error.inner->second}};
+    body["timestamp"] = now_ms;
+    return net::http_response::json(error.http_status, body.dump());
 }
 
-std::string order_json(const sim_order& o, const symbol_rules& rules) {
+json order_json(const sim_order& o, const symbol_rules& rules) {
     auto average = o.executed_quantity.is_zero()
                        ? decimal{}
                        : o.executed_quote.checked_div(o.executed_quantity, o.price.scale() > 2 ? o.price.scale() : 8,
                                                       domain::rounding::half_even)
                              .value_or(decimal{});
-    return "{\"orderId\":" + std::to_string(o.order_id) + ",\"clientId\":\"" + net::json_escape(o.client_id) +
-           "\",\"symbol\":\"" + wire_symbol(rules) + "\",\"symbolType\":1,\"side\":" + std::to_string(o.side) +
-           ",\"type\":" + std::to_string(o.type) + ",\"price\":" + quoted(o.price) + ",\"origQty\":" +
-           quoted(o.orig_quantity) + ",\"origQuoteQty\":" + quoted(o.orig_quote_quantity) + ",\"executedQty\":" +
-           quoted(o.executed_quantity) + ",\"executedPrice\":" + quoted(average) + ",\"executedQuoteQty\":" +
-           quoted(o.executed_quote) + ",\"timeInForce\":" + std::to_string(o.time_in_force) +
-           ",\"stopPrice\":\"0\",\"icebergQty\":\"0\",\"status\":" + std::to_string(o.status) +
-           ",\"isWorking\":" + (o.is_open() ? "1" : "0") + ",\"createTime\":" + std::to_string(o.create_time) +
-           ",\"updateTime\":" + std::to_string(o.update_time) + "}";
+    return json{{"orderId", o.order_id},
+                {"clientId", o.client_id},
+                {"symbol", wire_symbol(rules)},
+                {"symbolType", 1},
+                {"side", o.side},
+                {"type", o.type},
+                {"price", o.price.to_string()},
+                {"origQty", o.orig_quantity.to_string()},
+                {"origQuoteQty", o.orig_quote_quantity.to_string()},
+                {"executedQty", o.executed_quantity.to_string()},
+                {"executedPrice", average.to_string()},
+                {"executedQuoteQty", o.executed_quote.to_string()},
+                {"timeInForce", o.time_in_force},
+                {"stopPrice", "0"},
+                {"icebergQty", "0"},
+                {"status", o.status},
+                {"isWorking", o.is_open() ? 1 : 0},
+                {"createTime", o.create_time},
+                {"updateTime", o.update_time}};
 }
 
 void add_trading_routes(net::router& routes, trading_engine& engine, trading_api_hooks hooks) {

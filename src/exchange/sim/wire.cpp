@@ -94,29 +94,16 @@ std::string combined_json(std::string_view stream, std::string_view data) {
     return out;
 }
 
-std::string rest_kline_row(const kline_update& u) {
-    std::string out = "[";
-    append_int(out, u.open_time);
-    for (auto v : {u.open, u.high, u.low, u.close, u.volume}) {
-        out += ",";
-        append_units(out, v);
-    }
-    out += ",";
-    append_int(out, u.close_time);
-    out += ",";
-    append_units(out, u.quote_volume);
-    out += ",";
-    append_int(out, u.trade_count);
-    out += ",";
-    append_units(out, u.taker_base_volume);
-    out += ",";
-    append_units(out, u.taker_quote_volume);
-    out += ",\"0\"]";
-    return out;
+nlohmann::ordered_json rest_kline_row(const kline_update& u) {
+    return nlohmann::ordered_json::array({u.open_time, format_units(u.open), format_units(u.high), format_units(u.low),
+                                          format_units(u.close), format_units(u.volume), u.close_time,
+                                          format_units(u.quote_volume), u.trade_count,
+                                          format_units(u.taker_base_volume), format_units(u.taker_quote_volume),
+                                          "0"});
 }
 
 std::string server_shutdown_json(std::int64_t event_time) {
-    return "{\"e\":\"serverShutdown\",\"E\":" + std::to_string(event_time) + "}";
+    return nlohmann::ordered_json{{"e", "serverShutdown"}, {"E", event_time}}.dump();
 }
 
 bool subscriptions::has(std::string_view stream) const noexcept {
@@ -216,8 +203,8 @@ std::string malformed_frame(const kline_update& update, malformed_kind kind, boo
             break;
         }
         case malformed_kind::unknown_event:
-            data = "{\"e\":\"simUnknownEvent\",\"E\":" + std::to_string(update.event_time) + ",\"s\":\"" +
-                   update.symbol + "\"}";
+            data = nlohmann::ordered_json{{"e", "simUnknownEvent"}, {"E", update.event_time}, {"s", update.symbol}}
+                       .dump();
             break;
     }
     return combined ? combined_json(update.stream_name(), data) : data;

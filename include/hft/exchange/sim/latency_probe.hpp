@@ -6,6 +6,8 @@
 // in 36 characters; other client ids (hashed, manual orders) are counted as unmatched. One interval per symbol
 // is assumed: a candle is keyed by (symbol, open_time).
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -33,7 +35,7 @@ public:
     void on_order(std::string_view order_symbol, std::string_view client_id, clock::time_point arrived);
 
     /// `{"count":..,"unmatched":..,"p50_us":..,"p99_us":..,"p999_us":..,"max_us":..}` (percentiles null when empty).
-    std::string summary_json() const;
+    nlohmann::ordered_json summary_json() const;
     /// Nearest-rank percentile (0 < q <= 1) of the samples in microseconds; nullopt when there are none.
     std::optional<std::int64_t> percentile_us(double q) const;
     std::size_t count() const noexcept { return samples_us_.size(); }

@@ -11,6 +11,8 @@
 #include "hft/domain/expected.hpp"
 #include "hft/exchange/tokocrypto/vocabulary.hpp"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -31,7 +33,7 @@ namespace codes = tokocrypto::codes;
 /// The sim's filters for a symbol: tick 0.01, step 0.00001, notional 5 to 9,000,000 (Tokocrypto's BTC_USDT).
 symbol_rules default_rules(const std::string& symbol);
 /// The symbol's `filters` array as /open/v1/common/symbols sends it.
-std::string filters_json(const symbol_rules& rules);
+nlohmann::ordered_json filters_json(const symbol_rules& rules);
 
 /// A refused request: Tokocrypto's code and message, the inner Binance-style reason when there is one, and
 /// the HTTP status to answer with.

@@ -11,6 +11,8 @@
 #include "hft/exchange/sim/trading.hpp"
 #include "hft/net/http.hpp"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -37,11 +39,11 @@ std::vector<std::pair<std::string, std::string>> parse_form(std::string_view tex
 std::string without_signature(std::string_view params, std::string& signature);
 
 /// `{"code":0,"msg":"success","data":<data>,"timestamp":<now>}`
-net::http_response envelope(std::string_view data, std::int64_t now_ms);
+net::http_response envelope(const nlohmann::ordered_json& data, std::int64_t now_ms);
 /// `{"code":<code>,"msg":"<msg>"[,"data":{"code":..,"msg":..}],"timestamp":<now>}` with the error's status.
 net::http_response error_envelope(const trading_error& error, std::int64_t now_ms);
 
 /// The order as detail, list, new-order and cancel answers carry it.
-std::string order_json(const sim_order& order, const symbol_rules& rules);
+nlohmann::ordered_json order_json(const sim_order& order, const symbol_rules& rules);
 
 }  // namespace hft::exchange::sim

@@ -5,6 +5,8 @@
 
 #include "hft/exchange/sim/market_data.hpp"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -22,7 +24,7 @@ std::string kline_event_json(const kline_update& update);
 /// `{"stream":"<stream>","data":<data>}`
 std::string combined_json(std::string_view stream, std::string_view data);
 /// One /api/v3/klines row: `[t,"o","h","l","c","v",T,"q",n,"V","Q","0"]`.
-std::string rest_kline_row(const kline_update& update);
+nlohmann::ordered_json rest_kline_row(const kline_update& update);
 /// `{"e":"serverShutdown","E":<ms>}`
 std::string server_shutdown_json(std::int64_t event_time);
 

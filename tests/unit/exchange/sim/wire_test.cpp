@@ -72,7 +72,7 @@ TEST_CASE("combined frame wraps the event under its stream name", "[exchange][si
 }
 
 TEST_CASE("REST kline row is Binance's array shape", "[exchange][sim]") {
-    auto j = json::parse(rest_kline_row(sample()));
+    auto j = json::parse(rest_kline_row(sample()).dump());
     REQUIRE(j.is_array());
     REQUIRE(j.size() == 12);
     CHECK(j[0] == 1677628800000);
