@@ -304,13 +304,15 @@ struct exchange_sim::impl final : net::ws_handler {
     net::http_response with_faults(const net::http_request& request, const net::http_handler& serve) {
         if (request.method == "POST" && request.path == "/open/v1/orders") record_order_arrival(request);
         if (roll(options.server_error_per_million)) {
-            return error_envelope(trading_error{-1001, "Internal error; unable to process your request. Please try again.",
+            return error_envelope(trading_error{errors::internal_error,
+                                                "Internal error; unable to process your request. Please try again.",
                                                 std::nullopt, 503},
                                   wall_now_ms());
         }
         if (roll(options.rate_limit_per_million)) {
             auto limited = error_envelope(
-                trading_error{-1003, "Too many requests. Please try again later.", std::nullopt, 429}, wall_now_ms());
+                trading_error{errors::too_many_requests,
+                              "Too many requests. Please try again later.", std::nullopt, 429}, wall_now_ms());
             limited.headers.emplace_back("Retry-After", std::to_string(options.retry_after.count()));
             return limited;
         }
@@ -340,7 +342,7 @@ struct exchange_sim::impl final : net::ws_handler {
 
     net::http_response klines_response(const net::http_request& request) {
         auto mandatory = [](std::string_view name) {
-            return binance_error(-1102, "Mandatory parameter '" + std::string(name) +
+            return binance_error(errors::mandatory_parameter, "Mandatory parameter '" + std::string(name) +
                                             "' was not sent, was empty/null, or malformed.");
         };
         auto symbol = request.query_param("symbol");
@@ -354,16 +356,18 @@ struct exchange_sim::impl final : net::ws_handler {
             if (!text) continue;
             numbers[i] = parse_int(*text);
             if (!numbers[i])
-                return binance_error(-1100, "Illegal characters found in parameter '" + std::string(names[i]) +
+                return binance_error(errors::illegal_characters,
+                                     "Illegal characters found in parameter '" + std::string(names[i]) +
                                                 "'; legal range is '^[0-9]{1,20}$'.");
         }
         auto sym = upper(*symbol);
         bool known_symbol = std::any_of(generator.config().symbols.begin(), generator.config().symbols.end(),
                                         [&](const symbol_source& s) { return s.symbol == sym; });
-        if (!known_symbol) return binance_error(-1121, "Invalid symbol.");
+        if (!known_symbol) return binance_error(errors::invalid_symbol, "Invalid symbol.");
         if (!generator.serves(sym, *interval)) return binance_error(-1120, "Invalid interval.");
         auto limit = numbers[2].value_or(500);
-        if (limit < 1 || limit > 1000) return binance_error(-1130, "Invalid data sent for a parameter: limit.");
+        if (limit < 1 || limit > 1000) return binance_error(errors::invalid_parameter,
+                                                            "Invalid data sent for a parameter: limit.");
         if (numbers[0] && numbers[1] && *numbers[0] > *numbers[1])
             return binance_error(-1128, "Combination of optional parameters invalid.");
         pump();

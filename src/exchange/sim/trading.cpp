@@ -20,14 +20,6 @@ decimal plus(const decimal& a, const decimal& b) { return a.checked_add(b).value
 decimal minus(const decimal& a, const decimal& b) { return a.checked_sub(b).value(); }
 decimal times(const decimal& a, const decimal& b) { return a.checked_mul(b).value(); }
 
-namespace errors = tokocrypto::errors;
-
-trading_error bad_request(int code, std::string msg) { return trading_error{code, std::move(msg), std::nullopt, 400}; }
-
-trading_error mandatory(std::string_view name) {
-    return bad_request(errors::mandatory_parameter,
-                   "Mandatory parameter '" + std::string(name) + "' was not sent, was empty/null, or malformed.");
-}
 
 trading_error insufficient_balance() { return bad_request(errors::insufficient_balance, "Insufficient balance"); }
 
@@ -78,6 +70,13 @@ int price_digits(const symbol_rules& rules) { return rules.tick_size.normalized(
 int quantity_digits(const symbol_rules& rules) { return rules.step_size.normalized().scale(); }
 
 }  // namespace
+
+trading_error bad_request(int code, std::string msg) { return trading_error{code, std::move(msg), std::nullopt, 400}; }
+
+trading_error mandatory(std::string_view name) {
+    return bad_request(errors::mandatory_parameter,
+                       "Mandatory parameter '" + std::string(name) + "' was not sent, was empty/null, or malformed.");
+}
 
 symbol_rules default_rules(const std::string& symbol) {
     auto parts = split_symbol(symbol);

@@ -2,10 +2,10 @@
 
 #include "hft/exchange/signing.hpp"
 
+#include <boost/algorithm/string/case_conv.hpp>
 #include <boost/url/parse_query.hpp>
 #include <nlohmann/json.hpp>
 
-#include <cctype>
 #include <charconv>
 #include <memory>
 
@@ -18,19 +18,9 @@ using json = nlohmann::ordered_json;
 constexpr std::int64_t default_recv_window = 5000;
 constexpr std::int64_t max_recv_window = 60000;
 
-trading_error bad_request(int code, std::string msg) { return trading_error{code, std::move(msg), std::nullopt, 400}; }
-
-trading_error mandatory(std::string_view name) {
-    return bad_request(-1102, "Mandatory parameter '" + std::string(name) + "' was not sent, was empty/null, or malformed.");
-}
-
 trading_error illegal(std::string_view name) {
-    return bad_request(-1100, "Illegal characters found in parameter '" + std::string(name) + "'.");
-}
-
-std::string lower(std::string text) {
-    for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
+    return bad_request(errors::illegal_characters,
+                       "Illegal characters found in parameter '" + std::string(name) + "'.");
 }
 
 // One signed request's parameters: the body's pairs take precedence over the query's, as on Tokocrypto.
@@ -79,8 +69,7 @@ std::string wire_symbol(const symbol_rules& rules) {
 // "BTC_USDT" (Tokocrypto's REST form) or "BTCUSDT".
 std::string engine_symbol(std::string text) {
     std::erase(text, '_');
-    for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return text;
+    return boost::algorithm::to_upper_copy(text);
 }
 
 json trade_json(const sim_trade& t, const symbol_rules& rules) {
@@ -126,16 +115,19 @@ public:
         auto side = p.integer("side");
         if (!side) return unexpected(side.error());
         if (!*side) return unexpected(mandatory("side"));
-        if (**side != codes::buy && **side != codes::sell) return unexpected(bad_request(-1117, "Invalid side."));
+        if (**side != codes::buy && **side != codes::sell) return unexpected(bad_request(errors::invalid_side,
+                                                                                         "Invalid side."));
         auto type = p.integer("type");
         if (!type) return unexpected(type.error());
         if (!*type) return unexpected(mandatory("type"));
         if (**type != codes::limit && **type != codes::market)
-            return unexpected(bad_request(-1116, "Invalid orderType; the sim supports 1 (LIMIT) and 2 (MARKET)."));
+            return unexpected(bad_request(errors::invalid_order_type,
+                                          "Invalid orderType; the sim supports 1 (LIMIT) and 2 (MARKET)."));
         auto tif = p.integer("timeInForce");
         if (!tif) return unexpected(tif.error());
         if (*tif && (**tif < codes::gtc || **tif > codes::fok))
-            return unexpected(bad_request(-1115, "Invalid timeInForce; the sim supports 1 (GTC), 2 (IOC), 3 (FOK)."));
+            return unexpected(bad_request(errors::invalid_time_in_force,
+                                          "Invalid timeInForce; the sim supports 1 (GTC), 2 (IOC), 3 (FOK)."));
         request.side = static_cast<int>(**side);
         request.type = static_cast<int>(**type);
         request.time_in_force = static_cast<int>(tif->value_or(codes::gtc));
@@ -174,7 +166,8 @@ public:
         if (!type) return unexpected(type.error());
         auto filter = type->value_or(-1);
         if (filter != 1 && filter != 2 && filter != -1)
-            return unexpected(bad_request(-1130, "Invalid data sent for a parameter: type (1 open, 2 history, -1 all)."));
+            return unexpected(bad_request(errors::invalid_parameter,
+                                          "Invalid data sent for a parameter: type (1 open, 2 history, -1 all)."));
         auto limit = list_limit(p);
         if (!limit) return unexpected(limit.error());
         auto start = p.integer("startTime");
@@ -227,18 +220,20 @@ public:
 private:
     expected<account*, trading_error> authenticate(const net::http_request& request, std::int64_t now) {
         auto key = request.header("X-MBX-APIKEY");
-        if (!key || key->empty()) return unexpected(trading_error{-2014, "API-key format invalid.", std::nullopt, 401});
+        if (!key || key->empty()) return unexpected(trading_error{errors::malformed_api_key,
+                                                                  "API-key format invalid.", std::nullopt, 401});
         auto owner = engine_.find_account(*key);
         if (!owner)
-            return unexpected(trading_error{-2015, "Invalid API-key, IP, or permissions for action.", std::nullopt, 401});
+            return unexpected(trading_error{errors::rejected_api_key,
+                                            "Invalid API-key, IP, or permissions for action.", std::nullopt, 401});
         std::string query_signature;
         std::string body_signature;
         auto signed_text = without_signature(request.query, query_signature) + without_signature(request.body, body_signature);
         const auto& signature = body_signature.empty() ? query_signature : body_signature;
         if (signature.empty()) return unexpected(mandatory("signature"));
         // The hex signature is not case-sensitive; ours is lower case.
-        if (lower(signature) != sign_request(owner->spec.secret, signed_text, {}))
-            return unexpected(bad_request(-1022, "Signature for this request is not valid."));
+        if (boost::algorithm::to_lower_copy(signature) != sign_request(owner->spec.secret, signed_text, {}))
+            return unexpected(bad_request(errors::invalid_signature, "Signature for this request is not valid."));
         params p(request);
         auto timestamp = p.integer("timestamp");
         if (!timestamp) return unexpected(timestamp.error());
@@ -247,9 +242,11 @@ private:
         if (!window) return unexpected(window.error());
         auto recv_window = window->value_or(default_recv_window);
         if (recv_window <= 0 || recv_window > max_recv_window)
-            return unexpected(bad_request(-1131, "recvWindow must be greater than 0 and at most 60000."));
+            return unexpected(bad_request(errors::invalid_recv_window,
+                                          "recvWindow must be greater than 0 and at most 60000."));
         if (**timestamp >= now + 1000 || now - **timestamp > recv_window)
-            return unexpected(bad_request(-1021, "Timestamp for this request is outside of the recvWindow."));
+            return unexpected(bad_request(errors::timestamp_outside_recv_window,
+                                          "Timestamp for this request is outside of the recvWindow."));
         return owner;
     }
 
@@ -265,7 +262,7 @@ private:
         auto symbol = engine_symbol(p.text("symbol"));
         if (symbol.empty()) return unexpected(mandatory("symbol"));
         auto rules = engine_.rules(symbol);
-        if (!rules) return unexpected(bad_request(-1121, "Invalid symbol."));
+        if (!rules) return unexpected(bad_request(errors::invalid_symbol, "Invalid symbol."));
         return rules;
     }
 
@@ -273,7 +270,8 @@ private:
         auto limit = p.integer("limit");
         if (!limit) return unexpected(limit.error());
         auto value = limit->value_or(500);
-        if (value < 1 || value > 1000) return unexpected(bad_request(-1130, "Invalid data sent for a parameter: limit."));
+        if (value < 1 || value > 1000) return unexpected(bad_request(errors::invalid_parameter,
+                                                                     "Invalid data sent for a parameter: limit."));
         return static_cast<std::size_t>(value);
     }
 
@@ -285,7 +283,8 @@ private:
         return json{{"list", std::move(list)}};
     }
 
-    static trading_error not_found() { return trading_error{3218, "Order does not exist", std::nullopt, 400}; }
+    static trading_error not_found() { return trading_error{errors::order_does_not_exist,
+                                                            "Order does not exist", std::nullopt, 400}; }
 
     trading_engine& engine_;
     trading_api_hooks hooks_;

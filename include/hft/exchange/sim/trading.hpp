@@ -29,6 +29,7 @@ namespace hft::exchange::sim {
 using core::symbol_rules;
 /// Tokocrypto's numeric enums, which the sim's orders carry as they are.
 namespace codes = tokocrypto::codes;
+namespace errors = tokocrypto::errors;
 
 /// The sim's filters for a symbol: tick 0.01, step 0.00001, notional 5 to 9,000,000 (Tokocrypto's BTC_USDT).
 symbol_rules default_rules(const std::string& symbol);
@@ -43,6 +44,11 @@ struct trading_error {
     std::optional<std::pair<int, std::string>> inner;
     unsigned http_status = 400;
 };
+
+/// A refusal answered with HTTP 400.
+trading_error bad_request(int code, std::string msg);
+/// -1102: a parameter the request needs was not sent, or was empty.
+trading_error mandatory(std::string_view name);
 
 /// `--account KEY:SECRET:USDT=10000,BTC=1`
 struct account_spec {

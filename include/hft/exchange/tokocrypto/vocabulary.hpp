@@ -24,16 +24,26 @@ namespace errors {
 inline constexpr int success = 0;
 inline constexpr int success_http = 200;  ///< what some answers carry instead of 0 (ccxt accepts it too)
 // Binance's, passed on as they are or wrapped in the envelope's `data`.
+inline constexpr int internal_error = -1001;
 inline constexpr int too_many_requests = -1003;
 inline constexpr int unknown_execution = -1007;  ///< timeout waiting for the backend: the outcome is unknown
 inline constexpr int filter_failure = -1013;
 inline constexpr int too_many_orders = -1015;
+inline constexpr int timestamp_outside_recv_window = -1021;
+inline constexpr int invalid_signature = -1022;
 inline constexpr int illegal_characters = -1100;
 inline constexpr int mandatory_parameter = -1102;
+inline constexpr int invalid_time_in_force = -1115;
+inline constexpr int invalid_order_type = -1116;
+inline constexpr int invalid_side = -1117;
 inline constexpr int invalid_symbol = -1121;
+inline constexpr int invalid_parameter = -1130;
+inline constexpr int invalid_recv_window = -1131;
 inline constexpr int new_order_rejected = -2010;
 inline constexpr int cancel_rejected = -2011;
 inline constexpr int no_such_order = -2013;
+inline constexpr int malformed_api_key = -2014;
+inline constexpr int rejected_api_key = -2015;
 // Tokocrypto's own.
 inline constexpr int insufficient_balance = 2202;
 inline constexpr int quantity_out_of_range = 3203;
