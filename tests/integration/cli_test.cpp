@@ -112,21 +112,41 @@ TEST_CASE("a NATS token the server refuses is reported as an authorization failu
     CHECK_THAT(log, !Catch::Contains("a-wrong-token"));
 }
 
-TEST_CASE("order entry on an exchange hft has no order adapter for is refused at start, naming the key",
-          "[integration][cli]") {
-    const auto dir = make_temp_dir("hft-no-adapter");
+namespace {
+
+// What `hft order-engine-gateway` prints and exits with at start for a config with this `exchanges:` section.
+command_result order_engine_start(const std::string& exchanges) {
+    const auto dir = make_temp_dir("hft-order-entry");
     const auto config = dir / "config.yml";
     std::ofstream(config) << "nats_jetstream:\n  url: nats://127.0.0.1:1\n"
                              "database:\n  market_data:\n    dsn: postgres://hft@127.0.0.1:1/market_data\n"
                              "  order_engine:\n    dsn: postgres://hft@127.0.0.1:1/order_engine\n"
-                             "exchanges:\n  binance:\n    api_key: a-binance-key\n    api_secret: a-binance-secret\n"
-                             "port:\n  order_engine_gateway_http: "
-                          << free_port() << "\n  order_engine_gateway_metrics: 0\n";
+                             "exchanges:\n"
+                          << exchanges << "port:\n  order_engine_gateway_http: " << free_port()
+                          << "\n  order_engine_gateway_metrics: 0\n";
     ::chmod(config.c_str(), 0600);
-    const auto result = run_command({HFT_EXECUTABLE, "--config", config.string(), "order-engine-gateway"});
+    auto result = run_command({HFT_EXECUTABLE, "--config", config.string(), "order-engine-gateway"});
     std::filesystem::remove_all(dir);
+    return result;
+}
+
+}  // namespace
+
+TEST_CASE("order entry on an exchange hft has no order adapter for is refused at start, naming the key",
+          "[integration][cli]") {
+    const auto result = order_engine_start("  binance:\n    api_key: a-binance-key\n    api_secret: a-binance-secret\n");
     INFO(result.output);
     CHECK(result.exit_code == 78);
     CHECK_THAT(result.output, Catch::Contains("exchanges.binance.kind is binance, which hft cannot place orders on"));
     CHECK_THAT(result.output, !Catch::Contains("a-binance-secret"));
+}
+
+TEST_CASE("order entry on a sim venue without base_url is refused at start rather than sent to Tokocrypto",
+          "[integration][cli]") {
+    const auto result =
+        order_engine_start("  paper:\n    kind: sim\n    api_key: a-paper-key\n    api_secret: a-paper-secret\n");
+    INFO(result.output);
+    CHECK(result.exit_code == 78);
+    CHECK_THAT(result.output, Catch::Contains("exchanges.paper.base_url is missing; a sim venue has no default host"));
+    CHECK_THAT(result.output, !Catch::Contains("a-paper-secret"));
 }

@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <optional>
 #include <set>
+#include <string>
 
 namespace hft::services::order_engine_detail {
 
@@ -19,13 +21,28 @@ asio::awaitable<tk::result<core::symbol_rules>> rules_of(account& acct, std::str
     co_return co_await exclusive(acct.queries, acct.client.rules(std::move(symbol)));
 }
 
+namespace {
+
+// Credentials say orders are meant to go to the venue.
+bool has_credentials(const app::exchange_config& venue) { return !venue.api_key.empty() || !venue.accounts.empty(); }
+
+// Where a venue's orders go: its base_url, else Tokocrypto's own host for a tokocrypto venue. A sim venue has no
+// default host, so without base_url it has none.
+std::optional<std::string> order_base_url(const app::exchange_config& venue) {
+    if (!venue.base_url.empty()) return venue.base_url;
+    if (venue.kind == app::venue_kind::tokocrypto) return std::string(tk::default_base_url);
+    return std::nullopt;
+}
+
+}  // namespace
+
 exchange_accounts::exchange_accounts(asio::any_io_executor executor,
                                      std::map<std::string, app::exchange_config> exchanges)
     : executor_(std::move(executor)), exchanges_(std::move(exchanges)) {
     for (const auto& [name, venue] : exchanges_) {
         if (!app::has_order_adapter(venue.kind)) {
-            // Credentials say orders are meant to go there: refuse now rather than speak another venue's API to it.
-            if (!venue.api_key.empty() || !venue.accounts.empty()) {
+            // Refuse now rather than speak another venue's API to it.
+            if (has_credentials(venue)) {
                 throw app::config_error(fmt::format(
                     "exchanges.{}.kind is {}, which hft cannot place orders on yet (order entry speaks tokocrypto and "
                     "sim); remove exchanges.{}.api_key, api_secret and accounts to use it for market data only",
@@ -33,8 +50,16 @@ exchange_accounts::exchange_accounts(asio::any_io_executor executor,
             }
             continue;
         }
-        const auto& url = venue.base_url.empty() ? std::string(tk::default_base_url) : venue.base_url;
-        if (auto origin = net::http_origin::parse(url); !origin) {
+        const auto url = order_base_url(venue);
+        if (!url) {
+            if (has_credentials(venue)) {
+                throw app::config_error(fmt::format("exchanges.{}.base_url is missing; a {} venue has no default host, "
+                                                    "so set it to the exchange's URL, e.g. http://127.0.0.1:14800",
+                                                    name, app::to_string(venue.kind)));
+            }
+            continue;
+        }
+        if (auto origin = net::http_origin::parse(*url); !origin) {
             throw app::config_error(fmt::format("exchanges.{}.base_url: {}; write it like https://www.tokocrypto.com",
                                                 name, origin.error()));
         }
@@ -70,7 +95,8 @@ expected<account*, order_error> exchange_accounts::of(const std::string& exchang
     const auto name = exchange + "/" + (per_user ? user_id : std::string("default"));
     auto& slot = accounts_[name];
     if (!slot) {
-        const auto& url = venue->second.base_url.empty() ? std::string(tk::default_base_url) : venue->second.base_url;
+        // The constructor refused a venue with credentials but no host, so this one has a host.
+        const auto url = order_base_url(venue->second).value();
         tk::rest_options options;
         options.recv_window = std::chrono::milliseconds(venue->second.recv_window_ms);
         options.idle_limit = venue->second.http_idle_limit;

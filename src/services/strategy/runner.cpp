@@ -337,14 +337,16 @@ asio::awaitable<bool> strategy_runner::impl::resolve_instances() {
 }
 
 // The public symbol rules (no credentials needed). Every configured exchange's REST API is spoken as Tokocrypto's
-// open API v1, as the order engine does (the exchange-sim speaks it too); an unconfigured `tokocrypto` means the
-// real one.
+// open API v1, as the order engine does (the exchange-sim speaks it too); a tokocrypto venue without base_url, or an
+// unconfigured `tokocrypto`, means the real one.
 asio::awaitable<core::symbol_rules> strategy_runner::impl::exchange_rules(const instance* inst,
                                                                          std::string order_symbol) {
     const auto fix = fmt::format("set params.tick_size and params.step_size for {}", inst->site.describe());
     const auto configured = cfg.exchanges.find(inst->entry.exchange);
     const bool has_base_url = configured != cfg.exchanges.end() && !configured->second.base_url.empty();
-    if (!has_base_url && inst->entry.exchange != "tokocrypto") {
+    const bool is_tokocrypto = configured == cfg.exchanges.end() ? inst->entry.exchange == "tokocrypto"
+                                                                 : configured->second.kind == app::venue_kind::tokocrypto;
+    if (!has_base_url && !is_tokocrypto) {
         throw app::config_error(fmt::format("{}: cannot fetch the symbol rules of exchange {}: exchanges.{}.base_url "
                                             "is not set; set it, or {}",
                                             inst->site.describe(), inst->entry.exchange, inst->entry.exchange, fix));
